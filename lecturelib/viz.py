@@ -1,0 +1,223 @@
+"""Shared figures: one visual vocabulary for the whole collection.
+
+Every notebook draws inputs, padding, kernel footprints and outputs in the
+same colours (the Okabe-Ito palette, safe for colour-blind readers), signed
+values with a diverging colour map centred on zero, and text large enough to
+read on a projector. Notebooks call these helpers instead of styling figures
+themselves.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+# Roles, not hues: a figure asks for "the input colour", never for "blue".
+INPUT = "#56B4E9"  # sky blue
+PADDING = "#D9D9D9"  # light grey
+KERNEL = "#E69F00"  # orange: the kernel's footprint
+OUTPUT = "#009E73"  # bluish green
+HIGHLIGHT = "#D55E00"  # vermillion: the cell being computed now
+ACCENT = "#0072B2"  # blue: a second series
+MUTED = "#999999"  # grey: things never visited, dropped units
+SERIES = [ACCENT, HIGHLIGHT, OUTPUT, KERNEL, "#CC79A7", INPUT, "#000000"]
+
+DIVERGING = "RdBu_r"  # signed values, always centred on zero
+SEQUENTIAL = "viridis"  # magnitudes
+GREY = "gray"  # photographs
+
+
+def use_style() -> None:
+    """Set matplotlib defaults that read well on a projector and in a handout."""
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 80,
+            "savefig.dpi": 80,
+            "font.size": 11,
+            "axes.titlesize": 12,
+            "axes.labelsize": 11,
+            "axes.prop_cycle": mpl.cycler(color=SERIES),
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "image.interpolation": "nearest",
+            "figure.constrained_layout.use": True,
+            "svg.hashsalt": "lecturelib",
+        }
+    )
+
+
+def symmetric_norm(values, minimum: float = 1e-12) -> Normalize:
+    """A colour normalisation centred on zero: -m maps to blue, +m to red."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    limit = float(np.max(np.abs(finite))) if finite.size else 1.0
+    limit = max(limit, minimum)
+    return Normalize(vmin=-limit, vmax=limit)
+
+
+def new_figure(width: float = 6.0, height: float = 4.0, nrows: int = 1, ncols: int = 1, **kwargs):
+    """A figure not managed by pyplot (for interactive panels), and its axes.
+
+    Returns ``(figure, axes)``; ``axes`` is a single Axes when nrows = ncols = 1.
+    """
+    figure = Figure(figsize=(width, height), layout="constrained")
+    axes = figure.subplots(nrows, ncols, squeeze=True, **kwargs)
+    return figure, axes
+
+
+def figure_png(figure: Figure, dpi: float | None = None) -> bytes:
+    """Render a figure to PNG bytes quickly (low zlib compression)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+def show_matrix(
+    ax,
+    matrix,
+    *,
+    annotate: bool = True,
+    fmt: str = "{:g}",
+    signed: bool | None = None,
+    cmap: str | None = None,
+    norm: Normalize | None = None,
+    title: str | None = None,
+    fontsize: float | None = None,
+    origin: tuple[float, float] = (0.0, 0.0),
+):
+    """Draw a small matrix as coloured cells with its numbers written in.
+
+    Rows go down and columns go right, as the matrix is printed. ``signed``
+    (default: any negative entry) picks the diverging colour map centred on
+    zero. ``origin`` shifts the drawing (x = column, y = row) so several
+    matrices can share one axes. Returns the image artist.
+    """
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.ndim != 2:
+        raise ValueError(f"matrix must be 2-D, got shape {matrix.shape}")
+    rows, cols = matrix.shape
+    if signed is None:
+        signed = bool(np.nanmin(matrix) < 0) if matrix.size else False
+    if norm is None:
+        norm = symmetric_norm(matrix) if signed else None
+    cmap = cmap or (DIVERGING if signed else "Blues")
+    x0, y0 = origin
+    image = ax.imshow(
+        matrix,
+        cmap=cmap,
+        norm=norm,
+        extent=(x0 - 0.5, x0 + cols - 0.5, y0 + rows - 0.5, y0 - 0.5),
+    )
+    if annotate and matrix.size <= 400:
+        size = fontsize or (11 if max(rows, cols) <= 6 else 8)
+        normed = image.norm(matrix)
+        for r in range(rows):
+            for c in range(cols):
+                value = matrix[r, c]
+                text = fmt.format(value) if np.isfinite(value) else str(value)
+                shade = normed[r, c] if np.ndim(normed) else 0.5
+                dark_cell = signed and (shade < 0.2 or shade > 0.8) or (not signed and shade > 0.6)
+                ax.text(
+                    x0 + c,
+                    y0 + r,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=size,
+                    color="white" if dark_cell else "black",
+                )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+    return image
+
+
+def outline_cells(ax, row: int, col: int, height: int, width: int, color: str = KERNEL, **kwargs):
+    """Draw a rectangle around ``height x width`` cells whose top-left cell is (row, col)."""
+    rectangle = Rectangle(
+        (col - 0.5, row - 0.5),
+        width,
+        height,
+        fill=False,
+        edgecolor=color,
+        linewidth=kwargs.pop("linewidth", 3),
+        **kwargs,
+    )
+    ax.add_patch(rectangle)
+    return rectangle
+
+
+def show_image(ax, image, *, signed: bool = False, title: str | None = None, cmap=None):
+    """Show a grey image (or a signed feature map with the diverging map) without ticks."""
+    image = np.asarray(image)
+    if signed:
+        artist = ax.imshow(image, cmap=cmap or DIVERGING, norm=symmetric_norm(image))
+    elif image.ndim == 3:
+        artist = ax.imshow(np.clip(image, 0, 1))
+    else:
+        artist = ax.imshow(image, cmap=cmap or GREY)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return artist
+
+
+def small_multiples(
+    draw: Callable[..., object],
+    settings: Sequence[dict],
+    *,
+    titles: Sequence[str] | None = None,
+    ncols: int | None = None,
+    panel_size: tuple[float, float] = (3.2, 3.0),
+    suptitle: str | None = None,
+    **subplot_kw,
+):
+    """The static companion of an interactive panel: one small plot per setting.
+
+    ``draw(ax, **setting)`` draws one setting into ``ax``; ``titles`` label
+    each plot (default: the settings written out). Returns a pyplot figure,
+    so ``plt.show()`` puts it in the saved notebook.
+    """
+    import matplotlib.pyplot as plt
+
+    count = len(settings)
+    ncols = ncols or min(count, 4)
+    nrows = -(-count // ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
+        squeeze=False,
+        subplot_kw=subplot_kw or None,
+    )
+    for index, ax in enumerate(axes.flat):
+        if index >= count:
+            ax.set_visible(False)
+            continue
+        setting = settings[index]
+        draw(ax, **setting)
+        if titles is not None:
+            ax.set_title(titles[index])
+        elif not ax.get_title():
+            ax.set_title(", ".join(f"{k}={v}" for k, v in setting.items()), fontsize=10)
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+def legend_patches(labels_colors: dict[str, str]):
+    """Handles for a legend that names the colour roles (input, padding, ...)."""
+    return [
+        Rectangle((0, 0), 1, 1, facecolor=color, edgecolor="black")
+        for color in labels_colors.values()
+    ]

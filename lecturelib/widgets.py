@@ -1,0 +1,434 @@
+"""Shared interactive pieces: control panels, self-check questions, boxes.
+
+Every interactive figure in the collection is a :class:`Panel`: labelled
+controls, a figure that is redrawn by the notebook's ``update`` function, a
+line of text under it, and a message area. Whatever a student does with the
+controls, the panel never shows a traceback: settings that cannot work (a
+kernel larger than the padded input, say) show the library's explanation in
+the message area instead.
+
+Self-checks are built from :class:`NumberQuestion` and
+:class:`ChoiceQuestion` and laid out by :func:`check_yourself`; the answers
+stay in the kernel, so they are not visible in the saved notebook.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import ipywidgets as widgets
+import numpy as np
+from IPython.display import HTML
+
+from .viz import figure_png
+
+# Every panel made in this kernel, so tests and benchmarks can exercise them.
+PANELS: list[Panel] = []
+
+_DESCRIPTION_STYLE = {"description_width": "initial"}
+
+
+# --- controls ---------------------------------------------------------------
+
+
+def slider(description: str, minimum, maximum, value, step=None, continuous: bool = True, **kw):
+    """An IntSlider or FloatSlider (chosen by the type of ``value``) with a readable label."""
+    is_int = all(isinstance(v, int | np.integer) for v in (minimum, maximum, value)) and (
+        step is None or isinstance(step, int | np.integer)
+    )
+    cls = widgets.IntSlider if is_int else widgets.FloatSlider
+    options = dict(
+        description=description,
+        min=minimum,
+        max=maximum,
+        value=value,
+        continuous_update=continuous,
+        style=_DESCRIPTION_STYLE,
+        layout=widgets.Layout(width=kw.pop("width", "320px")),
+    )
+    if step is not None:
+        options["step"] = step
+    options.update(kw)
+    return cls(**options)
+
+
+def dropdown(description: str, options, value=None, **kw):
+    """A labelled dropdown; ``options`` is a list or a list of (label, value) pairs."""
+    control = widgets.Dropdown(
+        description=description,
+        options=options,
+        style=_DESCRIPTION_STYLE,
+        layout=widgets.Layout(width=kw.pop("width", "320px")),
+        **kw,
+    )
+    if value is not None:
+        control.value = value
+    return control
+
+
+def toggle(description: str, options, value=None, **kw):
+    """Labelled toggle buttons for a handful of choices."""
+    control = widgets.ToggleButtons(
+        description=description, options=options, style=_DESCRIPTION_STYLE, **kw
+    )
+    if value is not None:
+        control.value = value
+    return control
+
+
+def checkbox(description: str, value: bool = False, **kw):
+    return widgets.Checkbox(
+        description=description, value=value, indent=False, style=_DESCRIPTION_STYLE, **kw
+    )
+
+
+def number_grid(values, description: str = "kernel", step: float = 0.5, width: str = "64px"):
+    """A grid of FloatText boxes for editing a small matrix (a kernel).
+
+    Returns ``(grid_widget, boxes)``; ``boxes[r][c]`` is the box of entry (r, c).
+    Read the matrix back with :func:`grid_values`.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    boxes = [
+        [
+            widgets.FloatText(
+                value=float(values[r, c]),
+                step=step,
+                description=f"{description}[{r},{c}]",
+                style={"description_width": "0px"},
+                layout=widgets.Layout(width=width),
+            )
+            for c in range(values.shape[1])
+        ]
+        for r in range(values.shape[0])
+    ]
+    grid = widgets.GridBox(
+        [box for row in boxes for box in row],
+        layout=widgets.Layout(grid_template_columns=f"repeat({values.shape[1]}, {width})"),
+    )
+    return grid, boxes
+
+
+def grid_values(boxes) -> np.ndarray:
+    """The matrix currently typed into a :func:`number_grid`."""
+    return np.array([[box.value for box in row] for row in boxes], dtype=np.float64)
+
+
+# --- the panel ----------------------------------------------------------------
+
+
+class Panel(widgets.VBox):
+    """Labelled controls, a live figure, a caption, and a message area.
+
+    ``controls`` maps keyword names to widgets; whenever one changes,
+    ``update(**values)`` is called with every control's value. ``update``
+    redraws ``figure`` (a matplotlib Figure made with
+    :func:`lecturelib.viz.new_figure`; update its artists rather than
+    rebuilding it) and may return a string of HTML shown under the figure.
+    A ``ValueError`` or ``TypeError`` raised by ``update`` is shown as a
+    short message, and the figure is greyed out until the settings work
+    again; any other exception is shown the same way and remembered in
+    ``unexpected_errors`` so tests notice it.
+
+    ``extra`` widgets (a resample button, a kernel grid) are laid out with
+    the controls; wire them to :meth:`refresh` yourself.
+    """
+
+    def __init__(
+        self,
+        controls: dict[str, widgets.Widget],
+        update: Callable[..., str | None],
+        figure=None,
+        *,
+        caption: str = "",
+        extra: Sequence[widgets.Widget] = (),
+        dpi: float | None = None,
+    ):
+        self.controls = dict(controls)
+        self.update_function = update
+        self.figure = figure
+        self.dpi = dpi
+        self.unexpected_errors: list[str] = []
+        self.update_times_ms: list[float] = []
+        self.last_message = ""
+        self._suspended = False
+
+        self.caption = widgets.HTML(value=f"<div style='font-size:1.05em'>{caption}</div>")
+        self.message = widgets.HTML(value="")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.info = widgets.HTML(value="")
+        control_box = widgets.HBox(
+            list(self.controls.values()) + list(extra),
+            layout=widgets.Layout(flex_flow="row wrap", gap="4px 16px"),
+        )
+        children = [self.caption, control_box, self.message]
+        if figure is not None:
+            children.append(self.image)
+        children.append(self.info)
+        super().__init__(children=children)
+        self.add_class("lecturelib-panel")
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        PANELS.append(self)
+        self.refresh()
+
+    def values(self) -> dict:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _on_change(self, _change) -> None:
+        if not self._suspended:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Call ``update`` with the current settings and show the result."""
+        start = time.perf_counter()
+        try:
+            text = self.update_function(**self.values())
+        except (ValueError, TypeError) as error:
+            self._show_message(str(error))
+        except Exception as error:  # never a traceback in front of a class
+            self.unexpected_errors.append(f"{type(error).__name__}: {error} at {self.values()}")
+            self._show_message(
+                f"This setting could not be drawn ({type(error).__name__}: {error})."
+            )
+        else:
+            self.last_message = ""
+            self.message.value = ""
+            self.image.layout.opacity = "1"
+            if self.figure is not None:
+                self.image.value = figure_png(self.figure, self.dpi)
+            if text is not None:
+                self.info.value = f"<div style='font-size:1.05em'>{text}</div>"
+        self.update_times_ms.append((time.perf_counter() - start) * 1000.0)
+
+    def _show_message(self, text: str) -> None:
+        self.last_message = text
+        self.message.value = (
+            "<div style='border-left:4px solid #D55E00;background:#FFF3E6;padding:4px 8px;"
+            f"color:#000'><b>Not possible:</b> {html.escape(text)}</div>"
+        )
+        self.image.layout.opacity = "0.35"
+
+    def set(self, **values) -> None:
+        """Set several controls at once and update once (for tests and demos)."""
+        self._suspended = True
+        try:
+            for name, value in values.items():
+                if name not in self.controls:
+                    raise KeyError(f"this panel has no control named {name!r}")
+                self.controls[name].value = value
+        finally:
+            self._suspended = False
+        self.refresh()
+
+
+def control_positions(control: widgets.Widget, most: int = 9) -> list:
+    """A handful of representative positions of a control: the ends and between."""
+    if isinstance(control, widgets.IntSlider | widgets.BoundedIntText):
+        step = max(1, int(control.step or 1))
+        positions = list(range(control.min, control.max + 1, step))
+    elif isinstance(
+        control, widgets.FloatSlider | widgets.FloatLogSlider | widgets.BoundedFloatText
+    ):
+        positions = list(np.linspace(control.min, control.max, most))
+        if isinstance(control, widgets.FloatLogSlider):
+            positions = list(control.base ** np.linspace(control.min, control.max, most))
+    elif isinstance(control, widgets.IntText):
+        positions = [-5, -1, 0, 1, 5]
+    elif isinstance(control, widgets.FloatText):
+        positions = [-10.0, -1.0, 0.0, 0.5, 1.0, 10.0]
+    elif isinstance(control, widgets.Checkbox | widgets.ToggleButton):
+        positions = [False, True]
+    elif hasattr(control, "options"):
+        options = control.options
+        positions = [o[1] if isinstance(o, tuple) else o for o in options]
+    else:
+        return [control.value]
+    if len(positions) > most:
+        indices = np.unique(np.linspace(0, len(positions) - 1, most).round().astype(int))
+        positions = [positions[i] for i in indices]
+    return positions
+
+
+def exercise_panel(panel: Panel, combinations: int = 12, seed: int = 0) -> dict:
+    """Move every control of ``panel`` through its positions, then random mixes.
+
+    Returns a summary with the number of updates, how many showed a message,
+    the median update time in ms, and any unexpected errors. The panel is
+    restored to its starting settings afterwards.
+    """
+    start_values = panel.values()
+    panel.update_times_ms.clear()
+    before = len(panel.unexpected_errors)
+    messages = 0
+    updates = 0
+    for name, control in panel.controls.items():
+        for position in control_positions(control):
+            panel.set(**{name: position})
+            updates += 1
+            messages += bool(panel.last_message)
+        panel.set(**{name: start_values[name]})
+    rng = np.random.default_rng(seed)
+    choices = {name: control_positions(c) for name, c in panel.controls.items()}
+    for _ in range(combinations):
+        mix = {name: options[rng.integers(len(options))] for name, options in choices.items()}
+        panel.set(**mix)
+        updates += 1
+        messages += bool(panel.last_message)
+    panel.set(**start_values)
+    return {
+        "updates": updates,
+        "messages": messages,
+        "median_ms": float(np.median(panel.update_times_ms)) if panel.update_times_ms else math.nan,
+        "max_ms": float(np.max(panel.update_times_ms)) if panel.update_times_ms else math.nan,
+        "unexpected_errors": panel.unexpected_errors[before:],
+    }
+
+
+def exercise_all_panels(combinations: int = 12) -> list[dict]:
+    """:func:`exercise_panel` on every panel made in this kernel."""
+    return [exercise_panel(panel, combinations) for panel in PANELS]
+
+
+# --- check yourself -----------------------------------------------------------
+
+
+def _feedback(correct: bool, explanation: str | None, hint: str | None) -> str:
+    if correct:
+        body = "<b>Correct.</b>" + (f" {explanation}" if explanation else "")
+        colour, background = "#009E73", "#E6F5EF"
+    else:
+        body = "<b>Not yet.</b>" + (f" Hint: {hint}" if hint else " Try again.")
+        colour, background = "#D55E00", "#FFF3E6"
+    return (
+        f"<div style='border-left:4px solid {colour};background:{background};"
+        f"padding:4px 8px;color:#000'>{body}</div>"
+    )
+
+
+class NumberQuestion:
+    """A question with a numeric answer, accepted within a tolerance.
+
+    ``tolerance`` is absolute unless ``relative=True``. The answer is kept in
+    the kernel; the saved notebook shows only the question.
+    """
+
+    def __init__(
+        self, prompt, answer, tolerance=1e-6, *, relative=False, hint=None, explanation=None
+    ):
+        self.prompt = prompt
+        self.answer = float(answer)
+        self.tolerance = float(tolerance)
+        self.relative = relative
+        self.hint = hint
+        self.explanation = explanation
+
+    def check(self, value) -> bool:
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return False
+        allowed = self.tolerance * (abs(self.answer) if self.relative else 1.0)
+        return math.isfinite(value) and abs(value - self.answer) <= allowed
+
+    def widget(self) -> widgets.Widget:
+        entry = widgets.Text(placeholder="your answer", layout=widgets.Layout(width="160px"))
+        button = widgets.Button(description="Check", layout=widgets.Layout(width="80px"))
+        feedback = widgets.HTML()
+
+        def on_check(_=None):
+            text = entry.value.replace(",", "").strip()
+            feedback.value = _feedback(self.check(text), self.explanation, self.hint)
+
+        button.on_click(on_check)
+        entry.continuous_update = False  # check on Enter or when the box loses focus
+        entry.observe(lambda change: on_check(), names="value")
+        return widgets.VBox(
+            [widgets.HTML(f"<p>{self.prompt}</p>"), widgets.HBox([entry, button]), feedback]
+        )
+
+
+class ChoiceQuestion:
+    """Multiple choice. ``correct`` is an option index, or a set of indices
+    for "select all that apply" (then the student ticks boxes)."""
+
+    def __init__(self, prompt, options, correct, *, hint=None, explanation=None):
+        self.prompt = prompt
+        self.options = list(options)
+        self.multiple = not isinstance(correct, int | np.integer)
+        self.correct = set(correct) if self.multiple else {int(correct)}
+        for index in self.correct:
+            if not 0 <= index < len(self.options):
+                raise ValueError(f"correct option {index} is not among {len(self.options)} options")
+        self.hint = hint
+        self.explanation = explanation
+
+    def check(self, chosen) -> bool:
+        chosen = {chosen} if isinstance(chosen, int | np.integer) else set(chosen)
+        return chosen == self.correct
+
+    def widget(self) -> widgets.Widget:
+        feedback = widgets.HTML()
+        if self.multiple:
+            boxes = [
+                widgets.Checkbox(description=o, indent=False, value=False) for o in self.options
+            ]
+            button = widgets.Button(description="Check", layout=widgets.Layout(width="80px"))
+
+            def on_check(_=None):
+                chosen = {i for i, box in enumerate(boxes) if box.value}
+                feedback.value = _feedback(self.check(chosen), self.explanation, self.hint)
+
+            button.on_click(on_check)
+            body = [widgets.VBox(boxes), button]
+        else:
+            radio = widgets.RadioButtons(
+                options=[(o, i) for i, o in enumerate(self.options)],
+                value=None,
+                layout=widgets.Layout(width="auto"),
+            )
+
+            def on_choice(change):
+                if change["new"] is not None:
+                    feedback.value = _feedback(
+                        self.check(change["new"]), self.explanation, self.hint
+                    )
+
+            radio.observe(on_choice, names="value")
+            body = [radio]
+        return widgets.VBox([widgets.HTML(f"<p>{self.prompt}</p>"), *body, feedback])
+
+
+def check_yourself(*questions, title: str = "Check yourself") -> widgets.Widget:
+    """Lay out a few questions with instant feedback under one heading."""
+    parts = [widgets.HTML(f"<h4>{title}</h4>")]
+    for number, question in zip(itertools.count(1), questions):
+        item = question.widget()
+        item.children[0].value = f"<p><b>{number}.</b> {question.prompt}</p>"
+        parts.append(item)
+    box = widgets.VBox(parts)
+    box.add_class("lecturelib-quiz")
+    return box
+
+
+# --- boxes for the prose ------------------------------------------------------
+
+
+def erratum(text: str) -> HTML:
+    """A short, polite box that corrects a slip on a lecture slide."""
+    return HTML(
+        "<div style='border-left:5px solid #E69F00;background:#FFF8E6;padding:6px 10px;"
+        f"margin:6px 0;color:#000'><b>Erratum.</b> {text}</div>"
+    )
+
+
+def note(text: str, title: str = "Note") -> HTML:
+    """A highlighted remark (what to look for, a pitfall)."""
+    return HTML(
+        "<div style='border-left:5px solid #0072B2;background:#EAF3FA;padding:6px 10px;"
+        f"margin:6px 0;color:#000'><b>{title}.</b> {text}</div>"
+    )

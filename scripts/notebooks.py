@@ -1,0 +1,156 @@
+"""Execute, normalise and check the collection's notebooks.
+
+    python scripts/notebooks.py execute [NOTEBOOK ...]   re-execute and save
+    python scripts/notebooks.py check [NOTEBOOK ...]     re-execute in memory and
+                                                         compare with the saved file
+
+Every notebook runs top to bottom in a fresh kernel (the project's own
+Python), with cell timing left out and widget model ids renumbered, so that
+executing an unchanged notebook twice writes the same bytes. Outputs of
+cells tagged ``volatile-output`` (wall-clock timings) are the only ones the
+check ignores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+VOLATILE_TAG = "volatile-output"
+TIME_BUDGET_S = 30.0
+
+EXERCISE_SOURCE = """\
+import json as _json
+import lecturelib.widgets as _widgets
+print(_json.dumps(_widgets.exercise_all_panels()))
+"""
+
+
+def all_notebooks() -> list[Path]:
+    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _kernel_environment() -> None:
+    # Progress bars print wall-clock rates; saved notebooks must not depend on them.
+    os.environ["LECTURELIB_PROGRESS"] = "0"
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    os.environ["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS", "2")
+
+
+def run(path: Path, exercise: bool = False):
+    """Execute ``path`` in a fresh kernel.
+
+    Returns ``(notebook, seconds, exercise_report)``; the report (a list of
+    dicts, one per panel) is None unless ``exercise`` is set, in which case
+    every control of every panel is moved after the last cell.
+    """
+    _kernel_environment()
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        store_widget_state=True,
+    )
+    report = None
+    start = time.perf_counter()
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        client.set_widgets_metadata()
+        executed = normalise(notebook, path.stem)
+        if exercise:
+            probe = nbformat.v4.new_code_cell(EXERCISE_SOURCE)
+            notebook.cells.append(probe)
+            client.execute_cell(probe, len(notebook.cells) - 1)
+            text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
+            report = json.loads(text.strip().splitlines()[-1]) if text.strip() else []
+    return executed, seconds, report
+
+
+def normalise(notebook, name: str):
+    """Make a notebook's saved form independent of when and where it ran."""
+    notebook = copy.deepcopy(notebook)
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    for index, cell in enumerate(notebook.cells):
+        cell.metadata.pop("execution", None)
+        if "id" not in cell or not cell.id:
+            cell.id = f"cell-{index}"
+    text = nbformat.writes(notebook)
+    state = notebook.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    ids = list(state)
+    # Ids also appear in outputs of cells; take them in order of appearance there too.
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
+            if view and view.get("model_id") not in ids:
+                ids.append(view["model_id"])
+    for index, model_id in enumerate(ids):
+        stable = uuid.uuid5(uuid.NAMESPACE_URL, f"lecturelib/{name}/{index}").hex
+        text = text.replace(model_id, stable)
+    return nbformat.reads(text, as_version=4)
+
+
+def to_text(notebook) -> str:
+    return nbformat.writes(notebook) + "\n"
+
+
+def blank_volatile(notebook):
+    notebook = copy.deepcopy(notebook)
+    for cell in notebook.cells:
+        if VOLATILE_TAG in cell.metadata.get("tags", []):
+            cell.outputs = []
+    return notebook
+
+
+def difference(saved_text: str, fresh) -> str | None:
+    """None when the saved notebook equals a fresh execution, else where they differ."""
+    saved = blank_volatile(nbformat.reads(saved_text, as_version=4))
+    fresh = blank_volatile(fresh)
+    if to_text(saved) == to_text(fresh):
+        return None
+    for index, (a, b) in enumerate(zip(saved.cells, fresh.cells)):
+        if a != b:
+            return f"cell {index} differs (source starts {''.join(a.source)[:60]!r})"
+    if saved.metadata != fresh.metadata:
+        return "notebook metadata (saved widget state) differs"
+    return "the files differ"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["execute", "check"])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.notebooks] or all_notebooks()
+    failures = 0
+    for path in paths:
+        notebook, seconds, _ = run(path)
+        if args.command == "execute":
+            path.write_text(to_text(notebook), encoding="utf-8")
+            print(f"{path.name}: executed in {seconds:.1f} s")
+        else:
+            problem = difference(path.read_text(encoding="utf-8"), notebook)
+            print(f"{path.name}: {'up to date' if problem is None else 'STALE: ' + problem}")
+            failures += problem is not None
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
