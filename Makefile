@@ -7,8 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NB ?= 00_start_here
+# JupyterLab refuses to run as root unless told; containers often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test lint unit notebooks check-notebooks browser present bench venv clean help
+.PHONY: lab test lint notebooks check-notebooks browser present bench venv clean help
 
 help:
 	@echo "make lab        open the collection in JupyterLab"
@@ -30,7 +32,7 @@ $(STAMP): requirements.txt pyproject.toml scripts/jupyter_overrides.json
 	touch $(STAMP)
 
 lab: venv
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
 present: venv
 	$(BIN)/voila --no-browser --strip_sources=True notebooks/$(NB).ipynb
@@ -38,6 +40,7 @@ present: venv
 test: venv lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests lecturelib --doctest-modules \
 		--nbval notebooks --nbval-current-env
+	$(BIN)/python -m pytest -p no:cacheprovider tests_browser
 
 lint: venv
 	$(BIN)/ruff check .
@@ -45,6 +48,9 @@ lint: venv
 
 notebooks: venv
 	$(BIN)/python scripts/notebooks.py execute
+
+browser: venv
+	$(BIN)/python -m pytest -p no:cacheprovider tests_browser
 
 check-notebooks: venv
 	$(BIN)/python scripts/notebooks.py check

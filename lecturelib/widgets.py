@@ -146,7 +146,7 @@ class Panel(widgets.VBox):
         *,
         caption: str = "",
         extra: Sequence[widgets.Widget] = (),
-        dpi: float | None = None,
+        dpi: float = 96,
     ):
         self.controls = dict(controls)
         self.update_function = update
@@ -167,6 +167,9 @@ class Panel(widgets.VBox):
         )
         children = [self.caption, control_box, self.message]
         if figure is not None:
+            # Show the PNG at its own size: stretched, it would look blurred.
+            width = figure.get_figwidth() * dpi
+            self.image.layout.width = f"{round(width)}px"
             children.append(self.image)
         children.append(self.info)
         super().__init__(children=children)

@@ -1,0 +1,143 @@
+"""Every notebook, run in headless Chromium the way a student runs it.
+
+JupyterLab: open the notebook, run all cells, wait until the kernel is really
+idle, then check that no cell failed, no widget failed to display, every
+interactive panel drew its figure, and moving a slider with the keyboard
+redraws a figure. Voila (app mode): two notebooks served with their code
+hidden, a slider moved. Screenshots go to screenshots/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SCREENSHOTS
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+VOILA_CANDIDATES = ["04_edge_detection", "11_vanishing_exploding", "03_padding_and_stride"]
+VOILA_NOTEBOOKS = [n for n in VOILA_CANDIDATES if (ROOT / "notebooks" / f"{n}.ipynb").exists()]
+VOILA_NOTEBOOKS = (VOILA_NOTEBOOKS + ["00_start_here"])[:2]
+
+VISIBLE_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+pytestmark = pytest.mark.browser
+
+
+def panel_count(path: Path) -> int:
+    """How many Panel(...) displays the notebook makes (its widget cells that call Panel)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    return sum(
+        "Panel(" in "".join(cell["source"])
+        for cell in notebook["cells"]
+        if cell["cell_type"] == "code"
+    )
+
+
+def wait_until_idle(page, server, timeout: float = 120.0) -> None:
+    """All code cells numbered, none pending, and the kernel idle twice in a row."""
+    deadline = time.monotonic() + timeout
+    calm = 0
+    while time.monotonic() < deadline:
+        prompts = page.eval_on_selector_all(
+            f"{VISIBLE_NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt",
+            "nodes => nodes.map(n => n.textContent.trim())",
+        )
+        numbered = prompts and all(p.startswith("[") and p[1:-2].isdigit() for p in prompts)
+        kernels = server.api("/api/kernels")
+        idle = kernels and all(k["execution_state"] == "idle" for k in kernels)
+        calm = calm + 1 if numbered and idle else 0
+        if calm >= 3:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the notebook did not finish within {timeout:.0f} s: prompts {prompts}")
+
+
+def move_a_slider(page, scope: str) -> str:
+    """Press arrow keys on each slider handle in turn until a panel's figure changes.
+
+    Returns a description of the control that worked.
+    """
+    panels = page.locator(f"{scope} .lecturelib-panel")
+    for p in range(panels.count()):
+        panel = panels.nth(p)
+        image = panel.locator("img").first
+        if image.count() == 0:
+            continue
+        handles = panel.locator(".noUi-handle")
+        for h in range(handles.count()):
+            handle = handles.nth(h)
+            for key in ("ArrowRight", "ArrowLeft", "ArrowLeft"):
+                before = image.get_attribute("src")
+                handle.scroll_into_view_if_needed()
+                handle.focus()
+                page.keyboard.press(key)
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    if image.get_attribute("src") != before:
+                        return f"panel {p}, slider {h}, {key}"
+                    time.sleep(0.1)
+    raise AssertionError("no slider changed any panel's figure")
+
+
+def check_outputs(page, scope: str, expected_panels: int) -> None:
+    outputs = page.locator(f"{scope} .jp-OutputArea")
+    text = "\n".join(outputs.all_inner_texts())
+    assert "Error displaying widget" not in text
+    assert "Traceback" not in text
+    errors = page.locator(
+        f"{scope} [data-mime-type='application/vnd.jupyter.stderr'], "
+        f"{scope} [data-mime-type='application/vnd.jupyter.error']"
+    )
+    assert errors.count() == 0, errors.first.inner_text()[:500]
+    panels = page.locator(f"{scope} .lecturelib-panel")
+    assert panels.count() >= expected_panels, f"{panels.count()} of {expected_panels} panels drawn"
+    for p in range(panels.count()):
+        images = panels.nth(p).locator("img")
+        for i in range(images.count()):
+            drawn = images.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+            assert drawn, f"panel {p} has an empty figure"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_in_jupyterlab(path, browser, jupyterlab):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{jupyterlab.base_url}/lab/tree/{path.name}?reset&token={jupyterlab.token}")
+        page.wait_for_selector(f"{VISIBLE_NOTEBOOK} .jp-Cell", timeout=60000)
+        wait_until_idle(page, jupyterlab, timeout=60)  # kernel started, nothing running
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        time.sleep(1.0)
+        wait_until_idle(page, jupyterlab)
+        page.wait_for_timeout(500)
+        check_outputs(page, VISIBLE_NOTEBOOK, panel_count(path))
+        how = move_a_slider(page, VISIBLE_NOTEBOOK)
+        page.screenshot(path=str(SCREENSHOTS / f"lab_{path.stem}.png"))
+        assert how
+    finally:
+        page.close()
+        for session in jupyterlab.api("/api/sessions"):
+            jupyterlab.api(f"/api/sessions/{session['id']}", method="DELETE")
+
+
+@pytest.mark.parametrize("name", VOILA_NOTEBOOKS)
+def test_notebook_in_voila(name, browser, voila):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{voila.base_url}/voila/render/{name}.ipynb", timeout=120000)
+        page.wait_for_selector(".lecturelib-panel img", timeout=120000)
+        page.wait_for_timeout(500)
+        scope = "body"
+        check_outputs(page, scope, 1)
+        body = page.inner_text("body")
+        assert "import " not in body and "def " not in body, "Voila should hide the code"
+        move_a_slider(page, scope)
+        page.screenshot(path=str(SCREENSHOTS / f"voila_{name}.png"))
+    finally:
+        page.close()
