@@ -24,7 +24,7 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import HTML
 
-from .viz import figure_png
+from .viz import agg_canvas, canvas_png, figure_png
 
 # Every panel made in this kernel, so tests and benchmarks can exercise them.
 PANELS: list[Panel] = []
@@ -135,7 +135,14 @@ class Panel(widgets.VBox):
     ``unexpected_errors`` so tests notice it.
 
     ``extra`` widgets (a resample button, a kernel grid) are laid out with
-    the controls; wire them to :meth:`refresh` yourself.
+    the controls; wire them to :meth:`refresh` yourself. The figure's layout
+    is solved once, at the first drawing, then frozen (``freeze_layout``);
+    pass False if ``update`` changes labels enough to need it again.
+
+    For figures whose axes stay fixed, list the artists ``update`` changes
+    in ``animated``: the rest of the figure is then drawn once and kept as
+    pixels, and each update paints only those artists (several times faster,
+    since ticks and text dominate the cost of drawing).
     """
 
     def __init__(
@@ -147,11 +154,16 @@ class Panel(widgets.VBox):
         caption: str = "",
         extra: Sequence[widgets.Widget] = (),
         dpi: float = 96,
+        freeze_layout: bool = True,
+        animated: Sequence = (),
     ):
         self.controls = dict(controls)
         self.update_function = update
         self.figure = figure
         self.dpi = dpi
+        self.freeze_layout = freeze_layout
+        self.animated = list(animated)
+        self._background = None
         self.unexpected_errors: list[str] = []
         self.update_times_ms: list[float] = []
         self.last_message = ""
@@ -203,10 +215,32 @@ class Panel(widgets.VBox):
             self.message.value = ""
             self.image.layout.opacity = "1"
             if self.figure is not None:
-                self.image.value = figure_png(self.figure, self.dpi)
+                self.image.value = self._render()
             if text is not None:
                 self.info.value = f"<div style='font-size:1.05em'>{text}</div>"
         self.update_times_ms.append((time.perf_counter() - start) * 1000.0)
+
+    def _render(self) -> bytes:
+        if not self.animated:
+            png = figure_png(self.figure, self.dpi)
+            if self.freeze_layout and self.figure.get_layout_engine() is not None:
+                # The layout is right after the first drawing; solving it
+                # again on every slider move would cost more than drawing.
+                self.figure.set_layout_engine("none")
+            return png
+        # Blitting: draw everything that never changes once, keep those
+        # pixels, and on each update paint only the animated artists over them.
+        canvas = agg_canvas(self.figure, self.dpi)
+        if self._background is None:
+            for artist in self.animated:
+                artist.set_animated(True)
+            canvas.draw()
+            self.figure.set_layout_engine("none")
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+        canvas.restore_region(self._background)
+        for artist in self.animated:
+            self.figure.draw_artist(artist)
+        return canvas_png(canvas)
 
     def _show_message(self, text: str) -> None:
         self.last_message = text
@@ -434,4 +468,24 @@ def note(text: str, title: str = "Note") -> HTML:
     return HTML(
         "<div style='border-left:5px solid #0072B2;background:#EAF3FA;padding:6px 10px;"
         f"margin:6px 0;color:#000'><b>{title}.</b> {text}</div>"
+    )
+
+
+def text_entry(description: str, value: str = "", suggestions=(), continuous: bool = True, **kw):
+    """A labelled text box; ``suggestions`` (a list of strings) drop down as the student types.
+
+    Built on ipywidgets.Combobox, which accepts any text, not only the
+    suggestions. With ``continuous=True`` the panel updates on every
+    keystroke (keep such updates cheap). The suggestions are the positions
+    the panel tests move the control through.
+    """
+    return widgets.Combobox(
+        description=description,
+        value=value,
+        options=list(suggestions),
+        ensure_option=False,
+        continuous_update=continuous,
+        style=_DESCRIPTION_STYLE,
+        layout=widgets.Layout(width=kw.pop("width", "320px")),
+        **kw,
     )
