@@ -1,0 +1,706 @@
+"""Convolution (really cross-correlation), forward and backward, in numpy.
+
+A convolutional layer slides a small kernel over its input and, at every
+position, takes the weighted sum of the values under the kernel. Deep-learning
+libraries call this "convolution" although they do not flip the kernel: it is
+cross-correlation, and so it is here (PyTorch's semantics throughout).
+
+Layout and names (as in PyTorch):
+
+- ``x``: input, ``(N, C, H, W)`` (batch, channels, height, width);
+  ``(N, C, L)`` in 1-D.
+- ``w``: kernels, ``(F, C, KH, KW)`` (filters, input channels, kernel rows,
+  kernel columns); ``(F, C, K)`` in 1-D.
+- ``b``: one bias per filter, ``(F,)``.
+- ``y``: output, ``(N, F, OH, OW)`` with
+  ``OH = (H + 2 * padding - dilation * (KH - 1) - 1) // stride + 1``.
+
+What is in this module:
+
+- :func:`output_size`: the output-size formula, with readable errors.
+- :func:`conv2d` / :func:`conv2d_backward` and :func:`conv1d` /
+  :func:`conv1d_backward`: the fast versions (im2col: copy every kernel window
+  into a column, then one matrix product per image; at stride 1 a faster
+  variant, "wide rows", described above :func:`_conv2d_wide`).
+- :func:`conv2d_naive`: the lecture's four nested loops, slow on purpose, kept
+  as the readable reference the fast version is tested against.
+- :func:`cross_correlate2d` and :func:`convolve2d` (true convolution, kernel
+  flipped by 180 degrees) for plain 2-D matrices, as used on the slides.
+- :func:`conv_matrix`: the dense (doubly-blocked Toeplitz) matrix of a
+  convolution, showing that a conv layer is a sparse fully connected layer
+  with tied weights; :func:`window_indices` and :func:`receptive_field` for
+  "which pixels does this unit see?".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._checks import as_array, as_int, as_pair, result_dtype
+
+# --- output size --------------------------------------------------------------
+
+
+def output_size(n, kernel_size, stride=1, padding=0, dilation=1, *, axis=None) -> int:
+    """Length of a convolution's (or pooling's) output along one axis.
+
+    ``O = (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``:
+    the kernel's dilated extent ``dilation * (kernel_size - 1) + 1`` must fit
+    into the padded input ``n + 2 * padding``; positions that do not fit at
+    the end (when the stride does not divide evenly) are dropped (floor).
+    ``axis`` (e.g. ``"width"``) is only used to make error messages precise.
+
+    >>> output_size(227, 11, stride=4)
+    55
+    >>> output_size(5, 3, stride=2, padding=1)
+    3
+    >>> output_size(4, 5)
+    Traceback (most recent call last):
+        ...
+    ValueError: kernel 5 (dilated extent 5) is larger than padded input 4
+    """
+    n = as_int(n, "n", 1)
+    kernel_size = as_int(kernel_size, "kernel_size", 1)
+    stride = as_int(stride, "stride", 1)
+    padding = as_int(padding, "padding", 0)
+    dilation = as_int(dilation, "dilation", 1)
+    extent = dilation * (kernel_size - 1) + 1
+    padded = n + 2 * padding
+    if extent > padded:
+        where = f" along {axis}" if axis else ""
+        raise ValueError(
+            f"kernel {kernel_size} (dilated extent {extent}) is larger than padded input "
+            f"{padded}{where}"
+        )
+    return (padded - extent) // stride + 1
+
+
+# --- argument checking shared by the 1-D and 2-D functions ---------------------------
+
+
+def _conv_arguments(x, w, b, stride, padding, dilation, spatial_names):
+    """Validate the arguments of a convolution; return them in canonical form.
+
+    ``spatial_names`` is ("height", "width") in 2-D and ("length",) in 1-D.
+    Returns (x, w, b, stride, padding, dilation, output_shape) with arrays
+    cast to one common float dtype and stride, padding, dilation as tuples.
+    """
+    d = len(spatial_names)
+    x = as_array(x, "x", d + 2)
+    w = as_array(w, "w", d + 2)
+    if d == 2:
+        stride = as_pair(stride, "stride", 1)
+        padding = as_pair(padding, "padding", 0)
+        dilation = as_pair(dilation, "dilation", 1)
+    else:
+        stride = (as_int(stride, "stride", 1),)
+        padding = (as_int(padding, "padding", 0),)
+        dilation = (as_int(dilation, "dilation", 1),)
+    if w.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"w expects {w.shape[1]} input channels (w.shape[1]) but x has {x.shape[1]} "
+            f"channels (x.shape[1]); x {x.shape}, w {w.shape}"
+        )
+    for name, size in zip(("x", "w"), (x.shape, w.shape)):
+        if 0 in size:
+            raise ValueError(f"{name} must not have an empty dimension, got shape {size}")
+    if b is not None:
+        b = as_array(b, "b", 1)
+        if b.shape != (w.shape[0],):
+            raise ValueError(
+                f"b must have shape ({w.shape[0]},), one bias per filter, got {b.shape}"
+            )
+    dtype = result_dtype(x, w, b)
+    x = x.astype(dtype, copy=False)
+    w = w.astype(dtype, copy=False)
+    if b is not None:
+        b = b.astype(dtype, copy=False)
+    out = tuple(
+        output_size(
+            x.shape[2 + i],
+            w.shape[2 + i],
+            stride[i],
+            padding[i],
+            dilation[i],
+            axis=spatial_names[i],
+        )
+        for i in range(d)
+    )
+    return x, w, b, stride, padding, dilation, (x.shape[0], w.shape[0], *out)
+
+
+def _check_grad_y(grad_y, expected_shape, dtype):
+    grad_y = as_array(grad_y, "grad_y", len(expected_shape))
+    if grad_y.shape != tuple(expected_shape):
+        raise ValueError(
+            f"grad_y must have the output's shape {tuple(expected_shape)}, got {grad_y.shape}"
+        )
+    return grad_y.astype(dtype, copy=False)
+
+
+# --- im2col: every kernel window as a column ------------------------------------------
+
+
+def _pad2d(x, padding, value=0.0):
+    """Return x (N, C, H, W) with ``padding`` (rows, cols) cells of ``value`` around it."""
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    n, c, h, w = x.shape
+    padded = np.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
+    padded[:, :, ph : ph + h, pw : pw + w] = x
+    return padded
+
+
+def _windows(xp, kernel, stride, dilation, out):
+    """A read-only view (N, C, KH, KW, OH, OW) of every kernel window of xp.
+
+    ``windows[n, c, i, j, r, s] == xp[n, c, r * SH + i * DH, s * SW + j * DW]``:
+    no data is copied, only strides are set.
+    """
+    n, c = xp.shape[:2]
+    s_n, s_c, s_h, s_w = xp.strides
+    return as_strided(
+        xp,
+        shape=(n, c, kernel[0], kernel[1], out[0], out[1]),
+        strides=(s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
+        writeable=False,
+    )
+
+
+def _im2col(x, kernel, stride, padding, dilation, out):
+    """Columns (N, C * KH * KW, OH * OW): one column per output position."""
+    windows = _windows(_pad2d(x, padding), kernel, stride, dilation, out)
+    n, c = x.shape[:2]
+    return windows.reshape(n, c * kernel[0] * kernel[1], out[0] * out[1])  # copies
+
+
+def _col2im(grad_cols, x_shape, kernel, stride, padding, dilation, out):
+    """Inverse of im2col for gradients: add every column back onto its window.
+
+    grad_cols (N, C * KH * KW, OH * OW) -> grad_x (N, C, H, W). Windows overlap,
+    so contributions are summed: one strided slice per kernel offset (i, j).
+    """
+    n, c, h, w = x_shape
+    kh, kw = kernel
+    (sh, sw), (ph, pw), (dh, dw), (oh, ow) = stride, padding, dilation, out
+    grad_cols = grad_cols.reshape(n, c, kh, kw, oh, ow)
+    grad_xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad_cols.dtype)
+    for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+        for j in range(kw):
+            cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
+            grad_xp[:, :, rows, cols] += grad_cols[:, :, i, j]
+    return grad_xp[:, :, ph : ph + h, pw : pw + w]
+
+
+# --- the stride-1 fast path: "wide rows" ------------------------------------------------
+#
+# im2col copies every window into a column; with numpy that copy and the
+# col2im scatter run row by row (OW numbers at a time) and cost more than the
+# matrix product itself. For stride 1 there is a trick that turns both into a
+# few long, contiguous operations. Lay a zero-padded image out flat, row
+# after row (Hp * Wp numbers). Kernel cell (i, j) then reads, for *every*
+# output position at once, the same flat array shifted by
+# ``offset = i * DH * Wp + j * DW``: the columns are KH * KW shifted copies of
+# one flat array. The price: we compute an output at every position of the
+# padded image, including Wp - OW extra columns per row and Hp - OH extra
+# rows per image that are simply dropped ("wide rows"). Images of a batch
+# chunk and their channels are laid end to end, channel-major, so a shift
+# never leaves the flat buffer; valid outputs only ever read their own image.
+# Chunks of a few images keep every buffer in the CPU cache.
+
+_CHUNK_BYTES = 512 * 1024  # size of the columns buffer per chunk of images
+
+
+def _wide_geometry(x_shape, w_shape, padding, dilation, itemsize=8):
+    n, c, h, w = x_shape
+    kh, kw = w_shape[2:]
+    hp, wp = h + 2 * padding[0], w + 2 * padding[1]
+    offsets = [i * dilation[0] * wp + j * dilation[1] for i in range(kh) for j in range(kw)]
+    chunk = max(1, min(n, _CHUNK_BYTES // (itemsize * kh * kw * c * hp * wp)))
+    return hp, wp, offsets, chunk
+
+
+class _WideBuffers:
+    """Reusable flat buffers for one call: padded input and its shifted columns."""
+
+    def __init__(self, x, w_shape, padding, dilation):
+        self.x, self.padding, self.dilation = x, padding, dilation
+        self.kernel = w_shape[2:]
+        self.c, self.h, self.w = x.shape[1:]
+        self.hp, self.wp, self.offsets, self.chunk = _wide_geometry(
+            x.shape, w_shape, padding, dilation, x.itemsize
+        )
+        image = self.hp * self.wp
+        size = self.c * self.chunk * image
+        self.padded = np.zeros(size + self.offsets[-1], dtype=x.dtype)
+        self.columns = np.empty(len(self.offsets) * size, dtype=x.dtype)
+        self.filled_with = None  # chunk length the padded buffer is laid out for
+
+    def columns_for(self, start, stop):
+        """Columns (KH * KW * C, n * Hp * Wp) of images start:stop, rows ordered (i, j, c)."""
+        n = stop - start
+        size = self.c * n * self.hp * self.wp
+        if self.filled_with != n:  # a shorter last chunk moves the images: clear stale values
+            self.padded.fill(0)
+            self.filled_with = n
+        ph, pw = self.padding
+        images = self.padded[:size].reshape(self.c, n, self.hp, self.wp)
+        images[:, :, ph : ph + self.h, pw : pw + self.w] = self.x[start:stop].transpose(1, 0, 2, 3)
+        # row (i, j) of the columns is the flat buffer shifted by i * DH * Wp + j * DW
+        it = self.padded.itemsize
+        shifted = as_strided(
+            self.padded,
+            shape=(self.kernel[0], self.kernel[1], size),
+            strides=(self.dilation[0] * self.wp * it, self.dilation[1] * it, it),
+            writeable=False,
+        )
+        columns = self.columns[: len(self.offsets) * size].reshape(shifted.shape)
+        np.copyto(columns, shifted)
+        return columns.reshape(len(self.offsets) * self.c, n * self.hp * self.wp)
+
+
+def _per_image(matrix, images):
+    """View a (rows, images * Hp * Wp) matrix as a stack (images, rows, Hp * Wp), no copy."""
+    rows = matrix.shape[0]
+    return matrix.reshape(rows, images, -1).transpose(1, 0, 2)
+
+
+def _conv2d_wide(x, w, b, padding, dilation, y_shape):
+    """conv2d at stride 1 by wide rows: one matrix product per image, in chunks."""
+    n, f, oh, ow = y_shape
+    buffers = _WideBuffers(x, w.shape, padding, dilation)
+    hp, wp, chunk = buffers.hp, buffers.wp, buffers.chunk
+    w_rows = w.transpose(0, 2, 3, 1).reshape(f, -1)  # (F, KH * KW * C), order (i, j, c)
+    y_wide_buffer = np.empty(chunk * f * hp * wp, dtype=x.dtype)
+    y = np.empty(y_shape, dtype=x.dtype)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        images = stop - start
+        columns = _per_image(buffers.columns_for(start, stop), images)  # (n, KKC, Hp * Wp)
+        y_wide = np.matmul(
+            w_rows, columns, out=y_wide_buffer[: images * f * hp * wp].reshape(images, f, -1)
+        )
+        if b is not None:
+            y_wide += b[:, None]
+        y[start:stop] = y_wide.reshape(images, f, hp, wp)[:, :, :oh, :ow]  # drop the extras
+    return y
+
+
+def _conv2d_wide_backward(grad_y, x, w, b, padding, dilation):
+    """conv2d_backward at stride 1 by wide rows; col2im is KH * KW shifted additions."""
+    n, f, oh, ow = grad_y.shape
+    c, h, width = x.shape[1:]
+    kh, kw = w.shape[2:]
+    ph, pw = padding
+    buffers = _WideBuffers(x, w.shape, padding, dilation)
+    hp, wp, offsets, chunk = buffers.hp, buffers.wp, buffers.offsets, buffers.chunk
+    w_rows = w.transpose(0, 2, 3, 1).reshape(f, -1)  # (F, KH * KW * C), order (i, j, c)
+    grad_w_rows = np.zeros(w_rows.shape, dtype=x.dtype)
+    grad_x = np.empty(x.shape, dtype=x.dtype)
+    # grad_y on the wide grid; the dropped positions stay 0, so they add nothing
+    grad_wide_buffer = np.zeros(chunk * f * hp * wp, dtype=x.dtype)
+    grad_columns_buffer = np.empty(len(offsets) * c * chunk * hp * wp, dtype=x.dtype)
+    grad_padded = np.empty(c * chunk * hp * wp + offsets[-1], dtype=x.dtype)
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        images, positions = stop - start, (stop - start) * hp * wp
+        columns = _per_image(buffers.columns_for(start, stop), images)  # (n, KKC, Hp * Wp)
+        grad_wide = grad_wide_buffer[: f * positions].reshape(images, f, hp * wp)
+        grad_wide.reshape(images, f, hp, wp)[:, :, :oh, :ow] = grad_y[start:stop]
+        # grad_w: sum over images of grad_y (F, P) @ columns.T (P, KKC)
+        grad_w_rows += np.matmul(grad_wide, columns.transpose(0, 2, 1)).sum(axis=0)
+        # gradient of every column, laid out like the columns: (KK, C, n, Hp * Wp)
+        grad_columns = grad_columns_buffer[: len(offsets) * c * positions]
+        np.matmul(w_rows.T, grad_wide, out=_per_image(grad_columns.reshape(-1, positions), images))
+        # col2im: kernel cell k read the flat input shifted by offsets[k]; add back there
+        grad_columns = grad_columns.reshape(len(offsets), c * positions)
+        grad_padded.fill(0)
+        for k, offset in enumerate(offsets):
+            grad_padded[offset : offset + c * positions] += grad_columns[k]
+        grad_images = grad_padded[: c * positions].reshape(c, images, hp, wp)
+        grad_x[start:stop] = grad_images[:, :, ph : ph + h, pw : pw + width].transpose(1, 0, 2, 3)
+    grad_w = grad_w_rows.reshape(f, kh, kw, c).transpose(0, 3, 1, 2).copy()
+    grad_b = grad_y.reshape(n, f, -1).sum(axis=2).sum(axis=0) if b is not None else None
+    return grad_x, grad_w, grad_b
+
+
+# --- 2-D convolution -----------------------------------------------------------------
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
+    """2-D convolution (cross-correlation) of a batch of images, as PyTorch's.
+
+    x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None.
+    stride, padding, dilation: int or (rows, cols); padding adds zeros.
+    Returns y: (N, F, OH, OW) with
+    ``OH = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1`` (OW likewise), where
+    ``y[n, f, r, s] = b[f] + sum over c, i, j of
+    x_padded[n, c, r * SH + i * DH, s * SW + j * DW] * w[f, c, i, j]``.
+
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
+    >>> conv2d(x, w, b=np.array([0.5]))[0, 0]
+    array([[-4.5, -4.5, -4.5],
+           [-4.5, -4.5, -4.5],
+           [-4.5, -4.5, -4.5]])
+    >>> conv2d(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), stride=2, padding=1).shape
+    (2, 4, 3, 3)
+    """
+    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
+        x, w, b, stride, padding, dilation, ("height", "width")
+    )
+    if stride == (1, 1):
+        return _conv2d_wide(x, w, b, padding, dilation, y_shape)
+    n, f, oh, ow = y_shape
+    kernel = w.shape[2:]
+    cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow))  # (N, CKK, P)
+    y = np.matmul(w.reshape(f, -1), cols)  # (F, CKK) @ (N, CKK, P) -> (N, F, P)
+    if b is not None:
+        y += b[:, None]
+    return y.reshape(y_shape)
+
+
+def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
+    """Gradients of a scalar loss through :func:`conv2d`.
+
+    grad_y: (N, F, OH, OW), the loss's gradient with respect to conv2d's output;
+    x, w, b, stride, padding, dilation: as given to :func:`conv2d`.
+    Returns (grad_x (N, C, H, W), grad_w (F, C, KH, KW), grad_b (F,) or None).
+
+    - ``grad_b[f]`` sums grad_y over the batch and all output positions;
+    - ``grad_w`` is a cross-correlation of the input with grad_y: the matrix
+      product of grad_y with the im2col columns of x;
+    - ``grad_x`` is a "full" convolution of grad_y with the kernel: every
+      output position hands ``grad_y * w`` back to the pixels of its window,
+      and overlapping windows add up (col2im).
+
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> grad_x, grad_w, grad_b = conv2d_backward(np.ones((1, 1, 2, 2)), x, w, b=np.zeros(1))
+    >>> grad_x[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> grad_w[0, 0]
+    array([[ 8., 12.],
+           [20., 24.]])
+    >>> grad_b
+    array([4.])
+    """
+    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
+        x, w, b, stride, padding, dilation, ("height", "width")
+    )
+    grad_y = _check_grad_y(grad_y, y_shape, x.dtype)
+    if stride == (1, 1):
+        return _conv2d_wide_backward(grad_y, x, w, b, padding, dilation)
+    n, f, oh, ow = y_shape
+    kernel = w.shape[2:]
+    grad_y = grad_y.reshape(n, f, oh * ow)
+    cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow))  # (N, CKK, P)
+    # grad_w[f, k] = sum over n, p of grad_y[n, f, p] * cols[n, k, p]
+    grad_w = np.matmul(grad_y, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    # every column's gradient: grad_cols[n, k, p] = sum over f of w[f, k] * grad_y[n, f, p]
+    grad_cols = np.matmul(w.reshape(f, -1).T, grad_y)
+    grad_x = _col2im(grad_cols, x.shape, kernel, stride, padding, dilation, (oh, ow))
+    grad_b = grad_y.sum(axis=(0, 2)) if b is not None else None
+    return np.ascontiguousarray(grad_x), grad_w, grad_b
+
+
+def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
+    """The lecture's four nested loops: a slow, readable reference for :func:`conv2d`.
+
+    Same arguments, shapes and result as :func:`conv2d`. The loops run over
+    output rows, output columns, kernel rows and kernel columns; the batch,
+    the input channels and the filters are handled by one small matrix
+    product inside the innermost loop (``(N, C) @ (C, F)``).
+
+    >>> x = np.array([[[[2, 2, 1], [3, 1, -1], [4, 3, 2]]]])
+    >>> w = np.array([[[[1, -1], [-1, 0]]]])
+    >>> conv2d_naive(x, w, b=np.array([2]))[0, 0]
+    array([[-1.,  2.],
+           [ 0.,  1.]])
+    """
+    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
+        x, w, b, stride, padding, dilation, ("height", "width")
+    )
+    n, f, out_rows, out_cols = y_shape
+    kernel_rows, kernel_cols = w.shape[2:]
+    xp = _pad2d(x, padding)
+    y = np.zeros((n, f, out_rows, out_cols), dtype=x.dtype)
+    for r in range(out_rows):  # output row
+        for s in range(out_cols):  # output column
+            total = np.zeros((n, f), dtype=x.dtype)
+            for i in range(kernel_rows):  # kernel row
+                for j in range(kernel_cols):  # kernel column
+                    pixel = xp[
+                        :, :, r * stride[0] + i * dilation[0], s * stride[1] + j * dilation[1]
+                    ]
+                    total += pixel @ w[:, :, i, j].T  # (N, C) @ (C, F)
+            y[:, :, r, s] = total
+    if b is not None:
+        y += b[None, :, None, None]
+    return y
+
+
+# --- 1-D convolution: the 2-D code on images of height 1 ---------------------------
+
+
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
+    """1-D convolution (cross-correlation) of a batch of signals, as PyTorch's.
+
+    x: (N, C, L); w: (F, C, K); b: (F,) or None; stride, padding, dilation: int.
+    Returns y: (N, F, OL) with ``OL = (L + 2 * padding - dilation * (K - 1) - 1)
+    // stride + 1`` and ``y[n, f, t] = b[f] + sum over c, k of
+    x_padded[n, c, t * stride + k * dilation] * w[f, c, k]``.
+
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
+    >>> conv1d(x, np.array([[[1.0, 0.0, -1.0]]]))
+    array([[[-2., -2., -2.]]])
+    >>> conv1d(x, np.array([[[1.0, 1.0]]]), stride=2, padding=1)
+    array([[[1., 5., 9.]]])
+    """
+    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
+        x, w, b, stride, padding, dilation, ("length",)
+    )
+    y = conv2d(
+        x[:, :, None, :], w[:, :, None, :], b, (1, stride[0]), (0, padding[0]), (1, dilation[0])
+    )
+    return y.reshape(y_shape)
+
+
+def conv1d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
+    """Gradients of a scalar loss through :func:`conv1d`.
+
+    grad_y: (N, F, OL); x, w, b, stride, padding, dilation: as given to conv1d.
+    Returns (grad_x (N, C, L), grad_w (F, C, K), grad_b (F,) or None).
+
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> grad_x, grad_w, grad_b = conv1d_backward(np.ones((1, 1, 3)), x, np.ones((1, 1, 2)))
+    >>> grad_x, grad_w, grad_b
+    (array([[[1., 2., 2., 1.]]]), array([[[6., 9.]]]), None)
+    """
+    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
+        x, w, b, stride, padding, dilation, ("length",)
+    )
+    grad_y = _check_grad_y(grad_y, y_shape, x.dtype)
+    grad_x, grad_w, grad_b = conv2d_backward(
+        grad_y[:, :, None, :],
+        x[:, :, None, :],
+        w[:, :, None, :],
+        b,
+        (1, stride[0]),
+        (0, padding[0]),
+        (1, dilation[0]),
+    )
+    return grad_x[:, :, 0, :], grad_w[:, :, 0, :], grad_b
+
+
+# --- plain 2-D matrices, as on the slides ----------------------------------------------
+
+
+def _matrix_padding(padding, kernel_shape):
+    """Turn "valid" / "same" / "full" / int / pair into a (rows, cols) padding."""
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return (0, 0)
+        if mode == "full":
+            return (kernel_shape[0] - 1, kernel_shape[1] - 1)
+        if mode == "same":
+            if kernel_shape[0] % 2 == 0 or kernel_shape[1] % 2 == 0:
+                raise ValueError(
+                    f'padding="same" needs an odd kernel size in both directions, '
+                    f"got kernel shape {kernel_shape}"
+                )
+            return (kernel_shape[0] // 2, kernel_shape[1] // 2)
+        raise ValueError(
+            f'padding must be an int, a (rows, cols) pair, "valid", "same" or "full"; '
+            f"got {padding!r}"
+        )
+    return as_pair(padding, "padding", 0)
+
+
+def cross_correlate2d(image, kernel, stride=1, padding=0, bias=0.0, dilation=1):
+    """Slide ``kernel`` over a single 2-D ``image`` without flipping it (a CNN's "convolution").
+
+    image: (H, W); kernel: (KH, KW); stride, dilation: int or (rows, cols);
+    padding: int, (rows, cols), or "valid" (0), "same" (odd kernels: output the
+    size of the input at stride 1), "full" (K - 1: every partial overlap);
+    bias: a number added to every output. Returns (OH, OW), float64 for
+    integer input: ``out[r, s] = bias + sum over i, j of
+    image_padded[r * SH + i, s * SW + j] * kernel[i, j]``.
+
+    >>> image = np.array([[2, 2, 1], [3, 1, -1], [4, 3, 2]])
+    >>> cross_correlate2d(image, [[1, -1], [-1, 0]], bias=2)
+    array([[-1.,  2.],
+           [ 0.,  1.]])
+    """
+    image = as_array(image, "image", 2)
+    kernel = as_array(kernel, "kernel", 2)
+    padding = _matrix_padding(padding, kernel.shape)
+    try:
+        bias = float(bias)
+    except (TypeError, ValueError):
+        raise TypeError(f"bias must be a number, got {bias!r}") from None
+    y = conv2d(image[None, None], kernel[None, None], None, stride, padding, dilation)[0, 0]
+    if bias:
+        y += bias
+    return y
+
+
+def convolve2d(image, kernel, stride=1, padding=0, bias=0.0):
+    """True (signal-processing) 2-D convolution: the kernel is flipped by 180 degrees.
+
+    ``y[m, n] = sum over i, j of x[i, j] * h[m - i, n - j]``, which is the same
+    as cross-correlating with the kernel turned upside down and left to right.
+    Arguments and shapes as :func:`cross_correlate2d`; with ``padding="same"``
+    (odd kernels) the output has the input's size, the kernel centred on every
+    pixel, zeros outside the image.
+
+    >>> x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    >>> h = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
+    >>> convolve2d(x, h, padding="same")
+    array([[-13., -20., -17.],
+           [-18., -24., -18.],
+           [ 13.,  20.,  17.]])
+    """
+    kernel = as_array(kernel, "kernel", 2)
+    return cross_correlate2d(image, kernel[::-1, ::-1], stride, padding, bias)
+
+
+true_convolution2d = convolve2d
+
+
+# --- which input pixels does an output see? ---------------------------------------------
+
+
+def window_indices(input_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """Flat (row-major) input indices under the kernel at every output position.
+
+    input_shape: (H, W); kernel_size, stride, padding, dilation: int or (rows, cols).
+    Returns an int array (OH, OW, KH, KW): entry ``[r, s, i, j]`` is the index
+    ``row * W + col`` of the pixel under kernel cell (i, j) when the output is
+    at (r, s), or -1 where that kernel cell lies on padding.
+
+    On a 4 x 4 image with a 2 x 2 kernel and stride 2, counting pixels from 1,
+    the first output sees pixels 1, 2, 5, 6 and the last 11, 12, 15, 16:
+
+    >>> idx = window_indices((4, 4), 2, stride=2) + 1
+    >>> idx[0, 0].ravel(), idx[1, 1].ravel()
+    (array([1, 2, 5, 6]), array([11, 12, 15, 16]))
+    """
+    h, w = _input_shape(input_shape)
+    kh, kw = as_pair(kernel_size, "kernel_size", 1)
+    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(padding, "padding", 0)
+    dh, dw = as_pair(dilation, "dilation", 1)
+    oh = output_size(h, kh, sh, ph, dh, axis="height")
+    ow = output_size(w, kw, sw, pw, dw, axis="width")
+    rows = np.arange(oh)[:, None, None, None] * sh + np.arange(kh)[None, None, :, None] * dh - ph
+    cols = np.arange(ow)[None, :, None, None] * sw + np.arange(kw)[None, None, None, :] * dw - pw
+    rows, cols = np.broadcast_arrays(rows, cols)
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    return np.where(inside, rows * w + cols, -1)
+
+
+def _input_shape(input_shape):
+    if not isinstance(input_shape, tuple | list) or len(input_shape) != 2:
+        raise ValueError(f"input_shape must be a pair (H, W), got {input_shape!r}")
+    return (
+        as_int(input_shape[0], "input_shape[0]", 1),
+        as_int(input_shape[1], "input_shape[1]", 1),
+    )
+
+
+def conv_matrix(input_shape, kernel, stride=1, padding=0, dilation=1):
+    """The dense matrix M of a 2-D cross-correlation: ``M @ x.ravel()`` is the output.
+
+    input_shape: (H, W); kernel: (KH, KW) array; stride, padding, dilation:
+    int or (rows, cols). Returns M of shape (OH * OW, H * W) with
+    ``M @ x.ravel() == cross_correlate2d(x, kernel, stride, padding).ravel()``.
+    Row p of M holds the kernel's values at the columns of the pixels that
+    output p sees (zeros elsewhere): a convolution is a fully connected layer
+    whose weights are mostly zero (sparse) and repeated (tied). For stride 1
+    and no padding M is a doubly-blocked Toeplitz matrix.
+
+    >>> M = conv_matrix((3, 3), [[1, 2], [3, 4]])
+    >>> M
+    array([[1., 2., 0., 3., 4., 0., 0., 0., 0.],
+           [0., 1., 2., 0., 3., 4., 0., 0., 0.],
+           [0., 0., 0., 1., 2., 0., 3., 4., 0.],
+           [0., 0., 0., 0., 1., 2., 0., 3., 4.]])
+    """
+    kernel = as_array(kernel, "kernel", 2)
+    h, w = _input_shape(input_shape)
+    idx = window_indices((h, w), kernel.shape, stride, padding, dilation)  # (OH, OW, KH, KW)
+    oh, ow = idx.shape[:2]
+    matrix = np.zeros((oh * ow, h * w), dtype=kernel.dtype)
+    rows = np.broadcast_to(np.arange(oh * ow).reshape(oh, ow, 1, 1), idx.shape)
+    values = np.broadcast_to(kernel, idx.shape)
+    inside = idx >= 0
+    # an output sees each pixel under at most one kernel cell: plain assignment
+    matrix[rows[inside], idx[inside]] = values[inside]
+    return matrix
+
+
+def receptive_field(kernel_sizes, strides=1, dilations=1, position=None):
+    """Receptive field of a unit after a stack of 1-D convolutions (no padding).
+
+    kernel_sizes: one kernel size per layer (a list, first layer first);
+    strides, dilations: an int for every layer or a list like kernel_sizes.
+    Without ``position`` returns the receptive field's size,
+    ``1 + sum over layers l of (K_l - 1) * D_l * (S_1 * ... * S_{l-1})``.
+    With ``position=p`` returns the ``range`` of input indices (0-based) that
+    unit p of the last layer depends on.
+
+    Two layers of width-3 kernels: a unit of layer 2 sees 5 inputs, so x1 and
+    x5 (indices 0 and 4) meet there although no unit of layer 1 sees both:
+
+    >>> receptive_field([3, 3])
+    5
+    >>> receptive_field([3, 3], position=0)
+    range(0, 5)
+    >>> receptive_field([3], position=0)
+    range(0, 3)
+    """
+    if not isinstance(kernel_sizes, list | tuple) or not kernel_sizes:
+        raise ValueError(f"kernel_sizes must be a non-empty list of ints, got {kernel_sizes!r}")
+    layers = len(kernel_sizes)
+    kernel_sizes = [as_int(k, f"kernel_sizes[{i}]", 1) for i, k in enumerate(kernel_sizes)]
+
+    def per_layer(value, name):
+        if isinstance(value, list | tuple):
+            if len(value) != layers:
+                raise ValueError(f"{name} must have one entry per layer ({layers}), got {value!r}")
+            return [as_int(v, f"{name}[{i}]", 1) for i, v in enumerate(value)]
+        return [as_int(value, name, 1)] * layers
+
+    strides = per_layer(strides, "strides")
+    dilations = per_layer(dilations, "dilations")
+    size, jump = 1, 1  # jump: distance in the input between neighbouring units
+    for k, s, d in zip(kernel_sizes, strides, dilations):
+        size += (k - 1) * d * jump
+        jump *= s
+    if position is None:
+        return size
+    position = as_int(position, "position", 0)
+    start = position * jump
+    return range(start, start + size)
+
+
+__all__ = [
+    "output_size",
+    "conv1d",
+    "conv1d_backward",
+    "conv2d",
+    "conv2d_backward",
+    "conv2d_naive",
+    "cross_correlate2d",
+    "convolve2d",
+    "true_convolution2d",
+    "window_indices",
+    "conv_matrix",
+    "receptive_field",
+]

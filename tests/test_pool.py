@@ -1,0 +1,232 @@
+"""Tests for lecturelib.pool: max/avg/min pooling forward and backward, pooling
+across channels, the matrix helper and argument validation."""
+
+import numpy as np
+import pytest
+
+import lecturelib
+from lecturelib.grad import numerical_gradient_array, relative_error
+from lecturelib.pool import (
+    avg_pool2d,
+    avg_pool2d_backward,
+    channel_max_pool,
+    channel_max_pool_backward,
+    max_pool2d,
+    max_pool2d_backward,
+    min_pool2d,
+    min_pool2d_backward,
+    pool_matrix,
+    pool_output_size,
+)
+
+
+def loop_pool(x, kernel, stride, padding, reduce, pad_value):
+    """Reference: explicit loops over output positions."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=pad_value)
+    oh = (xp.shape[2] - kh) // sh + 1
+    ow = (xp.shape[3] - kw) // sw + 1
+    y = np.zeros(x.shape[:2] + (oh, ow))
+    for r in range(oh):
+        for s in range(ow):
+            y[:, :, r, s] = reduce(
+                xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw], axis=(2, 3)
+            )
+    return y
+
+
+def loop_max_pool_backward(grad_y, x, kernel, stride, padding):
+    """Reference: each window's gradient to its first maximum in row-major order."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    grad = np.zeros_like(xp)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for r in range(grad_y.shape[2]):
+                for s in range(grad_y.shape[3]):
+                    window = xp[n, c, r * sh : r * sh + kh, s * sw : s * sw + kw]
+                    i, j = np.unravel_index(np.argmax(window), window.shape)
+                    grad[n, c, r * sh + i, s * sw + j] += grad_y[n, c, r, s]
+    return grad[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
+
+
+def random_pool_config(rng):
+    kernel = tuple(int(v) for v in rng.integers(1, 5, size=2))
+    stride = tuple(int(v) for v in rng.integers(1, 4, size=2))
+    padding = tuple(int(rng.integers(0, k // 2 + 1)) for k in kernel)
+    h = int(rng.integers(max(1, kernel[0] - 2 * padding[0]), 10))
+    w = int(rng.integers(max(1, kernel[1] - 2 * padding[1]), 10))
+    shape = (int(rng.integers(1, 3)), int(rng.integers(1, 3)), h, w)
+    return shape, kernel, stride, padding
+
+
+def test_pools_match_loops_on_random_configurations():
+    rng = np.random.default_rng(0)
+    for _ in range(80):
+        shape, kernel, stride, padding = random_pool_config(rng)
+        x = rng.integers(-3, 4, size=shape).astype(float)  # small integers: many ties
+        np.testing.assert_array_equal(
+            max_pool2d(x, kernel, stride, padding),
+            loop_pool(x, kernel, stride, padding, np.max, -np.inf),
+        )
+        np.testing.assert_array_equal(
+            min_pool2d(x, kernel, stride, padding),
+            loop_pool(x, kernel, stride, padding, np.min, np.inf),
+        )
+        np.testing.assert_allclose(
+            avg_pool2d(x, kernel, stride, padding),
+            loop_pool(x, kernel, stride, padding, np.mean, 0.0),
+            rtol=1e-12,
+            atol=1e-12,
+        )
+        grad_y = rng.standard_normal(max_pool2d(x, kernel, stride, padding).shape)
+        np.testing.assert_allclose(
+            max_pool2d_backward(grad_y, x, kernel, stride, padding),
+            loop_max_pool_backward(grad_y, x, kernel, stride, padding),
+            rtol=1e-12,
+            atol=1e-12,
+        )
+
+
+def test_stride_defaults_to_kernel():
+    x = np.arange(36.0).reshape(1, 1, 6, 6)
+    assert max_pool2d(x, 3).shape == (1, 1, 2, 2)
+    assert max_pool2d(x, (2, 3)).shape == (1, 1, 3, 2)
+    np.testing.assert_array_equal(avg_pool2d(x, 2), avg_pool2d(x, 2, stride=2))
+
+
+def test_max_pool_padding_is_minus_infinity():
+    x = -np.ones((1, 1, 2, 2))  # all negative: zero padding would win
+    np.testing.assert_array_equal(max_pool2d(x, 2, stride=1, padding=1)[0, 0], -np.ones((3, 3)))
+    np.testing.assert_array_equal(min_pool2d(-x, 2, stride=1, padding=1)[0, 0], np.ones((3, 3)))
+
+
+def test_avg_pool_counts_zero_padding():
+    x = np.ones((1, 1, 2, 2))
+    y = avg_pool2d(x, 2, stride=1, padding=1)[0, 0]
+    np.testing.assert_allclose(y, [[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]])
+
+
+def test_max_pool_ties_go_to_first_maximum_and_overlaps_accumulate():
+    x = np.array([[[[5.0, 5.0, 1.0], [5.0, 2.0, 5.0], [0.0, 5.0, 5.0]]]])
+    grad = max_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2, stride=1)[0, 0]
+    # windows (0,0), (0,1) and (1,0) all pick the first 5 they meet in row-major order
+    np.testing.assert_array_equal(grad, [[1, 1, 0], [1, 0, 1], [0, 0, 0]])
+    assert grad.sum() == 4
+    constant = np.zeros((1, 1, 4, 4))
+    grad = max_pool2d_backward(np.ones((1, 1, 3, 3)), constant, 2, stride=1)[0, 0]
+    np.testing.assert_array_equal(grad, [[1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0]])
+
+
+@pytest.mark.parametrize(
+    ("kernel", "stride", "padding"),
+    [(2, None, 0), (3, 1, 1), ((2, 3), (1, 2), (1, 0)), (3, 2, 1), ((1, 2), (2, 1), (0, 1))],
+)
+def test_pool_backward_numerical(kernel, stride, padding):
+    rng = np.random.default_rng(1)
+    x = rng.permutation(2 * 3 * 7 * 6).reshape(2, 3, 7, 6) / 7.0  # distinct: no ties
+    for forward, backward in (
+        (max_pool2d, max_pool2d_backward),
+        (avg_pool2d, avg_pool2d_backward),
+        (min_pool2d, min_pool2d_backward),
+    ):
+        y = forward(x, kernel, stride, padding)
+        grad_y = rng.standard_normal(y.shape)
+        analytic = backward(grad_y, x, kernel, stride, padding)
+        numeric = numerical_gradient_array(
+            lambda f=forward: f(x, kernel, stride, padding), x, grad_y, h=1e-3
+        )
+        assert analytic.shape == x.shape
+        assert relative_error(analytic, numeric) < 1e-7, forward.__name__
+
+
+def test_pool_dtypes():
+    x32 = np.ones((1, 2, 4, 4), dtype=np.float32)
+    for forward, backward in ((max_pool2d, max_pool2d_backward), (avg_pool2d, avg_pool2d_backward)):
+        assert forward(x32, 2).dtype == np.float32
+        assert backward(np.ones((1, 2, 2, 2)), x32, 2).dtype == np.float32
+        assert forward(np.ones((1, 1, 2, 2), dtype=int), 2).dtype == np.float64
+
+
+def test_channel_max_pool_and_backward():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, 4, 3, 5))
+    np.testing.assert_array_equal(channel_max_pool(x), x.max(axis=1))
+    assert channel_max_pool(x, keepdims=True).shape == (2, 1, 3, 5)
+    for keepdims in (False, True):
+        y = channel_max_pool(x, keepdims=keepdims)
+        grad_y = rng.standard_normal(y.shape)
+        analytic = channel_max_pool_backward(grad_y, x, keepdims=keepdims)
+        numeric = numerical_gradient_array(
+            lambda k=keepdims: channel_max_pool(x, keepdims=k), x, grad_y
+        )
+        assert relative_error(analytic, numeric) < 1e-7
+    tie = np.ones((1, 3, 1, 1))
+    np.testing.assert_array_equal(
+        channel_max_pool_backward(np.ones((1, 1, 1)), tie)[0, :, 0, 0], [1, 0, 0]
+    )
+    with pytest.raises(ValueError, match=r"grad_y must have the output's shape \(2, 1, 3, 5\)"):
+        channel_max_pool_backward(np.ones((2, 2, 3, 5)), x, keepdims=True)
+
+
+def test_pool_matrix_modes():
+    m = np.array([[1, 4, 2, 1], [5, 8, 3, 4], [7, 6, 4, 5], [1, 3, 1, 2]])
+    np.testing.assert_array_equal(pool_matrix(m, 2, mode="max"), [[8, 4], [7, 5]])
+    np.testing.assert_array_equal(pool_matrix(m, 2, mode="min"), [[1, 1], [1, 1]])
+    np.testing.assert_allclose(pool_matrix(m, 2, mode="avg"), [[4.5, 2.5], [4.25, 3.0]])
+    np.testing.assert_allclose(pool_matrix(m, 2, mode="sum"), [[18, 10], [17, 12]])
+    np.testing.assert_array_equal(lecturelib.pool2d_2d(m, 2), pool_matrix(m, 2))
+    with pytest.raises(
+        ValueError, match="mode must be one of 'max', 'avg', 'min', 'sum'; got 'median'"
+    ):
+        pool_matrix(m, 2, mode="median")
+    with pytest.raises(ValueError, match="matrix must have 2 dimensions"):
+        pool_matrix(m[None], 2)
+
+
+def test_pool_output_size():
+    assert (pool_output_size(55, 3, 2), pool_output_size(27, 3, 2), pool_output_size(13, 3, 2)) == (
+        27,
+        13,
+        6,
+    )
+    assert pool_output_size(28, 2) == 14
+    with pytest.raises(ValueError, match="more than half the kernel size 2"):
+        pool_output_size(28, 2, padding=2)
+
+
+def test_pool_validation_messages():
+    x = np.zeros((1, 1, 4, 4))
+    for forward in (max_pool2d, avg_pool2d, min_pool2d):
+        with pytest.raises(ValueError, match=r"x must have 4 dimensions, got shape \(4, 4\)"):
+            forward(x[0, 0], 2)
+        with pytest.raises(
+            ValueError,
+            match=r"padding 2 along height is more than half the kernel size 3: pooling padding must be at most 1",
+        ):
+            forward(x, 3, padding=2)
+        with pytest.raises(
+            ValueError, match="padding 2 along width is more than half the kernel size 3"
+        ):
+            forward(x, 3, padding=(1, 2))
+        with pytest.raises(ValueError, match="stride must be >= 1, got 0"):
+            forward(x, 2, stride=0)
+        with pytest.raises(ValueError, match="kernel_size must be >= 1, got 0"):
+            forward(x, 0)
+        with pytest.raises(ValueError, match="padding must be >= 0, got -1"):
+            forward(x, 2, padding=-1)
+        with pytest.raises(
+            ValueError,
+            match=r"kernel 5 \(dilated extent 5\) is larger than padded input 4 along height",
+        ):
+            forward(x, 5)
+        with pytest.raises(ValueError, match=r"kernel 6 .* larger than padded input 5 along width"):
+            forward(np.zeros((1, 1, 9, 5)), (2, 6))
+        with pytest.raises(TypeError, match="kernel_size must be an integer, got 2.0"):
+            forward(x, 2.0)
+    for backward in (max_pool2d_backward, avg_pool2d_backward, min_pool2d_backward):
+        with pytest.raises(
+            ValueError,
+            match=r"grad_y must have the output's shape \(1, 1, 2, 2\), got \(1, 1, 3, 3\)",
+        ):
+            backward(np.zeros((1, 1, 3, 3)), x, 2)
