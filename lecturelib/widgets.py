@@ -175,7 +175,7 @@ class Panel(widgets.VBox):
         self.info = widgets.HTML(value="")
         control_box = widgets.HBox(
             list(self.controls.values()) + list(extra),
-            layout=widgets.Layout(flex_flow="row wrap", gap="4px 16px"),
+            layout=widgets.Layout(flex_flow="row wrap"),
         )
         children = [self.caption, control_box, self.message]
         if figure is not None:
