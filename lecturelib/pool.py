@@ -59,23 +59,16 @@ def _offset_slices(kernel, stride, out):
             yield i, j, rows, slice(j, j + sw * (ow - 1) + 1, sw)
 
 
-def _add_back(blocks, x_shape, kernel, stride, padding, out):
-    """Sum per-offset gradients onto the input: the backward pass of a window reduction.
-
-    blocks: (KH, KW, N, C, OH, OW), ``blocks[i, j]`` being what every window
-    sends to its element (i, j). Returns grad_x (N, C, H, W), padding removed.
-    """
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = kernel, stride, padding, out
+def _padded_zeros(x_shape, padding, dtype):
     n, c, h, w = x_shape
-    grad_xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=blocks.dtype)
-    if (sh, sw) == (kh, kw):
-        # windows tile the input side by side: one copy, no overlaps to add up
-        # (splitting H into (OH, KH) and W into (OW, KW) is a view, never a copy)
-        tiles = grad_xp[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow, kw)
-        tiles[...] = blocks.transpose(2, 3, 4, 0, 5, 1)
-    else:
-        for i, j, rows, cols in _offset_slices(kernel, stride, out):
-            grad_xp[:, :, rows, cols] += blocks[i, j]
+    return np.zeros((n, c, h + 2 * padding[0], w + 2 * padding[1]), dtype=dtype)
+
+
+def _unpad(grad_xp, x_shape, padding):
+    """Cut the padding off a gradient (a fresh array only when there was padding)."""
+    (ph, pw), (h, w) = padding, x_shape[2:]
+    if ph == pw == 0:
+        return grad_xp
     return grad_xp[:, :, ph : ph + h, pw : pw + w].copy()
 
 
@@ -134,15 +127,21 @@ def max_pool2d_backward(grad_y, x, kernel_size, stride=None, padding=0):
     grad_y = _check_grad_y(grad_y, x, out)
     xp = _pad2d(x, padding, -np.inf)
     y = max_pool2d(x, kernel, stride, padding)
-    # blocks[i, j]: the gradient each window sends to its element (i, j)
-    blocks = np.empty((kernel[0], kernel[1], *y.shape), dtype=x.dtype)
+    grad_xp = _padded_zeros(x.shape, padding, x.dtype)
+    # Separate windows: each input belongs to one window at most, so its
+    # gradient can be written directly; overlapping windows must add up.
+    overlapping = stride[0] < kernel[0] or stride[1] < kernel[1]
     unclaimed = np.ones(y.shape, dtype=bool)  # windows whose maximum is not yet found
-    for i, j, rows, cols in _offset_slices(kernel, stride, out):
-        winner = xp[:, :, rows, cols] == y
-        winner &= unclaimed
+    winner = np.empty(y.shape, dtype=bool)
+    for _, _, rows, cols in _offset_slices(kernel, stride, out):
+        np.equal(xp[:, :, rows, cols], y, out=winner)
+        winner &= unclaimed  # the first maximum in row-major order wins a tie
         unclaimed ^= winner
-        np.multiply(grad_y, winner, out=blocks[i, j])
-    return _add_back(blocks, x.shape, kernel, stride, padding, out)
+        if overlapping:
+            grad_xp[:, :, rows, cols] += grad_y * winner
+        else:
+            np.multiply(grad_y, winner, out=grad_xp[:, :, rows, cols])
+    return _unpad(grad_xp, x.shape, padding)
 
 
 # --- average pooling ----------------------------------------------------------------------
@@ -184,8 +183,16 @@ def avg_pool2d_backward(grad_y, x, kernel_size, stride=None, padding=0):
     x, kernel, stride, padding, out = _pool_arguments(x, kernel_size, stride, padding)
     grad_y = _check_grad_y(grad_y, x, out)
     share = grad_y / (kernel[0] * kernel[1])
-    blocks = np.broadcast_to(share, (kernel[0], kernel[1], *share.shape))  # no copy
-    return _add_back(blocks, x.shape, kernel, stride, padding, out)
+    (kh, kw), (oh, ow) = kernel, out
+    padded_size = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
+    if tuple(stride) == tuple(kernel) and padded_size == (oh * kh, ow * kw):
+        # windows tile the input exactly: repeat each share over its KH x KW block
+        grad_xp = share.repeat(kh, axis=2).repeat(kw, axis=3)
+    else:
+        grad_xp = _padded_zeros(x.shape, padding, x.dtype)
+        for _, _, rows, cols in _offset_slices(kernel, stride, out):
+            grad_xp[:, :, rows, cols] += share
+    return _unpad(grad_xp, x.shape, padding)
 
 
 # --- min pooling ---------------------------------------------------------------------------

@@ -66,6 +66,9 @@ def run(path: Path, exercise: bool = False):
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
         store_widget_state=True,
+        # One print can arrive as two stream messages on a busy machine; merge
+        # them so the saved outputs do not depend on timing.
+        coalesce_streams=True,
     )
     report = None
     start = time.perf_counter()
