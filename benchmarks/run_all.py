@@ -32,14 +32,8 @@ from lecturelib import (  # noqa: E402
     conv2d_naive,
     dropout,
     dropout_backward,
-    gru_backward,
-    gru_forward,
-    lstm_backward,
-    lstm_forward,
     max_pool2d,
     max_pool2d_backward,
-    rnn_backward,
-    rnn_forward,
 )
 from lecturelib.data import load_digits  # noqa: E402
 from lecturelib.layers import SGD, softmax_cross_entropy  # noqa: E402
@@ -180,55 +174,25 @@ def pool_rows(rounds):
 
 
 def recurrent_rows(rounds):
+    from rnn_bench import make_ours, make_torch
+
     T, N, D, H = 50, 32, 65, 128
     rng = np.random.default_rng(2)
     x = rng.normal(size=(T, N, D))
     h0 = np.zeros((N, H))
     grad_h = rng.normal(size=(T, N, H))
     rows = []
-    for kind, blocks, target in (("RNN", 1, 0.75), ("LSTM", 4, 1.0), ("GRU", 3, 1.0)):
-        U = rng.normal(scale=0.1, size=(D, blocks * H))
-        W = rng.normal(scale=0.1, size=(H, blocks * H))
-        b_x = rng.normal(scale=0.1, size=blocks * H)
-        b_h = rng.normal(scale=0.1, size=blocks * H)
-        if kind == "RNN":
-
-            def ours(U=U, W=W, b=b_x + b_h):
-                _, cache = rnn_forward(x, h0, U, W, b)
-                return rnn_backward(grad_h, cache)
-
-        elif kind == "LSTM":
-
-            def ours(U=U, W=W, b=b_x + b_h):
-                _, _, cache = lstm_forward(x, h0, np.zeros_like(h0), U, W, b)
-                return lstm_backward(grad_h, cache)
-
-        else:
-
-            def ours(U=U, W=W, b_x=b_x, b_h=b_h):
-                _, cache = gru_forward(x, h0, U, W, b_x, b_h)
-                return gru_backward(grad_h, cache)
-
-        theirs = None
-        if torch is not None:
-            module = {"RNN": torch.nn.RNN, "LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU}[kind]
-            net = module(D, H).double()
-            with torch.no_grad():
-                net.weight_ih_l0.copy_(torch.from_numpy(U.T))
-                net.weight_hh_l0.copy_(torch.from_numpy(W.T))
-                net.bias_ih_l0.copy_(torch.from_numpy(b_x))
-                net.bias_hh_l0.copy_(torch.from_numpy(b_h))
-            xt, gt = tensor(x, True), tensor(grad_h)
-
-            def theirs(net=net, xt=xt, gt=gt):
-                net.zero_grad()
-                xt.grad = None
-                net(xt)[0].backward(gt)
-
+    for kind, blocks, target in (("rnn", 1, 0.75), ("lstm", 4, 1.0), ("gru", 3, 1.0)):
+        weights = [
+            rng.normal(scale=0.1, size=shape)
+            for shape in ((D, blocks * H), (H, blocks * H), (blocks * H,), (blocks * H,))
+        ]
+        ours = make_ours(kind, x, h0, *weights, grad_h)
+        theirs = None if torch is None else make_torch(torch, kind, x, h0, *weights, grad_h)
         both, t_both = timing.median_times([ours, theirs], rounds)
         rows.append(
             (
-                f"{kind} fwd+bwd T50 N32 D65 H128",
+                f"{kind.upper()} fwd+bwd T50 N32 D65 H128",
                 "float64",
                 "",
                 "",
