@@ -1,0 +1,420 @@
+"""One step of a 2-D convolution, drawn: window, products, sum, output cell.
+
+:class:`SlidingWindowDiagram` lays four small matrices side by side in one
+axes::
+
+    input (padding in grey)  x  kernel  =  products  -- sum -->  output
+
+At output position ``p`` (row-major: 0 is the top-left output), the kernel's
+footprint is outlined on the input, the element-wise products of that window
+and the kernel are shown with their signs in the diverging colour map, and
+their sum (plus the bias) lands in the highlighted output cell; the outputs
+of earlier positions are filled in, later ones are still empty. With
+``flip=True`` the kernel is turned by 180 degrees first, which turns the
+cross-correlation of a CNN into a true (signal-processing) convolution.
+
+The numbers come from :func:`lecturelib.conv.cross_correlate2d` and
+:func:`lecturelib.conv.convolve2d`; the drawing only reads them.
+
+For interactive panels, :class:`SlidingWindowStepper` keeps one diagram per
+example in a figure and redraws quickly: the parts that move with the
+output position (window, products, sum, output cells) are painted over a
+saved picture of everything else, which is redrawn only when the example or
+the operation changes. :func:`draw_sliding_step` is the one-shot version for
+static figures.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, PolyCollection
+from matplotlib.colors import Normalize, to_rgb
+from matplotlib.patches import FancyArrowPatch, Rectangle
+
+from . import viz
+from ._checks import as_array, as_pair
+from .conv import convolve2d, cross_correlate2d, output_size
+
+_GAP = 1.7  # horizontal space between two matrices, in cells
+_GRID = "#666666"  # cell borders
+
+
+def format_number(value) -> str:
+    """Integers without a decimal point, other values with two decimals ("-0" shown as "0").
+
+    >>> format_number(-13.0), format_number(2.5), format_number(-0.0)
+    ('-13', '2.50', '0')
+    """
+    value = float(value)
+    if value.is_integer():
+        return str(int(value))
+    return f"{value:.2f}"
+
+
+def _grid_lines(x0, y0, rows, cols):
+    """Cell borders of a rows x cols block whose top-left cell is centred at (x0, y0)."""
+    left, top = x0 - 0.5, y0 - 0.5
+    horizontal = [[(left, top + r), (left + cols, top + r)] for r in range(rows + 1)]
+    vertical = [[(left + c, top), (left + c, top + rows)] for c in range(cols + 1)]
+    return horizontal + vertical
+
+
+def _square(x, y):
+    """Corners of the unit cell centred at (x, y)."""
+    return [(x - 0.5, y - 0.5), (x + 0.5, y - 0.5), (x + 0.5, y + 0.5), (x - 0.5, y + 0.5)]
+
+
+class _Matrix:
+    """A block of cells coloured by value (diverging map) with the number written in each."""
+
+    def __init__(self, ax, shape, x0, y0, norm, fontsize):
+        rows, cols = shape
+        self.norm = norm
+        self.image = ax.imshow(
+            np.zeros(shape),
+            cmap=mpl.colormaps[viz.DIVERGING],
+            norm=norm,
+            extent=(x0 - 0.5, x0 + cols - 0.5, y0 + rows - 0.5, y0 - 0.5),
+            zorder=1,
+        )
+        self.texts = [
+            ax.text(x0 + c, y0 + r, "", ha="center", va="center", fontsize=fontsize, zorder=3)
+            for r in range(rows)
+            for c in range(cols)
+        ]
+
+    @property
+    def artists(self) -> list:
+        return [self.image, *self.texts]
+
+    def set(self, values) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        self.image.set_data(values)
+        shades = self.norm(values).ravel()
+        for text, value, shade in zip(self.texts, values.ravel(), shades):
+            text.set_text(format_number(value))
+            text.set_color("white" if abs(shade - 0.5) > 0.32 else "black")
+
+
+class SlidingWindowDiagram:
+    """Input, kernel, element-wise products and output of one 2-D convolution step.
+
+    ax: a matplotlib Axes (the diagram uses all of it); image: (H, W);
+    kernel: (KH, KW); stride, padding: int or (rows, cols), zero padding;
+    bias: a number added to every output. Raises ValueError when the kernel
+    does not fit (from :func:`lecturelib.conv.output_size`). Call
+    :meth:`show` to move to an output position. :attr:`moving_artists` are
+    the artists that change with the position alone; the kernel and the
+    output values change only when ``flip`` does.
+    """
+
+    def __init__(self, ax, image, kernel, *, stride=1, padding=0, bias=0.0, fontsize=11):
+        self.ax = ax
+        self.image = as_array(image, "image", 2)
+        self.kernel = as_array(kernel, "kernel", 2)
+        self.stride = as_pair(stride, "stride", 1)
+        self.padding = as_pair(padding, "padding", 0)
+        try:
+            self.bias = float(bias)
+        except (TypeError, ValueError):
+            raise TypeError(f"bias must be a number, got {bias!r}") from None
+        (sh, sw), (ph, pw) = self.stride, self.padding
+        h, w = self.image.shape
+        kh, kw = self.kernel.shape
+        self.output_shape = (
+            output_size(h, kh, sh, ph, axis="height"),
+            output_size(w, kw, sw, pw, axis="width"),
+        )
+        self.padded = np.pad(self.image, ((ph, ph), (pw, pw)))
+        self.outputs = {
+            False: cross_correlate2d(self.image, self.kernel, self.stride, self.padding, bias),
+            True: convolve2d(self.image, self.kernel, self.stride, self.padding, bias),
+        }
+        self.flip = None  # which operation the kernel and output cells show now
+        hp, wp = self.padded.shape
+        oh, ow = self.output_shape
+        x_kernel = wp + _GAP
+        x_products = x_kernel + kw + _GAP
+        x_output = x_products + kw + _GAP
+        centre = (hp - 1) / 2
+        y_kernel = centre - (kh - 1) / 2
+        y_output = centre - (oh - 1) / 2
+        self._x_output, self._y_output = x_output, y_output
+        self._x_products_right = x_products + kw - 0.5
+        self._y_products_middle = y_kernel + (kh - 1) / 2
+
+        # the input: image cells in the input colour, padding in grey, numbers written in
+        colours = np.empty((hp, wp, 3))
+        colours[...] = to_rgb(viz.PADDING)
+        colours[ph : ph + h, pw : pw + w] = to_rgb(viz.INPUT)
+        ax.imshow(colours, extent=(-0.5, wp - 0.5, hp - 0.5, -0.5), zorder=1)
+        for r in range(hp):
+            for c in range(wp):
+                ax.text(
+                    c,
+                    r,
+                    format_number(self.padded[r, c]),
+                    ha="center",
+                    va="center",
+                    fontsize=fontsize,
+                    zorder=3,
+                )
+
+        # kernel, products, output: signed values, diverging colours centred on zero
+        kernel_limit = float(np.max(np.abs(self.kernel))) or 1.0
+        product_limit = float(np.max(np.abs(self.padded))) * kernel_limit or 1.0
+        output_limit = max(float(np.max(np.abs(o))) for o in self.outputs.values()) or 1.0
+        self.kernel_cells = _Matrix(
+            ax, (kh, kw), x_kernel, y_kernel, Normalize(-kernel_limit, kernel_limit), fontsize
+        )
+        self.product_cells = _Matrix(
+            ax, (kh, kw), x_products, y_kernel, Normalize(-product_limit, product_limit), fontsize
+        )
+        self.output_cells = _Matrix(
+            ax, (oh, ow), x_output, y_output, Normalize(-output_limit, output_limit), fontsize
+        )
+        borders = (
+            _grid_lines(0, 0, hp, wp)
+            + _grid_lines(x_kernel, y_kernel, kh, kw)
+            + _grid_lines(x_output, y_output, oh, ow)
+        )
+        ax.add_collection(LineCollection(borders, colors=_GRID, linewidths=0.6, zorder=2))
+        self.product_borders = LineCollection(
+            _grid_lines(x_products, y_kernel, kh, kw), colors=_GRID, linewidths=0.6, zorder=2
+        )
+        ax.add_collection(self.product_borders)
+        # output cells not computed yet: blank squares drawn over them
+        self.pending = PolyCollection(
+            [], facecolors="white", edgecolors=_GRID, linewidths=0.6, zorder=3.5
+        )
+        ax.add_collection(self.pending)
+
+        # the window on the input, the output cell being computed, and the arrow to it
+        self.window = Rectangle(
+            (0, 0), kw, kh, fill=False, edgecolor=viz.KERNEL, linewidth=3.5, zorder=4
+        )
+        self.current = Rectangle(
+            (0, 0), 1, 1, fill=False, edgecolor=viz.HIGHLIGHT, linewidth=3.5, zorder=4
+        )
+        self.arrow = FancyArrowPatch(
+            (0, 0),
+            (1, 1),
+            arrowstyle="-|>",
+            mutation_scale=16,
+            color=viz.HIGHLIGHT,
+            linewidth=1.8,
+            zorder=4,
+        )
+        for patch in (self.window, self.current, self.arrow):
+            ax.add_patch(patch)
+
+        # operators and labels
+        label_y = max(hp, kh, oh) - 0.5 + 0.55
+        big = fontsize + 5
+        ax.text(wp - 0.5 + _GAP / 2, centre, "\u00d7", ha="center", va="center", fontsize=big)
+        ax.text(x_kernel + kw - 0.5 + _GAP / 2, centre, "=", ha="center", va="center", fontsize=big)
+        self.sum_text = ax.text(
+            x_products + (kw - 1) / 2,
+            y_kernel + kh - 0.5 + 0.35,
+            "",
+            ha="center",
+            va="top",
+            fontsize=fontsize + 1,
+            color=viz.HIGHLIGHT,
+            fontweight="bold",
+        )
+        padding_note = f", zero padding {ph}" if ph or pw else ""
+        ax.text(
+            (wp - 1) / 2, label_y, f"input{padding_note}", ha="center", va="top", fontsize=fontsize
+        )
+        self.kernel_label = ax.text(
+            x_kernel + (kw - 1) / 2, label_y, "", ha="center", va="top", fontsize=fontsize
+        )
+        stride_note = ""
+        if (sh, sw) != (1, 1):
+            stride_note = f" (stride {sh})" if sh == sw else f" (stride {sh}, {sw})"
+        bias_note = f", bias {format_number(self.bias)}" if self.bias else ""
+        ax.text(
+            x_output + (ow - 1) / 2,
+            label_y,
+            f"output{stride_note}{bias_note}",
+            ha="center",
+            va="top",
+            fontsize=fontsize,
+        )
+        ax.set_xlim(-0.6, x_output + ow - 0.4)
+        ax.set_ylim(label_y + 0.7, -0.6)
+        ax.set_aspect("equal")
+        ax.axis("off")
+
+    @property
+    def positions(self) -> int:
+        """How many output positions there are (OH * OW)."""
+        return self.output_shape[0] * self.output_shape[1]
+
+    @property
+    def moving_artists(self) -> list:
+        """The artists that :meth:`show` changes when only the position changes."""
+        return [
+            *self.product_cells.artists,
+            self.product_borders,
+            self.sum_text,
+            self.pending,
+            self.window,
+            self.current,
+            self.arrow,
+        ]
+
+    def show(self, position, flip=False) -> dict:
+        """Move to output ``position`` (0-based, row-major); ``flip`` for true convolution.
+
+        Returns the facts shown: ``row``, ``col``, ``window`` (KH, KW),
+        ``kernel`` (as applied), ``products``, ``total`` (sum plus bias) and
+        ``output`` (the whole output).
+        """
+        if isinstance(position, bool) or not isinstance(position, int | np.integer):
+            raise TypeError(f"position must be an integer, got {position!r}")
+        if not 0 <= position < self.positions:
+            oh, ow = self.output_shape
+            raise ValueError(f"this output is {oh} x {ow}: it has only {self.positions} positions")
+        flip = bool(flip)
+        oh, ow = self.output_shape
+        row, col = divmod(int(position), ow)
+        kh, kw = self.kernel.shape
+        top, left = row * self.stride[0], col * self.stride[1]
+        applied = self.kernel[::-1, ::-1] if flip else self.kernel
+        window = self.padded[top : top + kh, left : left + kw]
+        products = window * applied
+        output = self.outputs[flip]
+
+        if flip != self.flip:
+            self.kernel_cells.set(applied)
+            self.output_cells.set(output)
+            self.kernel_label.set_text("kernel, flipped" if flip else "kernel")
+            self.flip = flip
+        self.window.set_xy((left - 0.5, top - 0.5))
+        self.product_cells.set(products)
+        later = range(int(position) + 1, oh * ow)
+        self.pending.set_verts(
+            [_square(self._x_output + p % ow, self._y_output + p // ow) for p in later]
+        )
+        x_cell, y_cell = self._x_output + col, self._y_output + row
+        self.current.set_xy((x_cell - 0.5, y_cell - 0.5))
+        self.arrow.set_positions(
+            (self._x_products_right + 0.15, self._y_products_middle),
+            (self._x_output - 0.6, y_cell),
+        )
+        text = f"\u03a3 = {format_number(products.sum())}"
+        if self.bias:
+            sign = "+" if self.bias > 0 else "\u2212"
+            text += f" {sign} {format_number(abs(self.bias))} = {format_number(output[row, col])}"
+        self.sum_text.set_text(text)
+        return {
+            "row": row,
+            "col": col,
+            "window": window,
+            "kernel": applied,
+            "products": products,
+            "total": float(output[row, col]),
+            "output": output,
+        }
+
+
+def draw_sliding_step(
+    ax, image, kernel, position, flip=False, *, stride=1, padding=0, bias=0.0, fontsize=11
+) -> dict:
+    """One-shot :class:`SlidingWindowDiagram` at ``position`` (for static figures).
+
+    Returns the facts of :meth:`SlidingWindowDiagram.show`.
+    """
+    diagram = SlidingWindowDiagram(
+        ax, image, kernel, stride=stride, padding=padding, bias=bias, fontsize=fontsize
+    )
+    return diagram.show(position, flip)
+
+
+class _BlittingCanvas(FigureCanvasAgg):
+    """An Agg canvas that repaints only ``moving`` artists over a saved background.
+
+    ``draw()`` draws everything (and saves the background) when
+    :meth:`invalidate` was called or the figure's size changed; otherwise it
+    restores the background and paints only the moving artists.
+    """
+
+    def __init__(self, figure):
+        super().__init__(figure)
+        self.moving: list = []
+        self._background = None
+        self._background_size = None
+
+    def invalidate(self) -> None:
+        self._background = None
+
+    def draw(self):
+        size = tuple(self.figure.bbox.size)
+        if self._background is None or size != self._background_size:
+            for artist in self.moving:
+                artist.set_animated(True)
+            super().draw()
+            self._background = self.copy_from_bbox(self.figure.bbox)
+            self._background_size = size
+        else:
+            self.restore_region(self._background)
+        renderer = self.get_renderer()
+        for artist in sorted(self.moving, key=lambda artist: artist.get_zorder()):
+            artist.draw(renderer)
+
+
+class SlidingWindowStepper:
+    """Step through the examples of a panel in one figure, redrawing quickly.
+
+    figure, ax: from :func:`lecturelib.viz.new_figure`; examples: a dict
+    mapping a name to the keyword arguments of :class:`SlidingWindowDiagram`
+    (``image``, ``kernel`` and optionally ``stride``, ``padding``, ``bias``).
+    The figure gets a canvas that keeps a picture of everything that does
+    not move; :meth:`show` draws a new diagram only when the example changes
+    and repaints the full figure only when the example or the operation
+    changes, so stepping through positions costs little.
+    """
+
+    def __init__(self, figure, ax, examples: dict, *, fontsize=11):
+        if not examples:
+            raise ValueError("examples must name at least one example")
+        self.figure = figure
+        self.ax = ax
+        self.examples = dict(examples)
+        self.fontsize = fontsize
+        self.canvas = _BlittingCanvas(figure)
+        self.name = None
+        self.diagram = None
+
+    def show(self, name, position, flip=False) -> dict:
+        """Show example ``name`` at output ``position`` (0-based).
+
+        ``flip`` and the returned facts: as :meth:`SlidingWindowDiagram.show`.
+        """
+        if name not in self.examples:
+            raise ValueError(f"unknown example {name!r}; choose one of {list(self.examples)}")
+        if name != self.name:
+            self.ax.clear()
+            self.diagram = SlidingWindowDiagram(
+                self.ax, fontsize=self.fontsize, **self.examples[name]
+            )
+            self.name = name
+            self.canvas.moving = self.diagram.moving_artists
+            self.canvas.invalidate()
+        previous_flip = self.diagram.flip
+        facts = self.diagram.show(position, flip)
+        if self.diagram.flip != previous_flip:
+            self.canvas.invalidate()
+        return facts
+
+
+__all__ = [
+    "SlidingWindowDiagram",
+    "SlidingWindowStepper",
+    "draw_sliding_step",
+    "format_number",
+]
