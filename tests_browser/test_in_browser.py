@@ -47,7 +47,10 @@ def wait_until_idle(page, server, timeout: float = 120.0) -> None:
             "nodes => nodes.map(n => n.textContent.trim())",
         )
         numbered = prompts and all(p.startswith("[") and p[1:-2].isdigit() for p in prompts)
-        kernels = server.api("/api/kernels")
+        try:
+            kernels = server.api("/api/kernels")
+        except OSError:  # the server is busy starting or stopping a kernel: ask again
+            kernels = None
         idle = kernels and all(k["execution_state"] == "idle" for k in kernels)
         calm = calm + 1 if numbered and idle else 0
         if calm >= 3:
