@@ -65,6 +65,11 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1, *, axis=None) -
     stride = as_int(stride, "stride", 1)
     padding = as_int(padding, "padding", 0)
     dilation = as_int(dilation, "dilation", 1)
+    return _output_length(n, kernel_size, stride, padding, dilation, axis)
+
+
+def _output_length(n, kernel_size, stride, padding, dilation, axis=None) -> int:
+    """:func:`output_size` for arguments that are already checked ints (no re-checking)."""
     extent = dilation * (kernel_size - 1) + 1
     padded = n + 2 * padding
     if extent > padded:
@@ -117,7 +122,7 @@ def _conv_arguments(x, w, b, stride, padding, dilation, spatial_names):
     if b is not None:
         b = b.astype(dtype, copy=False)
     out = tuple(
-        output_size(
+        _output_length(
             x.shape[2 + i],
             w.shape[2 + i],
             stride[i],

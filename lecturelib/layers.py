@@ -530,12 +530,19 @@ class ReLU(Layer):
         x = as_array(x, "x")
         self.positive = x > 0
         self.output_shape = x.shape
-        return np.where(self.positive, x, x.dtype.type(0))
+        # max(x, 0); adding 0.0 turns a -0.0 into 0.0. (np.where(positive, x, 0) gives
+        # the same numbers, except that a NaN stays NaN here as in PyTorch, but is
+        # several times slower: it branches on every element.)
+        y = np.maximum(x, 0)
+        y += 0.0
+        return y
 
     def backward(self, grad_out):
         positive = self._saved("positive")
         grad_out = as_array(grad_out, "grad_out")
-        return np.where(positive, grad_out, grad_out.dtype.type(0))
+        grad_x = grad_out * positive  # grad_out where x > 0, else (+ or -) 0
+        grad_x += 0.0  # -0.0 + 0.0 = 0.0: a plain zero everywhere else
+        return grad_x
 
 
 class Sigmoid(Layer):
@@ -1185,7 +1192,10 @@ class SGD(Optimiser):
                 state["velocity"] = grad.copy()
             else:
                 state["velocity"] *= self.momentum
-                state["velocity"] += (1.0 - self.dampening) * grad
+                if self.dampening:
+                    state["velocity"] += (1.0 - self.dampening) * grad
+                else:  # the same numbers without a temporary (1.0 * grad == grad)
+                    state["velocity"] += grad
             grad = grad + self.momentum * state["velocity"] if self.nesterov else state["velocity"]
         value -= self.lr * grad
 

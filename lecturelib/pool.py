@@ -18,6 +18,13 @@ values ``x_padded[:, :, i::SH, j::SW]`` (cut to OH x OW) are the (i, j)-th
 element of every window at once, so a window reduction becomes KH * KW
 vectorised steps, and the backward pass adds gradients back through the
 same slices.
+
+The usual case in a CNN, windows side by side that cover the input exactly
+(e.g. 2 x 2 windows at stride 2 on 28 x 28), has a faster path. The input
+then *is*, without any copy, a 6-D array ``(N, C, OH, KH, OW, KW)`` (window
+row r, row i inside the window, window column s, column j inside the
+window), every input belongs to exactly one window, and the gradients can
+be written once instead of added up.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, as_int, as_pair
-from .conv import _pad2d, output_size
+from .conv import _output_length, _pad2d, output_size
 
 # --- shared helpers --------------------------------------------------------------
 
@@ -45,7 +52,7 @@ def _pool_arguments(x, kernel_size, stride, padding):
                 f"padding {p} along {axis} is more than half the kernel size {k}: "
                 f"pooling padding must be at most {k // 2} (as in PyTorch)"
             )
-        out.append(output_size(n, k, s, p, axis=axis))
+        out.append(_output_length(n, k, s, p, 1, axis=axis))
     return x, kernel, stride, padding, tuple(out)
 
 
@@ -70,6 +77,65 @@ def _unpad(grad_xp, x_shape, padding):
     if ph == pw == 0:
         return grad_xp
     return grad_xp[:, :, ph : ph + h, pw : pw + w].copy()
+
+
+def _tile_shape(padded_shape, kernel, stride, out):
+    """(N, C, OH, KH, OW, KW) if the windows tile the padded input exactly, else None.
+
+    Then ``xp.reshape(tile_shape)[n, c, r, i, s, j] == xp[n, c, r * KH + i, s * KW + j]``:
+    window (r, s), row i and column j inside it; a reshape, no data is copied.
+    """
+    (kh, kw), (oh, ow) = kernel, out
+    if tuple(stride) != tuple(kernel) or tuple(padded_shape[2:]) != (oh * kh, ow * kw):
+        return None
+    return (padded_shape[0], padded_shape[1], oh, kh, ow, kw)
+
+
+_CHUNK_BYTES = 1 << 20  # input bytes per chunk of images in the tiled fast paths
+
+
+def _image_chunks(x):
+    """Slices of the batch axis, each holding about _CHUNK_BYTES of x.
+
+    The fast paths work on a few images at a time: their temporaries then
+    stay small enough for the CPU cache and are reused from one chunk to the
+    next instead of being fetched fresh from the operating system.
+    """
+    step = max(1, _CHUNK_BYTES // max(1, x[:1].nbytes))
+    return [slice(start, start + step) for start in range(0, x.shape[0], step)]
+
+
+def _maximum(parts, out=None):
+    """Elementwise maximum of a list of equally shaped arrays (into ``out`` if given)."""
+    if len(parts) == 1:
+        if out is None:
+            return parts[0].copy()
+        out[...] = parts[0]
+        return out
+    best = np.maximum(parts[0], parts[1], out=out)
+    for part in parts[2:]:
+        np.maximum(best, part, out=best)
+    return best
+
+
+def _first_maxima(parts, need_maximum=True):
+    """Which of several equally shaped arrays holds the elementwise maximum first.
+
+    Returns (best, winners): ``best`` the elementwise maximum (None when
+    ``need_maximum`` is False) and ``winners`` one boolean mask per part,
+    True where that part holds the maximum and no earlier part does
+    (PyTorch's tie rule), so every element is won by exactly one part.
+    """
+    best = parts[0]
+    winners = [np.ones(best.shape, dtype=bool)]
+    for k, part in enumerate(parts[1:], start=1):
+        later = part > best  # strictly larger: on a tie the earlier part keeps the win
+        for winner in winners:
+            winner &= ~later
+        winners.append(later)
+        if need_maximum or k < len(parts) - 1:
+            best = np.maximum(best, part)
+    return (best if need_maximum else None), winners
 
 
 def _check_grad_y(grad_y, x, out, channels=None):
@@ -99,6 +165,9 @@ def max_pool2d(x, kernel_size, stride=None, padding=0):
     """
     x, kernel, stride, padding, out = _pool_arguments(x, kernel_size, stride, padding)
     xp = _pad2d(x, padding, -np.inf)
+    tile_shape = _tile_shape(xp.shape, kernel, stride, out)
+    if tile_shape is not None:
+        return _tiled_max(xp.reshape(tile_shape))
     y = None
     for _, _, rows, cols in _offset_slices(kernel, stride, out):
         if y is None:
@@ -126,6 +195,10 @@ def max_pool2d_backward(grad_y, x, kernel_size, stride=None, padding=0):
     x, kernel, stride, padding, out = _pool_arguments(x, kernel_size, stride, padding)
     grad_y = _check_grad_y(grad_y, x, out)
     xp = _pad2d(x, padding, -np.inf)
+    tile_shape = _tile_shape(xp.shape, kernel, stride, out)
+    if tile_shape is not None:
+        grad_tiles = _tiled_max_backward(grad_y, xp.reshape(tile_shape))
+        return _unpad(grad_tiles.reshape(xp.shape), x.shape, padding)
     y = max_pool2d(x, kernel, stride, padding)
     grad_xp = _padded_zeros(x.shape, padding, x.dtype)
     # Separate windows: each input belongs to one window at most, so its
@@ -142,6 +215,46 @@ def max_pool2d_backward(grad_y, x, kernel_size, stride=None, padding=0):
         else:
             np.multiply(grad_y, winner, out=grad_xp[:, :, rows, cols])
     return _unpad(grad_xp, x.shape, padding)
+
+
+# The fast path for windows that tile the input exactly, on the 6-D view
+# tiles (N, C, OH, KH, OW, KW): tiles[..., j] is column j of every window
+# row, (N, C, OH, KH, OW); a maximum over j gives every window row's maximum,
+# and a maximum over i of row_maxima[:, :, :, i] the window's maximum.
+
+
+def _tiled_max(tiles):
+    """max_pool2d of tiles (N, C, OH, KH, OW, KW): y (N, C, OH, OW)."""
+    n, c, oh, kh, ow, kw = tiles.shape
+    y = np.empty((n, c, oh, ow), dtype=tiles.dtype)
+    for images in _image_chunks(tiles):
+        # the maximum of every window row (n, C, OH, KH, OW), then of those rows
+        row_maxima = _maximum([tiles[images, ..., j] for j in range(kw)])
+        _maximum([row_maxima[:, :, :, i] for i in range(kh)], out=y[images])
+    return y
+
+
+def _tiled_max_backward(grad_y, tiles):
+    """max_pool2d_backward on tiles (N, C, OH, KH, OW, KW): the gradient of tiles.
+
+    The first maximum of a window in row-major order lies in the first row
+    holding the window's maximum, in the first column of that row holding
+    the row's maximum: the winners are found in the forward pass's order.
+    """
+    kh, kw = tiles.shape[3], tiles.shape[5]
+    grad_tiles = np.empty(tiles.shape, dtype=grad_y.dtype)
+    for images in _image_chunks(tiles):
+        # which column wins inside every window row, then which row wins
+        row_maxima, column_winners = _first_maxima([tiles[images, ..., j] for j in range(kw)])
+        _, row_winners = _first_maxima([row_maxima[:, :, :, i] for i in range(kh)], False)
+        # grad_y goes to the winning row, then inside that row to the winning
+        # column; the others get grad_y * False = 0 (so no zero fill is needed)
+        grad_rows = np.empty(row_maxima.shape, dtype=grad_y.dtype)  # (n, C, OH, KH, OW)
+        for i, winner in enumerate(row_winners):
+            np.multiply(grad_y[images], winner, out=grad_rows[:, :, :, i])
+        for j, winner in enumerate(column_winners):
+            np.multiply(grad_rows, winner, out=grad_tiles[images, ..., j])
+    return grad_tiles
 
 
 # --- average pooling ----------------------------------------------------------------------
@@ -162,10 +275,17 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0):
     """
     x, kernel, stride, padding, out = _pool_arguments(x, kernel_size, stride, padding)
     xp = _pad2d(x, padding, 0.0)
-    total = np.zeros((x.shape[0], x.shape[1], *out), dtype=x.dtype)
-    for _, _, rows, cols in _offset_slices(kernel, stride, out):
-        total += xp[:, :, rows, cols]
-    return total / (kernel[0] * kernel[1])
+    total = np.empty((x.shape[0], x.shape[1], *out), dtype=x.dtype)
+    for images in _image_chunks(xp):
+        # the elements of every window, added in row-major order (as PyTorch adds them)
+        parts = [
+            xp[images, :, rows, cols] for _, _, rows, cols in _offset_slices(kernel, stride, out)
+        ]
+        window_sums = np.add(parts[0], parts[1] if len(parts) > 1 else 0.0, out=total[images])
+        for part in parts[2:]:
+            window_sums += part
+    total /= kernel[0] * kernel[1]
+    return total
 
 
 def avg_pool2d_backward(grad_y, x, kernel_size, stride=None, padding=0):
@@ -182,13 +302,21 @@ def avg_pool2d_backward(grad_y, x, kernel_size, stride=None, padding=0):
     """
     x, kernel, stride, padding, out = _pool_arguments(x, kernel_size, stride, padding)
     grad_y = _check_grad_y(grad_y, x, out)
-    share = grad_y / (kernel[0] * kernel[1])
-    (kh, kw), (oh, ow) = kernel, out
-    padded_size = (x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1])
-    if tuple(stride) == tuple(kernel) and padded_size == (oh * kh, ow * kw):
-        # windows tile the input exactly: repeat each share over its KH x KW block
-        grad_xp = share.repeat(kh, axis=2).repeat(kw, axis=3)
+    window_size = kernel[0] * kernel[1]
+    n, c, h, w = x.shape
+    padded_shape = (n, c, h + 2 * padding[0], w + 2 * padding[1])
+    tile_shape = _tile_shape(padded_shape, kernel, stride, out)
+    if tile_shape is not None:
+        # windows tile the input exactly: copy each share to its KH x KW block, one
+        # column j of every window at a time (broadcast down the KH rows)
+        grad_xp = np.empty(padded_shape, dtype=x.dtype)
+        grad_tiles = grad_xp.reshape(tile_shape)
+        for images in _image_chunks(grad_tiles):
+            share = grad_y[images] / window_size
+            for j in range(kernel[1]):
+                grad_tiles[images, ..., j] = share[:, :, :, None, :]
     else:
+        share = grad_y / window_size
         grad_xp = _padded_zeros(x.shape, padding, x.dtype)
         for _, _, rows, cols in _offset_slices(kernel, stride, out):
             grad_xp[:, :, rows, cols] += share

@@ -51,11 +51,15 @@ def _relu_(a):
 
 
 def _tanh_derivative(h):
-    return 1.0 - h * h
+    derivative = h * h
+    np.subtract(1.0, derivative, out=derivative)  # 1 - h^2, without a second temporary
+    return derivative
 
 
 def _sigmoid_derivative(h):
-    return h * (1.0 - h)
+    derivative = 1.0 - h
+    derivative *= h  # h (1 - h)
+    return derivative
 
 
 def _relu_derivative(h):
