@@ -32,6 +32,7 @@ CHECKSUMS = {
     "astronaut.png": "275b1fa036b16907cf39f61f427504c58748e19ddf1e3fd04aa05868329de0dd",
     "camera.png": "60f5b56f4528d9853efe8ee4dc42ef32f48463e656fd3b8bb7f902a9a60c1fce",
     "coffee.png": "721d5b710a4ff9358a384c8226c998126cb47557b409a08b2224fdd5643e5605",
+    "corpus/tiny_corpus.txt": "4184ecd09b1417a5ab2c1d7ae3fae841731a6d7a16f34445f1c19dcb9706a641",
 }
 
 IMAGES = {

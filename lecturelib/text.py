@@ -10,13 +10,12 @@ over time, ``L = sum_t -log y_t[target_t]``, with BPTT from ``rnn.py``.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
 from ._checks import as_array, as_generator, as_int
+from .data import verified_path
 from .grad import clip_grad_norm, clip_grad_value, global_norm
 from .layers import log_softmax, softmax
 from .rnn import (
@@ -429,34 +428,24 @@ class CharRNN:
 
 # --- the corpus ------------------------------------------------------------------------
 
-#: SHA-256 of the files in data/corpus/, checked on loading.
-CORPUS_SHA256 = {
-    "tiny_corpus.txt": "4184ecd09b1417a5ab2c1d7ae3fae841731a6d7a16f34445f1c19dcb9706a641",
-}
-
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "corpus"
+CORPORA = ("tiny_corpus.txt",)
 
 
-def load_corpus(name: str = "tiny_corpus.txt", verify: bool = True) -> str:
+def load_corpus(name: str = "tiny_corpus.txt") -> str:
     """The text of a corpus file in data/corpus/ (written for this project, CC0).
 
     ``tiny_corpus.txt``: about 4 KB of short original sentences on
     sequences and learning, in 32 lower-case characters, including the
-    lecture's "deep". With ``verify`` the SHA-256 is checked.
+    lecture's "deep". Its SHA-256 is checked against
+    ``lecturelib.data.CHECKSUMS``, like every shipped file.
 
     >>> text = load_corpus()
     >>> len(text), text[:4]
     (3965, 'deep')
     """
-    if name not in CORPUS_SHA256:
-        raise ValueError(f"name must be one of {sorted(CORPUS_SHA256)}, got {name!r}")
-    path = CORPUS_DIR / name
-    if not path.is_file():
-        raise FileNotFoundError(f"corpus file {path} is missing: run from the project's checkout")
-    data = path.read_bytes()
-    if verify and hashlib.sha256(data).hexdigest() != CORPUS_SHA256[name]:
-        raise ValueError(f"corpus file {path} does not match its recorded SHA-256")
-    return data.decode("utf-8")
+    if name not in CORPORA:
+        raise ValueError(f"name must be one of {sorted(CORPORA)}, got {name!r}")
+    return verified_path(f"corpus/{name}").read_text(encoding="utf-8")
 
 
 __all__ = [
@@ -466,5 +455,5 @@ __all__ = [
     "sample_sequence",
     "CharRNN",
     "load_corpus",
-    "CORPUS_SHA256",
+    "CORPORA",
 ]

@@ -41,6 +41,7 @@ def test_no_unlisted_files_in_data():
 @pytest.fixture
 def tampered_copy(tmp_path):
     for name in CHECKSUMS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(data_dir() / name, tmp_path / name)
     return tmp_path
 

@@ -1,15 +1,13 @@
 """Vocabulary, softmax cross-entropy over time, sampling, the character RNN, the corpus."""
 
-import hashlib
 import warnings
 
 import numpy as np
 import pytest
 
+from lecturelib.data import CHECKSUMS, data_dir, sha256
 from lecturelib.grad import check_gradient, numerical_gradient, relative_error
 from lecturelib.text import (
-    CORPUS_DIR,
-    CORPUS_SHA256,
     CharRNN,
     Vocabulary,
     load_corpus,
@@ -222,9 +220,8 @@ def test_char_rnn_arguments():
 def test_corpus_checksum_and_readme():
     text = load_corpus()
     assert "deep" in text and len(text) > 3000
-    data = (CORPUS_DIR / "tiny_corpus.txt").read_bytes()
-    assert hashlib.sha256(data).hexdigest() == CORPUS_SHA256["tiny_corpus.txt"]
-    readme = (CORPUS_DIR / "README.md").read_text()
-    assert CORPUS_SHA256["tiny_corpus.txt"] in readme
+    digest = CHECKSUMS["corpus/tiny_corpus.txt"]
+    assert sha256(data_dir() / "corpus" / "tiny_corpus.txt") == digest
+    assert digest in (data_dir() / "corpus" / "README.md").read_text()
     with pytest.raises(ValueError, match="name must be one of"):
         load_corpus("shakespeare.txt")
