@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 NB ?= 00_start_here
 # JupyterLab refuses to run as root unless told; containers often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+# The notebooks multiply small matrices, where one BLAS thread is fastest.
+export OMP_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
 
 .PHONY: lab test lint notebooks check-notebooks browser present bench venv clean help
 

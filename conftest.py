@@ -7,6 +7,10 @@ import numpy as np
 # Progress bars print wall-clock rates, which would make notebook outputs differ
 # between runs; kernels started by nbval and the notebook checks inherit this.
 os.environ["LECTURELIB_PROGRESS"] = "0"
+# One BLAS thread, as scripts/notebooks.py executes the saved notebooks: small
+# matrix products run faster, and round-off matches the saved outputs.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
 
 
 def pytest_configure(config):

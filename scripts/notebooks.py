@@ -47,7 +47,10 @@ def _kernel_environment() -> None:
     # Progress bars print wall-clock rates; saved notebooks must not depend on them.
     os.environ["LECTURELIB_PROGRESS"] = "0"
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    os.environ["OMP_NUM_THREADS"] = os.environ.get("OMP_NUM_THREADS", "2")
+    # The notebooks multiply small matrices: one BLAS thread is several times
+    # faster than two there, and keeps round-off the same from run to run.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"
 
 
 def run(path: Path, exercise: bool = False):
