@@ -1,0 +1,340 @@
+"""The clipping notebook's cliff and curves (cliff.py) and the gated-cell pictures (viz_gates.py)."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from lecturelib import gru_forward, lstm_forward
+from lecturelib.cliff import (
+    CliffSurface,
+    ClippingArrows,
+    TrainingCurves,
+    TrajectoryArtists,
+    angle_between,
+    clip_vector,
+    draw_clipping,
+    draw_descent,
+    first_non_finite,
+    left_view,
+    train_clipping_grid,
+)
+from lecturelib.grad import clip_grad_norm, clip_grad_value, numerical_gradient
+from lecturelib.viz_gates import (
+    GATE_ROWS,
+    GateHeatmaps,
+    Whiteboard,
+    draw_gradient_norms,
+    draw_whiteboard,
+    gate_traces,
+    whiteboard_example,
+)
+
+# --- clipping one vector ------------------------------------------------------------
+
+
+def test_clip_vector_reproduces_the_lecture_examples():
+    np.testing.assert_allclose(
+        clip_vector([-1.2, 0.3, 0.9, -0.5], "value", 0.7), [-0.7, 0.3, 0.7, -0.5]
+    )
+    np.testing.assert_allclose(clip_vector([3.0, 4.0], "norm", 1.0), [0.6, 0.8], atol=1e-6)
+    np.testing.assert_array_equal(clip_vector([3.0, 4.0], "none", 1.0), [3.0, 4.0])
+
+
+def test_clip_vector_leaves_its_input_alone_and_checks_arguments():
+    g = np.array([3.0, 4.0])
+    clip_vector(g, "norm", 1.0)
+    np.testing.assert_array_equal(g, [3.0, 4.0])
+    with pytest.raises(ValueError, match="clip must be one of"):
+        clip_vector(g, "sideways", 1.0)
+    with pytest.raises(ValueError, match="threshold"):
+        clip_vector(g, "norm", -1.0)
+    with pytest.raises(TypeError, match="threshold"):
+        clip_vector(g, "norm", "big")
+
+
+def test_norm_clipping_keeps_the_direction_and_value_clipping_may_not():
+    g = np.array([3.0, 1.0])
+    assert angle_between(g, clip_vector(g, "norm", 1.0)) < 1e-4
+    expected = np.degrees(np.arctan2(1, 1) - np.arctan2(1, 3))  # (1, 1) against (3, 1)
+    assert angle_between(g, clip_vector(g, "value", 1.0)) == pytest.approx(expected)
+    assert angle_between([1.0, 0.0], [0.0, 2.0]) == pytest.approx(90.0)
+    assert angle_between([0.0, 0.0], [1.0, 0.0]) == 0.0
+    with pytest.raises(ValueError, match="shape"):
+        angle_between([1.0, 0.0], [1.0, 0.0, 0.0])
+
+
+def test_clipping_arrows_show_both_clipped_vectors():
+    figure = Figure()
+    arrows = ClippingArrows(figure.subplots(), limit=3.0)
+    by_norm, by_value = arrows.show([2.0, 1.0], 0.5)
+    np.testing.assert_allclose(np.linalg.norm(by_norm), 0.5, atol=1e-6)
+    np.testing.assert_allclose(by_value, [0.5, 0.5])
+    assert arrows.circle.get_radius() == 0.5
+    assert arrows.square.get_width() == 1.0
+    with pytest.raises(ValueError, match="two entries"):
+        arrows.show([1.0, 2.0, 3.0], 1.0)
+    ax = Figure().subplots()
+    draw_clipping(ax, (3.0, 1.0), 1.0)
+    assert "value 27 deg" in ax.get_title() and ax.get_legend() is None
+
+
+# --- the cliff --------------------------------------------------------------------------
+
+
+def test_cliff_gradient_matches_central_differences():
+    surface = CliffSurface()
+    for point in ([-3.5, 3.5], [-0.2, 0.4], [0.1, -0.7], [2.0, -3.0]):
+        w = np.array(point)
+        numeric = numerical_gradient(lambda w=w: float(surface.loss(w)), w)
+        np.testing.assert_allclose(surface.gradient(w), numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_cliff_functions_work_on_grids_and_check_shapes():
+    surface = CliffSurface()
+    w1, w2, loss = surface.grid((-4, 4, -4, 4), resolution=7)
+    assert w1.shape == w2.shape == loss.shape == (7, 7)
+    points = np.stack([w1, w2], axis=-1)
+    assert surface.gradient(points).shape == (7, 7, 2)
+    with pytest.raises(ValueError, match="last axis"):
+        surface.loss(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="curvature"):
+        CliffSurface(curvature=(1.0, -1.0))
+    with pytest.raises(ValueError, match="steepness"):
+        CliffSurface(steepness=0)
+
+
+def test_the_minimum_is_at_the_foot_of_the_cliff():
+    surface = CliffSurface()
+    assert np.linalg.norm(surface.gradient(surface.minimum)) < 1e-2
+    around = surface.minimum + 0.05 * np.array([[1, 0], [-1, 0], [0, 1], [0, -1]])
+    assert np.all(surface.loss(around) > surface.loss(surface.minimum))
+    assert surface.max_slope == surface.height * surface.steepness / 4
+
+
+def reference_descent(surface, learning_rate, steps, clip, threshold, start=(-3.5, 3.5)):
+    """Gradient descent written with the library's array functions, for comparison."""
+    point, path = np.array(start, dtype=float), [np.array(start, dtype=float)]
+    for _ in range(steps):
+        g = surface.gradient(point)
+        if clip == "norm":
+            clip_grad_norm([g], threshold)
+        elif clip == "value":
+            clip_grad_value([g], threshold)
+        point = point - learning_rate * g
+        path.append(point)
+    return np.array(path)
+
+
+@pytest.mark.parametrize("clip", ["none", "norm", "value"])
+def test_descend_follows_the_library_clipping_rules(clip):
+    surface = CliffSurface()
+    # lr 0.15: the cliff is reached gently (a catapult would amplify rounding differences)
+    run = surface.descend(learning_rate=0.15, steps=40, clip=clip, threshold=0.8)
+    np.testing.assert_allclose(
+        run.path, reference_descent(surface, 0.15, 40, clip, 0.8), rtol=1e-9, atol=1e-9
+    )
+    assert run.losses.shape == (41,) and run.grad_norms.shape == run.step_lengths.shape == (40,)
+    np.testing.assert_allclose(run.step_lengths, np.linalg.norm(np.diff(run.path, axis=0), axis=1))
+
+
+def test_clipping_bounds_every_step_and_stops_the_catapult():
+    surface = CliffSurface()
+    plain = surface.descend(learning_rate=0.4, steps=60)
+    clipped = surface.descend(learning_rate=0.4, steps=60, clip="norm", threshold=1.0)
+    by_value = surface.descend(learning_rate=0.4, steps=60, clip="value", threshold=1.0)
+    assert clipped.step_lengths.max() <= 0.4 + 1e-12
+    assert by_value.step_lengths.max() <= 0.4 * np.sqrt(2) + 1e-12
+    assert plain.step_lengths.max() > 10 * clipped.step_lengths.max()
+    assert left_view(plain, (-4, 4, -4, 4)) is not None
+    assert left_view(clipped, (-4, 4, -4, 4)) is None
+    assert clipped.losses[-1] < plain.losses[-1]
+
+
+def test_descend_checks_its_arguments():
+    surface = CliffSurface()
+    with pytest.raises(ValueError, match="learning_rate"):
+        surface.descend(learning_rate=-0.1)
+    with pytest.raises(TypeError, match="steps"):
+        surface.descend(steps=2.5)
+    with pytest.raises(ValueError, match="clip"):
+        surface.descend(clip="both")
+    assert surface.descend(steps=0).path.shape == (1, 2)
+
+
+def test_trajectory_artists_highlight_only_a_catapult():
+    surface = CliffSurface()
+    figure = Figure()
+    artists = TrajectoryArtists(figure.subplots())
+    artists.show(surface.descend(learning_rate=0.4))
+    assert len(artists.jump.get_xdata()) == 2
+    artists.show(surface.descend(learning_rate=0.4, clip="norm", threshold=1.0))
+    assert len(artists.jump.get_xdata()) == 0
+    ax = Figure().subplots()
+    draw_descent(ax, surface, surface.descend(learning_rate=0.4), title="plain")
+    assert any("left the view" in text.get_text() for text in ax.texts)
+
+
+# --- the character-level runs ------------------------------------------------------------
+
+
+def test_first_non_finite():
+    assert first_non_finite([1.0, 2.0]) is None
+    assert first_non_finite([1.0, np.nan, np.inf]) == 1
+    assert first_non_finite([np.inf]) == 0
+
+
+@pytest.fixture(scope="module")
+def small_grid():
+    from lecturelib.text import Vocabulary, load_corpus
+
+    text = load_corpus()
+    vocab = Vocabulary.from_text(text)
+    runs = train_clipping_grid(vocab.encode(text), len(vocab), (0.05,), (1.0, 5.0), steps=8)
+    return runs, len(vocab)
+
+
+def test_train_clipping_grid_covers_every_setting_and_shares_the_unclipped_run(small_grid):
+    runs, _ = small_grid
+    assert set(runs) == {(0.05, mode, t) for mode in ("none", "norm", "value") for t in (1.0, 5.0)}
+    assert runs[(0.05, "none", 1.0)] is runs[(0.05, "none", 5.0)]
+    assert runs[(0.05, "norm", 1.0)]["loss"].shape == (8,)
+
+
+def test_a_high_learning_rate_diverges_without_clipping_only(small_grid):
+    runs, vocab_size = small_grid
+    assert first_non_finite(runs[(0.05, "none", 1.0)]["loss"]) is not None
+    for mode in ("norm", "value"):
+        loss = runs[(0.05, mode, 5.0)]["loss"]
+        assert np.all(np.isfinite(loss))
+        assert loss[0] == pytest.approx(np.log(vocab_size), abs=0.1)  # small weights: uniform
+
+
+def test_training_curves_mark_the_first_nan(small_grid):
+    runs, vocab_size = small_grid
+    figure = Figure()
+    curves = TrainingCurves(*figure.subplots(1, 2), steps=8, vocab_size=vocab_size)
+    bad = curves.show(runs[(0.05, "none", 1.0)])
+    assert bad is not None and curves.nan_lines[0].get_visible()
+    assert "NaN from step" in curves.nan_text.get_text()
+    assert len(curves.loss_line.get_xdata()) == bad
+    assert curves.show(runs[(0.05, "norm", 1.0)], "norm", 1.0) is None
+    assert not curves.nan_lines[0].get_visible() and curves.threshold_line.get_visible()
+
+
+# --- the whiteboard ----------------------------------------------------------------------
+
+
+def test_whiteboard_example_reproduces_the_lecture():
+    board, result = whiteboard_example(1, 3, 5, 11)
+    assert result == 181
+    assert board.written == {
+        "ac": 5,
+        "bd": 33,
+        "bd + a": 34,
+        "ac(bd + a)": 170,
+        "ad": 11,
+        "result": 181,
+    }
+    assert all(sum(slot is not None for slot in slots) <= 3 for _, slots in board.history)
+    assert whiteboard_example(2, 1, 3, 4)[1] == 2 * 3 * (1 * 4 + 2) + 2 * 4
+
+
+def test_whiteboard_refuses_what_does_not_fit():
+    board = Whiteboard(slots=1)
+    board.write("x", 1)
+    with pytest.raises(ValueError, match="full"):
+        board.write("y", 2)
+    roomy = Whiteboard(slots=2)
+    roomy.write("x", 1)
+    with pytest.raises(ValueError, match="already"):
+        roomy.write("x", 3)
+    with pytest.raises(ValueError, match="not on the board"):
+        board.erase("y")
+    with pytest.raises(ValueError, match="not on the board"):
+        board.read("y")
+    with pytest.raises(TypeError):
+        board.write("", 1)
+    with pytest.raises(ValueError, match="full"):
+        whiteboard_example(slots=2)
+
+
+def test_draw_whiteboard_draws_one_row_per_action():
+    board, _ = whiteboard_example()
+    ax = Figure().subplots()
+    draw_whiteboard(ax, board)
+    assert len(ax.patches) == 3 * len(board.history)
+    texts = [t.get_text() for t in ax.texts]
+    assert "erase bd" in texts and "result = 181" in texts
+
+
+# --- gate heat maps ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def caches():
+    rng = np.random.default_rng(0)
+    T, N, D, H = 6, 2, 3, 4
+    x = rng.normal(size=(T, N, D))
+    h0 = np.zeros((N, H))
+    _, _, lstm = lstm_forward(
+        x, h0, h0, rng.normal(size=(D, 4 * H)), rng.normal(size=(H, 4 * H)), np.zeros(4 * H)
+    )
+    _, gru = gru_forward(
+        x,
+        h0,
+        rng.normal(size=(D, 3 * H)),
+        rng.normal(size=(H, 3 * H)),
+        np.zeros(3 * H),
+        np.zeros(3 * H),
+    )
+    return {"lstm": lstm, "gru": gru}
+
+
+def test_gate_traces_pick_one_sequence_units_down_time_across(caches):
+    traces = gate_traces(caches["lstm"], "lstm", sequence=1)
+    assert set(traces) == {key for key, _ in GATE_ROWS["lstm"]}
+    np.testing.assert_array_equal(traces["f"], caches["lstm"]["f"][:, 1, :].T)
+    gru = gate_traces(caches["gru"], "gru")
+    np.testing.assert_allclose(gru["1-z"], 1 - caches["gru"]["z"][:, 0, :].T)
+    with pytest.raises(ValueError, match="cell"):
+        gate_traces(caches["gru"], "rnn")
+    with pytest.raises(TypeError, match="cache"):
+        gate_traces(caches["gru"], "lstm")
+    with pytest.raises(ValueError, match="sequence"):
+        gate_traces(caches["gru"], "gru", sequence=5)
+
+
+def test_gate_heatmaps_pad_short_sequences_and_scale_the_memory(caches):
+    figure = Figure()
+    maps = GateHeatmaps(figure, hidden=4, max_steps=10, state_limits={"lstm": 2.0, "gru": 1.0})
+    traces = gate_traces(caches["lstm"], "lstm")
+    maps.show("lstm", traces, tokens=[0, 1, 2, 3, 0, 1])
+    forget = maps.images[0].get_array()
+    assert forget.shape == (4, 10)
+    np.testing.assert_allclose(forget[:, :6], traces["f"])
+    assert np.all(np.ma.getmaskarray(forget)[:, 6:] | np.isnan(forget.data[:, 6:]))
+    np.testing.assert_allclose(maps.images[3].get_array()[:, :6], traces["c"] / 2.0)
+    assert maps.titles[0].get_text() == "keep: forget gate f / update gate z"
+    gru = gate_traces(caches["gru"], "gru")
+    maps.show("gru", gru, tokens=[1] * 6)
+    np.testing.assert_allclose(maps.images[1].get_array()[:, :6], gru["1-z"])
+    np.testing.assert_allclose(maps.images[3].get_array()[:, :6], gru["h"] / 1.0)
+    with pytest.raises(ValueError, match="1 to 10 steps"):
+        maps.show("gru", traces, tokens=list(range(11)))
+    with pytest.raises(ValueError, match="to match the tokens"):
+        maps.show("lstm", traces, tokens=[0, 1, 2])
+
+
+def test_draw_gradient_norms_relative_curves_end_at_one():
+    ax = Figure().subplots()
+    draw_gradient_norms(
+        ax, {"RNN": np.array([1e-6, 1e-3, 0.5]), "GRU": [0.2, 0.3, 0.4]}, relative=True
+    )
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["RNN", "GRU"]
+    np.testing.assert_allclose([line.get_ydata()[-1] for line in lines], [1.0, 1.0])
+    np.testing.assert_allclose(lines[0].get_ydata()[0], 2e-6)
