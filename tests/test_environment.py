@@ -48,3 +48,16 @@ def test_ci_runs_exactly_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make lab" in readme
     assert ci.strip().splitlines()[-1] == "make test"
+
+
+def test_jupyterlab_settings_silence_the_news_and_save_widget_state():
+    import json
+
+    overrides = json.loads((ROOT / "scripts" / "jupyter_overrides.json").read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification["fetchNews"] == "false" and notification["checkForUpdates"] is False
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True
+    # make venv (and so make lab) installs them where JupyterLab reads overrides
+    makefile = (ROOT / "Makefile").read_text()
+    assert "share/jupyter/lab/settings/overrides.json" in makefile
+    assert "overrides.json" in (ROOT / "postBuild").read_text()
