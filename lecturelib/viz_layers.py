@@ -24,8 +24,7 @@ and then only updates them:
 - :func:`draw_conv_matrix`, :func:`draw_sparse_connectivity`,
   :func:`draw_receptive_growth`, :func:`draw_cnn_pipeline`: static figures
   of notebook 06;
-- :class:`LayerBars` and :func:`draw_layer_bars`: a network's layer table
-  as bar charts of parameters and multiply-accumulates (notebook 07).
+- the bar charts of notebook 07 live in :mod:`lecturelib.viz_alexnet`.
 
 The ``draw_*`` functions are one-shot versions for static figures (small
 multiples): they take an axes and the same settings as the panel's controls.
@@ -81,9 +80,13 @@ def _glyphs(text: str):
     path = TextPath((0, 0), text, size=1, prop=_FONT)
     if len(path.vertices) == 0:
         return np.zeros((0, 2)), np.zeros(0, dtype=np.uint8), 0.0
-    extents = path.get_extents()
-    centre = np.array([(extents.x0 + extents.x1) / 2, _DIGIT_HEIGHT / 2])
-    return path.vertices - centre, path.codes, extents.width
+    # The font puts an on-curve point at every extreme of an outline, so the
+    # points' bounding box is the outline's: far cheaper than
+    # Path.get_extents, which solves for the extremes of every curve.
+    points = path.vertices[path.codes != Path.CLOSEPOLY]
+    left, right = points[:, 0].min(), points[:, 0].max()
+    centre = np.array([(left + right) / 2, _DIGIT_HEIGHT / 2])
+    return path.vertices - centre, path.codes, float(right - left)
 
 
 def text_path(texts, centres, height: float, max_width: float | None = None) -> Path:
@@ -211,6 +214,18 @@ class CellGrid:
                     texts.append(label)
                     centres.append((x0 + j + 0.5, y0 + i + 0.5))
         self.numbers.set_path(text_path(texts, centres, self.text_height, max_width=0.78))
+
+    def recolor(self, colors) -> None:
+        """Change only the cell colours (an (R, C, 4) RGBA array), keeping cells and numbers."""
+        colors = np.asarray(colors, dtype=np.float64)
+        if colors.shape[:2] != self.shape:
+            raise ValueError(f"colors has shape {colors.shape[:2]}, the grid {self.shape}")
+        self.cells.set_facecolors(colors.reshape(-1, colors.shape[-1]))
+
+    @property
+    def artists(self) -> list:
+        """The grid's artists in drawing order (cells, then numbers), for a panel's blitting."""
+        return [self.cells, self.numbers]
 
     def box(self, row: int, col: int, height: int = 1, width: int = 1):
         """(x, y, width, height) of a block of cells of this grid, for an outline."""
@@ -476,6 +491,15 @@ class ShiftExperimentView:
         for ax in (ax_input, ax_pooled, ax_same):
             settle_axes(ax)
         self._curves, self._curves_of = {}, None
+        self._references = {}
+        #: What :meth:`update` changes, in drawing order: pass to a Panel as ``animated``.
+        #: The pooled maps change shape, so their axes' boxes move (equal aspect):
+        #: their frames and titles are redrawn with them; the curve's axes stay put.
+        self.animated = []
+        for ax, image in zip(self.axes, (self.input_image, self.pooled_image, self.same_image)):
+            self.animated.append(image)
+            self.animated += [spine for spine in ax.spines.values() if spine.get_visible()]
+        self.animated += [self.window_box, *self.titles[:3], *self.curves.values(), self.cursor]
 
     def update(
         self, feature_map, mode="max", kernel_size=2, stride=None, shift=0, size=96, origin=(0, 0)
@@ -487,15 +511,17 @@ class ShiftExperimentView:
         if mode not in ("max", "avg"):
             raise ValueError(f"mode must be 'max' or 'avg' here, got {mode!r}")
         crop = shifted_crop(feature_map, shift, size, origin)
-        reference = pool_matrix(
-            shifted_crop(feature_map, 0, size, origin), kernel_size, stride, mode=mode
-        )
-        pooled = pool_matrix(crop, kernel_size, stride, mode=mode)
-        same = np.abs(pooled - reference) <= 1e-12
         shifts = np.arange(self.max_shift + 1)
         if feature_map is not self._curves_of:
-            self._curves, self._curves_of = {}, feature_map
+            self._curves, self._references, self._curves_of = {}, {}, feature_map
         key = (str(kernel_size), str(stride), size, tuple(origin))
+        if (mode, key) not in self._references:  # the unshifted output, pooled once
+            self._references[mode, key] = pool_matrix(
+                shifted_crop(feature_map, 0, size, origin), kernel_size, stride, mode=mode
+            )
+        reference = self._references[mode, key]
+        pooled = pool_matrix(crop, kernel_size, stride, mode=mode)
+        same = np.abs(pooled - reference) <= 1e-12
         if key not in self._curves:  # the curves do not depend on the shift: measure once
             self._curves[key] = {
                 name: unchanged_fraction(
@@ -516,6 +542,8 @@ class ShiftExperimentView:
         self.pooled_image.set_extent((-0.5, cols - 0.5, rows - 0.5, -0.5))
         self.same_image.set_data(same.astype(float))
         self.same_image.set_extent((-0.5, cols - 0.5, rows - 0.5, -0.5))
+        for ax in self.axes[1:3]:
+            ax.apply_aspect()  # place the box now: a panel may redraw only these artists
         for name, line in self.curves.items():
             line.set_data(shifts, curves[name])
             line.set_linewidth(3 if name == mode else 1.5)
@@ -642,9 +670,14 @@ class MultiChannelStepper:
         text_height = 0.4 * fontsize / 11
         self.text_height = text_height
         static = []
+        # Input cells: padding grey, image blue; show() only recolours the window.
+        self.input_colors = np.empty((hp, wp, 4))
+        self.input_colors[:] = to_rgba(viz.PADDING)
+        self.input_colors[p : hp - p, p : wp - p] = tint(viz.INPUT)
         for c in range(channels):
             top = c * self.block + 1.0
             grid = CellGrid(ax)
+            grid.update(self.padded[c], self.input_colors, (0.0, top))
             self.inputs.append(grid)
             kernel = CellGrid(ax)
             kernel.update(w[c], tint(viz.KERNEL, 0.35), (self.kernel_x, top + (hp - kh) / 2))
@@ -666,6 +699,15 @@ class MultiChannelStepper:
         ax.set_xlim(-0.3, self.output_x + max(ow, 7.6) + 0.3)
         ax.set_ylim(total_height + 0.2, -0.2)
         self.steps = oh * ow
+        #: What :meth:`show` changes, in drawing order: pass to a Panel as ``animated``
+        #: (the axes limits never change, so the kernels and labels can stay as pixels).
+        self.animated = [
+            *(artist for grid in self.inputs for artist in grid.artists),
+            *self.output_grid.artists,
+            *self.windows,
+            self.current,
+            self.labels,
+        ]
 
     def set_bias(self, b) -> None:
         """Change the filter's bias (the output map moves by the difference)."""
@@ -680,20 +722,17 @@ class MultiChannelStepper:
         oh, ow = self.out_shape
         r, s = divmod(step, ow)
         _, kh, kw = self.w.shape
-        p = self.padding
-        hp, wp = self.padded.shape[1:]
+        hp = self.padded.shape[1]
         row0, col0 = r * self.stride, s * self.stride
         labels = []
+        colors = self.input_colors.copy()
+        under = colors[row0 : row0 + kh, col0 : col0 + kw]
+        inside = under[..., 0] != to_rgba(viz.PADDING)[0]
+        under[inside] = tint(viz.KERNEL, 0.35)
+        under[~inside] = tint(viz.KERNEL, 0.7)
         for c, grid in enumerate(self.inputs):
             top = c * self.block + 1.0
-            colors = np.empty((hp, wp, 4))
-            colors[:] = to_rgba(viz.PADDING)
-            colors[p : hp - p, p : wp - p] = tint(viz.INPUT)
-            under = colors[row0 : row0 + kh, col0 : col0 + kw]
-            inside = under[..., 0] != to_rgba(viz.PADDING)[0]
-            under[inside] = tint(viz.KERNEL, 0.35)
-            under[~inside] = tint(viz.KERNEL, 0.7)
-            grid.update(self.padded[c], colors, (0.0, top))
+            grid.recolor(colors)
             _place(self.windows[c], (col0, top + row0, kw, kh))
             labels.append(
                 (
@@ -1043,87 +1082,6 @@ def compact_number(value) -> str:
     return f"{value}"
 
 
-class LayerBars:
-    """Parameters and multiply-accumulates of every layer of a table, as paired bars.
-
-    One horizontal bar pair per row of a :class:`lecturelib.shapes.LayerTable`
-    (parameters in the accent colour, MACs in the kernel colour) on a
-    logarithmic axis; zeros draw no bar. A row whose layer cannot work gets
-    its name in the highlight colour and a cross instead of bars, and so do
-    the rows after it. Create once with the layer names, then :meth:`update`
-    with tables of the same length.
-    """
-
-    def __init__(self, ax, names, *, fontsize: float = 10, legend: bool = True):
-        self.ax = ax
-        self.names = list(names)
-        count = len(self.names)
-        positions = np.arange(count)
-        self.params = ax.barh(
-            positions - 0.2,
-            np.zeros(count),
-            height=0.38,
-            left=1.0,
-            color=viz.ACCENT,
-            label="parameters",
-        )
-        self.macs = ax.barh(
-            positions + 0.2,
-            np.zeros(count),
-            height=0.38,
-            left=1.0,
-            color=viz.KERNEL,
-            label="multiply-accumulates",
-        )
-        (self.broken,) = ax.plot(
-            [], [], ls="", marker="x", color=viz.HIGHLIGHT, markersize=10, mew=2.5
-        )
-        ax.set_xscale("log")
-        ax.set_xlim(1, 3e11)
-        ax.set_ylim(count - 0.4, -0.6)
-        ax.set_yticks(positions, self.names, fontsize=fontsize)
-        ax.set_xlabel("count per image (log scale)")
-        ax.grid(axis="x", color="#DDDDDD", lw=0.8)
-        ax.set_axisbelow(True)
-        ax.set_xticks([10.0**k for k in range(0, 12, 2)])
-        if legend:
-            ax.legend(loc="lower right", fontsize=fontsize - 1, frameon=True)
-        self.title = ax.set_title("", fontsize=fontsize + 1)
-        settle_axes(ax, xlabel_y=-0.09)
-
-    def update(self, table) -> None:
-        """Show the counts of ``table`` (a LayerTable with one row per name)."""
-        rows = list(table)
-        if len(rows) != len(self.names):
-            raise ValueError(f"the table has {len(rows)} rows, the chart {len(self.names)} names")
-        broken_at = []
-        for index, row in enumerate(rows):
-            self.params[index].set_width(max(row.params or 0, 1) - 1)
-            self.macs[index].set_width(max(row.macs or 0, 1) - 1)
-            if row.error is not None:
-                broken_at.append(index)
-        labels = self.ax.get_yticklabels()
-        for index, label in enumerate(labels):
-            label.set_color(viz.HIGHLIGHT if index in broken_at else "black")
-        self.broken.set_data(np.full(len(broken_at), 3.0), broken_at)
-        if table.ok:
-            self.title.set_text(
-                f"{compact_number(table.total_params)} parameters, "
-                f"{compact_number(table.total_macs)} MACs per image"
-            )
-        else:
-            self.title.set_text(f"the network breaks at {short_name(rows[broken_at[0]])}")
-
-
-def draw_layer_bars(ax, table, title=None, legend=False):
-    """One-shot :class:`LayerBars` for static figures."""
-    bars = LayerBars(ax, [short_name(row) for row in table], legend=legend)
-    bars.update(table)
-    if title:
-        bars.title.set_text(title)
-    return bars
-
-
 __all__ = [
     "GRID_LINE",
     "UNVISITED",
@@ -1156,6 +1114,4 @@ __all__ = [
     "draw_cnn_pipeline",
     "short_name",
     "compact_number",
-    "LayerBars",
-    "draw_layer_bars",
 ]

@@ -14,7 +14,6 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from lecturelib import viz  # noqa: E402
 from lecturelib import viz_layers as vl  # noqa: E402
-from lecturelib.shapes import ALEXNET, ALEXNET_INPUT, Conv, layer_table  # noqa: E402
 
 FIRST = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
 FIVE = np.array(
@@ -230,27 +229,6 @@ def test_cnn_pipeline_draws_one_box_per_stage():
     assert len(ax.patches) == 2
     written = [t.get_text() for t in ax.texts if t.get_text()]
     assert written == ["input", "28x28x1", "softmax", "10"]
-
-
-def test_layer_bars_follow_the_table_and_flag_broken_rows():
-    alexnet = layer_table(ALEXNET, ALEXNET_INPUT)
-    figure, ax = new_axes(size=(7, 4))
-    bars = vl.LayerBars(ax, [vl.short_name(row) for row in alexnet])
-    bars.update(alexnet)
-    assert bars.params[9].get_width() == alexnet["FC-1"].params - 1
-    assert bars.macs[3].get_width() == alexnet["Conv-2"].macs - 1
-    assert bars.params[2].get_width() == 0  # a pooling layer: no parameters
-    assert "62.4 M parameters" in bars.title.get_text()
-    render(figure)
-    broken = layer_table((Conv(96, 11, stride=4), *ALEXNET[1:]), (3, 63, 63))
-    bars.update(broken)
-    assert bars.title.get_text() == "the network breaks at MaxPool-3"
-    assert list(bars.broken.get_data()[1]) == [8, 9, 10, 11]
-    colours = [label.get_color() for label in ax.get_yticklabels()]
-    assert colours[8] == viz.HIGHLIGHT and colours[7] == "black"
-    render(figure)
-    with pytest.raises(ValueError, match="rows"):
-        bars.update(layer_table([Conv(4, 3)], (1, 8, 8)))
 
 
 def test_settle_axes_fixes_positions():
