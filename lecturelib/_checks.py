@@ -22,6 +22,36 @@ def as_int(value, name: str, minimum: int | None = None) -> int:
     return value
 
 
+def as_number(
+    value,
+    name: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    *,
+    above: float | None = None,
+    finite: bool = False,
+) -> float:
+    """Return a real number as a float, checking its range; bools and strings are refused.
+
+    ``minimum``/``maximum`` are inclusive bounds, ``above`` an exclusive lower
+    bound; ``finite`` also refuses infinities. NaN never passes a bound.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    value = float(value)
+    if finite and not np.isfinite(value):
+        raise ValueError(f"{name} must be finite and >= {minimum or 0:g}, got {value}")
+    if minimum is not None and maximum is not None:
+        if not minimum <= value <= maximum:
+            raise ValueError(f"{name} must be in [{minimum:g}, {maximum:g}], got {value}")
+    elif minimum is not None and not value >= minimum:
+        rule = "finite and >= " if finite else ">= "
+        raise ValueError(f"{name} must be {rule}{minimum:g}, got {value}")
+    if above is not None and not value > above:
+        raise ValueError(f"{name} must be > {above:g}, got {value}")
+    return value
+
+
 def as_pair(value, name: str, minimum: int | None = None) -> tuple[int, int]:
     """Accept an int or a (rows, cols) pair and return a pair of ints."""
     if isinstance(value, tuple | list):

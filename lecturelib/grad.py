@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from ._checks import as_number
+
 
 def numerical_gradient(f: Callable[[], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     """Central-difference gradient of a scalar function with respect to ``x``.
@@ -103,16 +105,6 @@ def _gradient_arrays(grads, name: str = "grads") -> list[np.ndarray]:
     return arrays
 
 
-def _threshold(value, name: str) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not value >= 0:  # also rejects NaN
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value
-
-
 def global_norm(grads) -> float:
     """The L2 norm of all gradient entries taken together."""
     arrays = _gradient_arrays(grads)
@@ -136,7 +128,7 @@ def clip_grad_norm(grads, max_norm: float, per_parameter: bool = False) -> float
     array([0.6, 0.8])
     """
     arrays = _gradient_arrays(grads)
-    max_norm = _threshold(max_norm, "max_norm")
+    max_norm = as_number(max_norm, "max_norm", 0)
     total = global_norm(arrays)
     if per_parameter:
         for array in arrays:
@@ -161,7 +153,7 @@ def clip_grad_value(grads, clip_value: float) -> None:
     array([-0.7,  0.3,  0.7, -0.5])
     """
     arrays = _gradient_arrays(grads)
-    clip_value = _threshold(clip_value, "clip_value")
+    clip_value = as_number(clip_value, "clip_value", 0)
     for array in arrays:
         np.clip(array, -clip_value, clip_value, out=array)
 

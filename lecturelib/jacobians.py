@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_array, as_generator, as_int
+from ._checks import as_array, as_generator, as_int, as_number
 from .layers import orthogonal
-from .rnn import ACTIVATIONS, _activation, check_cache, check_non_negative, rnn_forward
+from .rnn import ACTIVATIONS, _activation, check_cache, rnn_forward
 
 #: Upper bound gamma of |f'| for each activation.
 ACTIVATION_GAMMA = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0}
@@ -69,7 +69,7 @@ def orthogonal_init(n, rng=None, gain: float = 1.0) -> np.ndarray:
         shape = (as_int(n[0], "n[0]", 1), as_int(n[1], "n[1]", 1))
     else:
         shape = (as_int(n, "n", 1),) * 2
-    return orthogonal(shape, gain=check_non_negative(gain, "gain"), rng=rng)
+    return orthogonal(shape, gain=as_number(gain, "gain", 0, finite=True), rng=rng)
 
 
 def scaled_random_init(n, spectral_radius: float = 1.0, rng=None) -> np.ndarray:
@@ -86,7 +86,7 @@ def scaled_random_init(n, spectral_radius: float = 1.0, rng=None) -> np.ndarray:
     0.9
     """
     n = as_int(n, "n", 1)
-    spectral_radius = check_non_negative(spectral_radius, "spectral_radius")
+    spectral_radius = as_number(spectral_radius, "spectral_radius", 0, finite=True)
     rng = as_generator(rng)
     W = rng.normal(size=(n, n)) / np.sqrt(n)
     radius = float(np.max(np.abs(np.linalg.eigvals(W))))
@@ -114,7 +114,7 @@ def simulate_rnn(
         raise ValueError(f"W must be square (H, H), got shape {W.shape}")
     steps = as_int(steps, "steps", 1)
     batch = as_int(batch, "batch", 1)
-    input_scale = check_non_negative(input_scale, "input_scale")
+    input_scale = as_number(input_scale, "input_scale", 0, finite=True)
     rng = as_generator(rng)
     H = W.shape[0]
     x = rng.normal(size=(steps, batch, H)).astype(W.dtype)
@@ -321,7 +321,7 @@ def mlp_gradient_norms(
     width = as_int(width, "width", 1)
     batch = as_int(batch, "batch", 1)
     activation = _activation(activation)
-    weight_scale = check_non_negative(weight_scale, "weight_scale")
+    weight_scale = as_number(weight_scale, "weight_scale", 0, finite=True)
     if init not in ("gaussian", "orthogonal"):
         raise ValueError(f"init must be 'gaussian' or 'orthogonal', got {init!r}")
     rng = as_generator(rng)

@@ -35,15 +35,13 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._checks import as_array, as_generator, as_int, as_pair
+from ._checks import as_array, as_generator, as_int, as_number, as_pair
 from .conv import conv2d, conv2d_backward
 from .gated import gru_backward, gru_forward, lstm_backward, lstm_forward
 from .pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
 from .regularize import (
     _dropout_mode,
     _momentum,
-    _positive,
-    _probability,
     batch_norm,
     batch_norm_backward,
     dropout,
@@ -609,7 +607,7 @@ class Dropout(Layer):
 
     def __init__(self, p=0.5, rng=None, mode="inverted"):
         super().__init__()
-        self.p, self.mode = _probability(p, "p"), _dropout_mode(mode)
+        self.p, self.mode = as_number(p, "p", 0, 1), _dropout_mode(mode)
         self.generator = as_generator(rng)
         self.mask = None
         self.mask_training = None
@@ -637,7 +635,7 @@ class _BatchNorm(Layer):
         self.num_features = as_int(num_features, "num_features", 1)
         dtype = _float_dtype(dtype)
         channels = np.zeros(self.num_features, dtype=dtype)
-        self.eps, self.momentum = _positive(eps, "eps"), _momentum(momentum)
+        self.eps, self.momentum = as_number(eps, "eps", above=0), _momentum(momentum)
         if affine:
             self._add_param("weight", channels + 1.0)
             self._add_param("bias", channels.copy())
@@ -1128,21 +1126,12 @@ def _handles(params) -> list[Parameter]:
     return handles
 
 
-def _non_negative(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not value >= 0:
-        raise ValueError(f"{name} must be >= 0, got {value}")
-    return value
-
-
 class Optimiser:
     """Shared code: the parameter handles, ``zero_grad`` and per-parameter state."""
 
     def __init__(self, params, lr):
         self.params = _handles(params)
-        self.lr = _non_negative(lr, "lr")
+        self.lr = as_number(lr, "lr", 0)
         self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
         self.steps = 0
 
@@ -1177,9 +1166,9 @@ class SGD(Optimiser):
         self, params, lr=0.01, momentum=0.0, weight_decay=0.0, dampening=0.0, nesterov=False
     ):
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "momentum")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
-        self.dampening = _non_negative(dampening, "dampening")
+        self.momentum = as_number(momentum, "momentum", 0)
+        self.weight_decay = as_number(weight_decay, "weight_decay", 0)
+        self.dampening = as_number(dampening, "dampening", 0)
         if nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
         self.nesterov = bool(nesterov)
@@ -1220,12 +1209,12 @@ class Adam(Optimiser):
         if not isinstance(betas, tuple | list) or len(betas) != 2:
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         for i, beta in enumerate(betas):
-            beta = _non_negative(beta, f"betas[{i}]")
+            beta = as_number(beta, f"betas[{i}]", 0)
             if beta >= 1:
                 raise ValueError(f"betas[{i}] must be in [0, 1), got {beta}")
         self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = _non_negative(eps, "eps")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.eps = as_number(eps, "eps", 0)
+        self.weight_decay = as_number(weight_decay, "weight_decay", 0)
 
     def _update(self, value, grad, state):
         beta1, beta2 = self.betas

@@ -29,21 +29,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_array, as_generator, check_same_shape, result_dtype
+from ._checks import as_array, as_generator, as_number, check_same_shape, result_dtype
 
 DROPOUT_MODES = ("inverted", "classic")
 
 
 # --- argument checks ----------------------------------------------------------
-
-
-def _probability(p, name: str) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1], got {p!r}")
-    p = float(p)
-    if not 0.0 <= p <= 1.0:  # also rejects NaN
-        raise ValueError(f"{name} must be in [0, 1], got {p}")
-    return p
 
 
 def _flag(value, name: str) -> bool:
@@ -70,7 +61,7 @@ def retain_probability(p: float) -> float:
     >>> retain_probability(0.2)
     0.8
     """
-    return 1.0 - _probability(p, "p")
+    return 1.0 - as_number(p, "p", 0, 1)
 
 
 def drop_probability(retain: float) -> float:
@@ -79,7 +70,7 @@ def drop_probability(retain: float) -> float:
     >>> drop_probability(0.8)  # the lectures' "p = 0.8" for input units
     0.2
     """
-    return round(1.0 - _probability(retain, "retain"), 15)
+    return round(1.0 - as_number(retain, "retain", 0, 1), 15)
 
 
 def dropout(x, p=0.5, training=True, rng=None, mode="inverted"):
@@ -111,7 +102,7 @@ def dropout(x, p=0.5, training=True, rng=None, mode="inverted"):
            [1., 1., 1., 1.]])
     """
     x = as_array(x, "x")
-    p = _probability(p, "p")
+    p = as_number(p, "p", 0, 1)
     training = _flag(training, "training")
     mode = _dropout_mode(mode)
     if not training:
@@ -141,7 +132,7 @@ def dropout_backward(grad_y, mask, p=0.5, training=True, mode="inverted"):
     grad_y = as_array(grad_y, "grad_y")
     mask = as_array(mask, "mask")
     check_same_shape(mask, "mask", grad_y, "grad_y")
-    p = _probability(p, "p")
+    p = as_number(p, "p", 0, 1)
     training = _flag(training, "training")
     mode = _dropout_mode(mode)
     dtype = result_dtype(grad_y, mask)
@@ -185,7 +176,7 @@ def dropout_expectations(x, p=0.5, samples=10_000, rng=None) -> DropoutExpectati
     (array([0.5, 1. ]), array([0.5, 1. ]))
     """
     x = as_array(x, "x")
-    p = _probability(p, "p")
+    p = as_number(p, "p", 0, 1)
     samples = int(samples)
     if samples < 1:
         raise ValueError(f"samples must be >= 1, got {samples}")
@@ -235,15 +226,6 @@ def _running_buffer(v, name: str, channels: int) -> np.ndarray | None:
             f"{name} must have shape (C,) = ({channels},) to match x's channels, got {v.shape}"
         )
     return v
-
-
-def _positive(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    value = float(value)
-    if not value > 0:  # also rejects NaN
-        raise ValueError(f"{name} must be > 0, got {value}")
-    return value
 
 
 def _per_channel(v: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -313,7 +295,7 @@ def batch_norm(
     n, channels, length = _channel_layout(x)
     training = _flag(training, "training")
     momentum = _momentum(momentum)
-    eps = _positive(eps, "eps")
+    eps = as_number(eps, "eps", above=0)
     running_mean = _running_buffer(running_mean, "running_mean", channels)
     running_var = _running_buffer(running_var, "running_var", channels)
     dtype = result_dtype(x, *(v for v in (weight, bias) if v is not None))
@@ -395,7 +377,7 @@ def batch_norm_backward(
     x = as_array(x, "x")
     check_same_shape(grad_y, "grad_y", x, "x")
     n, channels, length = _channel_layout(x)
-    eps = _positive(eps, "eps")
+    eps = as_number(eps, "eps", above=0)
     training = _flag(training, "training")
     dtype = result_dtype(grad_y, x, *(v for v in (weight, bias) if v is not None))
     weight = _channel_vector(weight, "weight", channels, dtype)

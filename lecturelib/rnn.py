@@ -147,19 +147,6 @@ def check_grad_output(grad, cache_array: np.ndarray, name: str) -> np.ndarray:
     return grad.astype(cache_array.dtype, copy=False)
 
 
-def check_non_negative(value, name: str) -> float:
-    """A finite number >= 0 (learning rates, thresholds, scales), as a float."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number, got {value!r}") from None
-    if not value >= 0 or not np.isfinite(value):
-        raise ValueError(f"{name} must be finite and >= 0, got {value}")
-    return value
-
-
 def _truncate(truncate, T: int) -> int:
     """None or an int >= 1; values >= T (and None) mean full BPTT, returned as T."""
     if truncate is None:

@@ -14,13 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._checks import as_array, as_generator, as_int
+from ._checks import as_array, as_generator, as_int, as_number
 from .data import verified_path
 from .grad import clip_grad_norm, clip_grad_value, global_norm
 from .layers import log_softmax, softmax
 from .rnn import (
     _activation,
-    check_non_negative,
     rnn_backward,
     rnn_forward,
     rnn_output_backward,
@@ -359,8 +358,8 @@ class CharRNN:
             raise ValueError(f"clip must be None, 'norm' or 'value', got {clip!r}")
         if optimizer not in ("sgd", "adagrad"):
             raise ValueError(f"optimizer must be 'sgd' or 'adagrad', got {optimizer!r}")
-        learning_rate = check_non_negative(learning_rate, "learning_rate")
-        threshold = check_non_negative(threshold, "threshold")
+        learning_rate = as_number(learning_rate, "learning_rate", 0, finite=True)
+        threshold = as_number(threshold, "threshold", 0, finite=True)
         # A diverging run produces inf and NaN on purpose; say nothing, record it.
         with np.errstate(all="ignore"):
             loss, grads, h_last = self.loss_and_grads(inputs, targets, h0, truncate, reduction)

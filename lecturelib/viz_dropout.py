@@ -42,7 +42,7 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from matplotlib.transforms import Affine2D
 
 from . import viz
-from ._checks import as_array, as_generator, as_int
+from ._checks import as_array, as_generator, as_int, as_number
 from .regularize import dropout
 
 #: The network drawn in the notebook: 4 inputs, two hidden layers of 6, 2 outputs.
@@ -72,15 +72,6 @@ def _layer_sizes(layer_sizes) -> tuple[int, ...]:
             f"layer_sizes must list at least an input and an output layer, got {sizes}"
         )
     return sizes
-
-
-def _retain(value, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a probability in [0, 1], got {value!r}")
-    value = float(value)
-    if not 0.0 <= value <= 1.0:  # also rejects NaN
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
-    return value
 
 
 def droppable_units(layer_sizes) -> int:
@@ -115,8 +106,8 @@ def sample_masks(layer_sizes, retain_input, retain_hidden, seed=0) -> list[np.nd
     [[1, 1, 0], [0, 1, 1, 0], [1]]
     """
     sizes = _layer_sizes(layer_sizes)
-    retain_input = _retain(retain_input, "retain_input")
-    retain_hidden = _retain(retain_hidden, "retain_hidden")
+    retain_input = as_number(retain_input, "retain_input", 0, 1)
+    retain_hidden = as_number(retain_hidden, "retain_hidden", 0, 1)
     seed = as_int(seed, "seed", 0)
     masks = []
     for layer, size in enumerate(sizes):
@@ -145,8 +136,8 @@ def unit_scales(masks, retain_input, retain_hidden, mode="inverted", phase="trai
     >>> unit_scales(masks, 0.8, 0.5, "classic", "test")[0]
     array([0.8, 0.8])
     """
-    retain_input = _retain(retain_input, "retain_input")
-    retain_hidden = _retain(retain_hidden, "retain_hidden")
+    retain_input = as_number(retain_input, "retain_input", 0, 1)
+    retain_hidden = as_number(retain_hidden, "retain_hidden", 0, 1)
     if mode not in MODES:
         raise ValueError(f"mode must be 'inverted' or 'classic', got {mode!r}")
     if phase not in PHASES:
@@ -178,8 +169,8 @@ def mask_probability(masks, retain_input, retain_hidden) -> float:
     >>> round(mask_probability([np.array([1.0, 0.0]), np.array([1.0])], 0.8, 0.5), 12)
     0.16
     """
-    retain_input = _retain(retain_input, "retain_input")
-    retain_hidden = _retain(retain_hidden, "retain_hidden")
+    retain_input = as_number(retain_input, "retain_input", 0, 1)
+    retain_hidden = as_number(retain_hidden, "retain_hidden", 0, 1)
     probability = 1.0
     for layer, mask in enumerate(masks[:-1]):
         retain = retain_input if layer == 0 else retain_hidden
