@@ -212,17 +212,23 @@ def jacobian_products(cache, k: int = 0) -> np.ndarray:
     >>> bool(np.allclose(P[2, 0], step_jacobians(cache)[3, 0] @ step_jacobians(cache)[2, 0]))
     True
     """
-    W, h, _ = _checked_cache(cache)
-    T = h.shape[0]
-    k = as_int(k, "k", 0)
-    if k >= T:
-        raise ValueError(f"k must be a step index below T = {T}, got {k}")
-    scaled, log_scale = _log_scaled_products(step_jacobians(cache)[k + 1 :])
+    h, scaled, log_scale = _products_after(cache, k)
     magnitude = _from_log(log_scale, h.dtype)[..., None, None]
     with np.errstate(over="ignore", invalid="ignore"):
         products = np.where(scaled == 0, 0.0, scaled * magnitude)
     products[_overflowed(h, k)] = np.inf
     return products.astype(h.dtype)
+
+
+def _products_after(cache, k):
+    """Checked h, and the products dh_t/dh_k for t > k as (scaled, log_scale) pairs."""
+    _, h, _ = _checked_cache(cache)
+    T = h.shape[0]
+    k = as_int(k, "k", 0)
+    if k >= T:
+        raise ValueError(f"k must be a step index below T = {T}, got {k}")
+    scaled, log_scale = _log_scaled_products(step_jacobians(cache)[k + 1 :])
+    return h, scaled, log_scale
 
 
 def _matrix_norms(matrices: np.ndarray, ord: str) -> np.ndarray:
@@ -247,12 +253,7 @@ def jacobian_norms(cache, k: int = 0, ord: str = "spectral", log10: bool = False
     >>> bool(np.all(norms[1:, 0] <= gradient_bound(cache["W"], np.arange(1, 30), "sigmoid")))
     True
     """
-    W, h, _ = _checked_cache(cache)
-    T = h.shape[0]
-    k = as_int(k, "k", 0)
-    if k >= T:
-        raise ValueError(f"k must be a step index below T = {T}, got {k}")
-    scaled, log_scale = _log_scaled_products(step_jacobians(cache)[k + 1 :])
+    h, scaled, log_scale = _products_after(cache, k)
     with np.errstate(divide="ignore"):
         log_norms = np.log(_matrix_norms(scaled, ord)) + log_scale
     log_norms[_overflowed(h, k)] = np.inf
