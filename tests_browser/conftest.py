@@ -8,6 +8,7 @@ notebooks must not change). Every process started here is stopped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -147,60 +148,55 @@ class Server:
         return json.loads(body) if body else None
 
 
+@contextlib.contextmanager
+def running_server(command, home: Path, port: int, ready_path: str, token: str = ""):
+    """Start a server in its own process group, wait until it answers, stop it after."""
+    with open(home / "server.log", "w") as log:
+        process = subprocess.Popen(
+            command,
+            env=_server_environment(home),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for_http(f"{base}{ready_path}")
+            yield Server(process, base, token)
+        finally:
+            stop(process)
+
+
 @pytest.fixture(scope="session")
 def jupyterlab(notebook_copy, tmp_path_factory):
-    home = tmp_path_factory.mktemp("jupyter-home")
     port, token = free_port(), secrets.token_hex(16)
-    log = open(home / "jupyterlab.log", "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [
-            str(BIN / "jupyter-lab"),
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={notebook_copy}",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            *(["--allow-root"] if os.geteuid() == 0 else []),
-        ],
-        env=_server_environment(home),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/api/status?token={token}")
-        yield Server(process, base, token)
-    finally:
-        stop(process)
-        log.close()
+    command = [
+        str(BIN / "jupyter-lab"),
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={notebook_copy}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *(["--allow-root"] if os.geteuid() == 0 else []),
+    ]
+    home = tmp_path_factory.mktemp("jupyter-home")
+    with running_server(command, home, port, f"/api/status?token={token}", token) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
 def voila(notebook_copy, tmp_path_factory):
-    home = tmp_path_factory.mktemp("voila-home")
     port = free_port()
-    log = open(home / "voila.log", "w")  # noqa: SIM115 - closed at teardown
-    process = subprocess.Popen(
-        [
-            str(BIN / "voila"),
-            "--no-browser",
-            f"--port={port}",
-            "--Voila.ip=127.0.0.1",
-            "--strip_sources=True",
-            str(notebook_copy),
-        ],
-        env=_server_environment(home),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/")
-        yield Server(process, base)
-    finally:
-        stop(process)
-        log.close()
+    command = [
+        str(BIN / "voila"),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--strip_sources=True",
+        str(notebook_copy),
+    ]
+    home = tmp_path_factory.mktemp("voila-home")
+    with running_server(command, home, port, "/") as server:
+        yield server
