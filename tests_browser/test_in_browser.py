@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, SCREENSHOTS
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-VOILA_CANDIDATES = ["04_edge_detection", "11_vanishing_exploding", "03_padding_and_stride"]
+VOILA_CANDIDATES = ["05_edge_detection", "14_vanishing_exploding", "04_padding_and_stride"]
 VOILA_NOTEBOOKS = [n for n in VOILA_CANDIDATES if (ROOT / "notebooks" / f"{n}.ipynb").exists()]
 VOILA_NOTEBOOKS = (VOILA_NOTEBOOKS + ["00_start_here"])[:2]
 
