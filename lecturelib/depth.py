@@ -7,7 +7,7 @@ module turns into a function a notebook can run and check:
   linear layer. In the lecture's row-vector notation a layer computes
   ``a_l = a_{l-1} W_l + b_l``, and the stack equals ``x W + b`` with
   ``W = W_1 W_2 ... W_L`` (:func:`collapse_linear`).
-- A perceptron is a half-plane: it fires (outputs 1) where ``w . x + b > 0``.
+- A perceptron is a half-plane: it fires (outputs 1) where ``x . w + b > 0``.
   Three of them and a fourth unit that fires only when all three do (weights
   1, 1, 1 and bias -2.5) classify the points inside a triangle
   (:func:`perceptron`, :func:`perceptron_and`).
@@ -78,41 +78,44 @@ def collapse_linear(weights: Sequence, biases: Sequence | None = None):
 # --- perceptrons ------------------------------------------------------------------------
 
 
-def perceptron(x, w, b):
-    """Threshold units: 1 where ``w . x + b > 0``, else 0.
+def perceptron(x, W, b):
+    """Threshold units: 1 where ``x . w + b > 0``, else 0 (row-vector notation).
 
-    x: (N, D) points. One unit: w (D,), b a number -> (N,) of 0/1.
-    K units at once: w (K, D) with one row per unit, b (K,) -> (N, K).
-    A point exactly on the line ``w . x + b = 0`` gives 0.
+    x: (N, D) points. One unit: W (D,), b a number -> (N,) of 0/1.
+    K units at once: W (D, K) with one column per unit, b (K,) -> (N, K),
+    the same layout as the weights of :func:`collapse_linear`. A point
+    exactly on a line ``x . w + b = 0`` gives 0.
 
     >>> perceptron(np.array([[2.0, 0.0], [0.0, 0.0]]), np.array([1.0, 0.0]), -1.0)
     array([1, 0])
     """
     x = as_array(x, "x", 2)
-    w = as_array(w, "w", (1, 2))
+    W = as_array(W, "W", (1, 2))
     b = as_array(b, "b", (0, 1))
-    if w.shape[-1] != x.shape[1]:
-        raise ValueError(f"w has {w.shape[-1]} weights per unit but x has {x.shape[1]} columns")
-    expected_b = () if w.ndim == 1 else (w.shape[0],)
+    if W.shape[0] != x.shape[1]:
+        raise ValueError(
+            f"W has {W.shape[0]} rows (weights per unit) but x has {x.shape[1]} columns"
+        )
+    expected_b = () if W.ndim == 1 else (W.shape[1],)
     if b.shape != expected_b:
-        raise ValueError(f"b must have shape {expected_b} for w of shape {w.shape}, got {b.shape}")
-    return (x @ w.T + b > 0).astype(np.int64)
+        raise ValueError(f"b must have shape {expected_b} for W of shape {W.shape}, got {b.shape}")
+    return (x @ W + b > 0).astype(np.int64)
 
 
-def perceptron_and(x, weights, biases):
+def perceptron_and(x, W, b):
     """K perceptrons and a unit that fires only when all K fire.
 
-    x: (N, 2) points (any number of columns D works); weights: (K, D), one
-    row w_k per unit; biases: (K,). The last unit has weight 1 on each of
-    the K outputs and bias 0.5 - K (for the lecture's K = 3: 1, 1, 1 and
-    -2.5), so it fires when the K outputs sum to K, that is, inside every
-    half-plane at once: for three lines, inside a triangle. Returns (N,) of 0/1.
+    x: (N, D) points (D = 2 for the lecture's plane); W: (D, K), one column
+    w_k per unit; b: (K,). The last unit has weight 1 on each of the K
+    outputs and bias 0.5 - K (for the lecture's K = 3: 1, 1, 1 and -2.5), so
+    it fires when the K outputs sum to K, that is, inside every half-plane
+    at once: for three lines, inside a triangle. Returns (N,) of 0/1.
 
-    >>> W = np.array([[0.0, 1.0], [2.0, -1.0], [-2.0, -1.0]]); b = np.array([-1.0, -1.0, 7.0])
+    >>> W = np.array([[0.0, 2.0, -2.0], [1.0, -1.0, -1.0]]); b = np.array([-1.0, -1.0, 7.0])
     >>> perceptron_and(np.array([[2.0, 2.0], [0.5, 0.5], [2.0, 3.5]]), W, b)
     array([1, 0, 0])
     """
-    hidden = perceptron(x, as_array(weights, "weights", 2), as_array(biases, "biases", 1))
+    hidden = perceptron(x, as_array(W, "W", 2), as_array(b, "b", 1))
     units = hidden.shape[1]
     return perceptron(hidden, np.ones(units), 0.5 - units)
 

@@ -73,8 +73,9 @@ class TriangleView:
 
     ax: the axes, showing the square ``extent`` x ``extent``. points: (N, 2)
     test points drawn as filled circles where the network says "inside" and
-    crosses elsewhere. :meth:`update` takes weights (3, 2), biases (3,) and
-    the index of the unit to draw thicker; it returns a dict of counts.
+    crosses elsewhere. :meth:`update` takes W (2, 3), one column per unit
+    (as :func:`lecturelib.depth.perceptron_and`), b (3,) and the index of the
+    unit to draw thicker; it returns a dict of counts.
     """
 
     def __init__(self, ax, points, extent=(0.0, 4.0), resolution=161, legend=True):
@@ -141,14 +142,15 @@ class TriangleView:
             self.outside_marks,
         ]
 
-    def update(self, weights, biases, selected=None) -> dict:
-        weights = as_array(weights, "weights", 2)
-        biases = as_array(biases, "biases", 1)
-        firing = perceptron(self.grid, weights, biases).sum(axis=1)
+    def update(self, W, b, selected=None) -> dict:
+        W = as_array(W, "W", 2)
+        b = as_array(b, "b", 1)
+        weights = W.T  # one row w_k per unit
+        firing = perceptron(self.grid, W, b).sum(axis=1)
         self.image.set_data(firing.reshape(self.shape))
         span = self.high - self.low
         for k in range(3):
-            xs, ys, middle = _line_through_box(weights[k], biases[k], self.low, self.high)
+            xs, ys, middle = _line_through_box(weights[k], b[k], self.low, self.high)
             self.lines[k].set_data(xs, ys)
             self.lines[k].set_linewidth(3.5 if k == selected else 1.8)
             if middle is None:
@@ -162,7 +164,7 @@ class TriangleView:
             at = middle - 0.06 * span * unit
             self.labels[k].set_visible(True)
             self.labels[k].set_position(at)
-        inside = perceptron_and(self.points, weights, biases).astype(bool)
+        inside = perceptron_and(self.points, W, b).astype(bool)
         self.inside_marks.set_data(self.points[inside, 0], self.points[inside, 1])
         self.outside_marks.set_data(self.points[~inside, 0], self.points[~inside, 1])
         return {
@@ -172,10 +174,10 @@ class TriangleView:
         }
 
 
-def draw_triangle(ax, weights, biases, points, extent=(0.0, 4.0), title=None, legend=False) -> dict:
-    """One static picture of :class:`TriangleView`; returns its counts."""
+def draw_triangle(ax, W, b, points, extent=(0.0, 4.0), title=None, legend=False) -> dict:
+    """One static picture of :class:`TriangleView`; W (2, 3), b (3,); returns its counts."""
     view = TriangleView(ax, points, extent, resolution=101, legend=legend)
-    facts = view.update(weights, biases)
+    facts = view.update(W, b)
     if title:
         ax.set_title(title)
     return facts
@@ -250,8 +252,6 @@ def draw_fit(ax, x, target, curve, title=None) -> None:
 
 
 # --- memory ------------------------------------------------------------------------------
-
-_MEMORY_ROWS = ("weights", "activations", "total")
 
 
 def memory_text(n_bytes: float) -> str:

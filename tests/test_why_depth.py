@@ -97,7 +97,7 @@ def test_collapse_rejects_bad_arguments(weights, biases, error, words):
 
 # --- perceptrons ---------------------------------------------------------------------------
 
-TRIANGLE_W = np.array([[0.0, 1.0], [2.0, -1.0], [-2.0, -1.0]])
+TRIANGLE_W = np.array([[0.0, 2.0, -2.0], [1.0, -1.0, -1.0]])  # columns: units A, B, C
 TRIANGLE_B = np.array([-1.0, -1.0, 7.0])  # the triangle (1, 1), (3, 1), (2, 3)
 
 
@@ -114,8 +114,16 @@ def _inside_triangle(points):
 def test_perceptron_one_unit_and_several():
     x = np.array([[2.0, 0.0], [0.0, 0.0], [1.0, 0.0]])
     np.testing.assert_array_equal(perceptron(x, np.array([1.0, 0.0]), -1.0), [1, 0, 0])
-    both = perceptron(x, np.array([[1.0, 0.0], [-1.0, 0.0]]), np.array([-1.0, 0.5]))
+    both = perceptron(x, np.array([[1.0, -1.0], [0.0, 0.0]]), np.array([-1.0, 0.5]))
     np.testing.assert_array_equal(both, [[1, 0], [0, 1], [0, 0]])
+
+
+def test_perceptron_and_matches_the_exercise_layout():
+    """The exercise's worked example: x > 0, y > 0, x + y < 4 with W (2, 3)."""
+    W = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, -1.0]])
+    b = np.array([0.0, 0.0, 4.0])
+    x = np.array([[1.0, 1.0], [0.0, 1.0], [2.0, 2.0], [3.0, 0.5], [-1.0, 2.0]])
+    np.testing.assert_array_equal(perceptron_and(x, W, b), [1, 0, 0, 1, 0])
 
 
 def test_perceptron_and_is_the_triangle():
@@ -135,12 +143,13 @@ def test_perceptron_and_with_scaled_units_gives_the_same_region():
 @pytest.mark.parametrize(
     "w, b, words",
     [
-        (np.ones(3), 0.0, "w has 3 weights per unit"),
-        (np.ones((2, 2)), 0.0, "b must have shape (2,)"),
+        (np.ones(3), 0.0, "W has 3 rows"),
+        (np.ones((2, 4)), 0.0, "b must have shape (4,)"),
         (np.ones(2), np.ones(2), "b must have shape ()"),
     ],
 )
 def test_perceptron_rejects_bad_arguments(w, b, words):
+    """W is (D, K) with one column per unit; b one bias per unit."""
     with pytest.raises(ValueError) as caught:
         perceptron(np.zeros((4, 2)), w, b)
     assert words in str(caught.value)
