@@ -1,0 +1,439 @@
+"""Exercises for notebooks 01-11: why depth, convolutions, pooling, layers, training.
+
+Each exercise below has a readable reference (loops where the lecture loops)
+and a checker. The student's function takes the same arguments as the
+reference; where lecturelib has the same function (``conv2d``,
+``max_pool2d_backward``, ...) that function is a valid answer too.
+
+The exercises, by notebook (signature of the function the student writes):
+
+01_why_depth
+    collapse_linear(weights, biases) -> (W, b)
+    perceptron_and(x, W, b) -> (N,) array of 0/1
+02_why_convolutions
+    receptive_field(kernel_sizes, strides=1, dilations=1) -> int
+    conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1) -> y  (like conv1d)
+03_convolution_operation
+    conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1) -> y  (like conv2d)
+    true_convolution(image, kernel, stride=1, padding=0, bias=0.0) -> (OH, OW)
+        (like convolve2d with an int or (rows, cols) padding)
+04_padding_and_stride
+    output_size(n, kernel_size, stride=1, padding=0, dilation=1) -> int
+    zero_pad(x, padding) -> x padded with zeros on all four sides of H and W
+05_edge_detection
+    flip_kernel(kernel) -> kernel turned by 180 degrees (last two axes)
+    edge_magnitude(image) -> sqrt(Gx**2 + Gy**2), Sobel kernels, padding 1
+06_pooling
+    max_pool_forward(x, kernel_size, stride=None, padding=0) -> y  (like max_pool2d)
+    max_pool_backward(grad_y, x, kernel_size, stride=None, padding=0) -> grad_x
+        (like max_pool2d_backward)
+    avg_pool_backward(grad_y, x, kernel_size, stride=None, padding=0) -> grad_x
+        (like avg_pool2d_backward)
+07_channels_and_layers
+    multichannel_pixel(window, kernel, bias) -> float
+    layer_params(input_shape, filters, kernel_size, stride=1, padding=0)
+        -> (output_shape, params)
+08_alexnet_shapes
+    alexnet_layer_row(input_shape, layer) -> (output_shape, params)
+    fc_fraction(layers, input_shape) -> float
+09_learning_kernels
+    conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1)
+        -> (grad_x, grad_w, grad_b)  (like conv2d_backward)
+    sgd_step(params, grads, lr) -> new params (dict)
+10_convolution_family
+    transposed_output_size(n, kernel_size, stride=1, padding=0, output_padding=0,
+        dilation=1) -> int
+    separable_params(in_channels, out_channels, kernel_size, bias=True)
+        -> (standard, separable)
+11_pretraining_and_finetuning
+    rbm_hidden_probabilities(x, W, c) -> (N, H)
+    frozen_update(params, grads, lr, frozen) -> new params (list of dicts)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import call_student, compare, register
+
+NB01 = "01_why_depth"
+NB02 = "02_why_convolutions"
+NB03 = "03_convolution_operation"
+NB04 = "04_padding_and_stride"
+NB05 = "05_edge_detection"
+NB06 = "06_pooling"
+NB07 = "07_channels_and_layers"
+NB08 = "08_alexnet_shapes"
+NB09 = "09_learning_kernels"
+NB10 = "10_convolution_family"
+NB11 = "11_pretraining_and_finetuning"
+
+WORKED = "the lecture's worked example"
+
+
+def _pair(value):
+    """An int or a (rows, cols) pair, as a pair of ints."""
+    if isinstance(value, tuple | list):
+        return int(value[0]), int(value[1])
+    return int(value), int(value)
+
+
+def _text(value):
+    """A stride/padding/kernel for a case description: 2 or (2, 1)."""
+    rows, cols = _pair(value)
+    return str(rows) if rows == cols else f"({rows}, {cols})"
+
+
+def _float(x):
+    x = np.asarray(x)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+
+
+# =========================================================================================
+# 03 The convolution operation: conv2d_forward, true_convolution
+# =========================================================================================
+
+
+def _pad(x, padding, value=0.0):
+    """Pad the last two axes of x: ``padding`` rows above and below, columns left and right."""
+    ph, pw = _pair(padding)
+    widths = [(0, 0)] * (x.ndim - 2) + [(ph, ph), (pw, pw)]
+    return np.pad(x, widths, constant_values=value)
+
+
+def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
+    """Reference: 2-D convolution (cross-correlation) with loops, as PyTorch's conv2d.
+
+    x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None;
+    stride, padding, dilation: int or (rows, cols).
+    Returns (N, F, OH, OW), ``OH = (H + 2 PH - DH (KH - 1) - 1) // SH + 1``.
+    """
+    x, w = _float(x), _float(w)
+    n, c, h, wd = x.shape
+    f, _, kh, kw = w.shape
+    (sh, sw), (dh, dw) = _pair(stride), _pair(dilation)
+    ph, pw = _pair(padding)
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    xp = _pad(x, padding)
+    y = np.zeros((n, f, oh, ow), dtype=np.result_type(x, w))
+    for r in range(oh):  # output row
+        for s in range(ow):  # output column
+            for i in range(kh):  # kernel row
+                for j in range(kw):  # kernel column
+                    pixel = xp[:, :, r * sh + i * dh, s * sw + j * dw]  # (N, C)
+                    y[:, :, r, s] += pixel @ w[:, :, i, j].T  # (N, C) @ (C, F)
+    if b is not None:
+        y += np.asarray(b)[None, :, None, None]
+    return y
+
+
+def _conv_wrong_size(x, w, b, stride, padding, dilation, extra):
+    """Like conv2d_forward, with ``extra`` output rows/cols: -1 for a missing "+1";
+    +1 for a ceil instead of floor (the windows that run over the end see zeros)."""
+    (sh, sw), (dh, dw) = _pair(stride), _pair(dilation)
+    kh, kw = w.shape[2:]
+    x = _pad(_float(x), padding)
+    if extra > 0:  # zeros past the end, enough for one more window
+        x = np.pad(x, [(0, 0), (0, 0), (0, sh + dh * kh), (0, sw + dw * kw)])
+    y = conv2d_forward(x, w, b, stride, 0, dilation)
+    h, wd = x.shape[2:] if extra <= 0 else (x.shape[2] - sh - dh * kh, x.shape[3] - sw - dw * kw)
+    oh = (h - dh * (kh - 1) - 1) // sh + 1 + extra
+    ow = (wd - dw * (kw - 1) - 1) // sw + 1 + extra
+    if oh < 1 or ow < 1:
+        return None
+    return y[:, :, :oh, :ow]
+
+
+def _conv_diagnoses(x, w, b, stride, padding, dilation, *, flip_message=None):
+    """(message, candidate) pairs for the typical mistakes in a convolution's forward pass."""
+    ph, pw = _pair(padding)
+    sh, sw = _pair(stride)
+    kh, kw = w.shape[2:]
+    c = x.shape[1]
+    diagnoses = []
+
+    def add(message, make):
+        diagnoses.append((message, make))
+
+    add(
+        flip_message
+        or "the kernel is flipped: you computed a true convolution, but PyTorch's conv2d "
+        "(and a CNN's 'convolution') is a cross-correlation: do not turn the kernel around",
+        lambda: conv2d_forward(x, w[:, :, ::-1, ::-1], b, stride, padding, dilation),
+    )
+    if b is not None:
+        add(
+            "the bias is missing: add b[f] to every output of filter f",
+            lambda: conv2d_forward(x, w, None, stride, padding, dilation),
+        )
+        add(
+            "the bias is added once per kernel pixel (inside the kernel loops): add it once "
+            "per output value, after the sum",
+            lambda: (
+                conv2d_forward(x, w, b, stride, padding, dilation)
+                + np.asarray(b)[None, :, None, None] * (kh * kw - 1)
+            ),
+        )
+        if c > 1:
+            add(
+                "the bias is added once per input channel: add b[f] once per output value, "
+                "after summing over the channels",
+                lambda: (
+                    conv2d_forward(x, w, b, stride, padding, dilation)
+                    + np.asarray(b)[None, :, None, None] * (c - 1)
+                ),
+            )
+    if (ph, pw) != (0, 0):
+        add(
+            "the padding is ignored: pad the input with zeros (padding rows above and below, "
+            "padding columns left and right) before sliding the kernel",
+            lambda: conv2d_forward(x, w, b, stride, 0, dilation),
+        )
+        for where, widths in (
+            ("only after the input (bottom and right)", [(0, 2 * ph), (0, 2 * pw)]),
+            ("only before the input (top and left)", [(2 * ph, 0), (2 * pw, 0)]),
+            ("on one side only (bottom and right)", [(0, ph), (0, pw)]),
+            ("on one side only (top and left)", [(ph, 0), (pw, 0)]),
+        ):
+            add(
+                f"the padding is applied {where}: put `padding` zeros on both sides "
+                "(above and below, left and right)",
+                lambda widths=widths: conv2d_forward(
+                    np.pad(_float(x), [(0, 0), (0, 0), *widths]), w, b, stride, 0, dilation
+                ),
+            )
+        if ph != pw:
+            add(
+                "padding rows and columns are swapped: padding=(rows, cols) pads the height "
+                "by rows and the width by cols",
+                lambda: conv2d_forward(x, w, b, stride, (pw, ph), dilation),
+            )
+    if (sh, sw) != (1, 1):
+        add(
+            "the stride is ignored: move the window by `stride` positions between outputs",
+            lambda: conv2d_forward(x, w, b, 1, padding, dilation),
+        )
+        add(
+            "the stride is applied to the input instead of the output: keep every input "
+            "pixel and move the window by the stride (the output index times the stride)",
+            lambda: conv2d_forward(
+                _pad(_float(x), padding)[:, :, ::sh, ::sw], w, b, 1, 0, dilation
+            ),
+        )
+        if sh != sw:
+            add(
+                "stride rows and columns are swapped: stride=(rows, cols)",
+                lambda: conv2d_forward(x, w, b, (sw, sh), padding, dilation),
+            )
+    if _pair(dilation) != (1, 1):
+        add(
+            "the dilation is ignored: with dilation d the kernel taps are d pixels apart "
+            "(index r * stride + i * dilation)",
+            lambda: conv2d_forward(x, w, b, stride, padding, 1),
+        )
+    add(
+        "the output size is off by one (one row and column short): the number of "
+        "positions is (H + 2P - D(K-1) - 1) // S + 1, do not forget the + 1",
+        lambda: _conv_wrong_size(x, w, b, stride, padding, dilation, -1),
+    )
+    add(
+        "the output size is off by one (one row and column too many): round down "
+        "(floor), a window that runs past the end of the padded input is dropped",
+        lambda: _conv_wrong_size(x, w, b, stride, padding, dilation, +1),
+    )
+    return diagnoses
+
+
+def _conv_cases(seed, count, *, batch=True):
+    """Seeded random convolution cases: (description, x, w, b, stride, padding, dilation)."""
+    rng = np.random.default_rng(seed)
+    settings = [
+        (1, 0, 1, True),
+        (2, 1, 1, True),
+        ((2, 1), (1, 2), 1, True),
+        (1, 2, 2, False),
+        (3, (0, 1), (2, 1), True),
+        (2, 1, 1, False),
+    ]
+    cases = []
+    for k in range(count):
+        stride, padding, dilation, with_bias = settings[k % len(settings)]
+        n = int(rng.integers(2, 4)) if batch else 1
+        c, f = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        kh, kw = int(rng.integers(2, 4)), int(rng.integers(1, 4))
+        if k % len(settings) in (0, 4):
+            kh, kw = 3, 2  # non-square, so that swapped axes show
+        h, wd = int(rng.integers(7, 10)), int(rng.integers(6, 10))
+        x = rng.normal(size=(n, c, h, wd))
+        w = rng.normal(size=(f, c, kh, kw))
+        b = rng.normal(size=f) if with_bias else None
+        text = (
+            f"random case {k + 1}: x {x.shape}, w {w.shape}, "
+            f"{'b given' if with_bias else 'b=None'}, stride {_text(stride)}, "
+            f"padding {_text(padding)}, dilation {_text(dilation)}"
+        )
+        cases.append((text, x, w, b, stride, padding, dilation))
+    return cases
+
+
+def _conv_worked_cases():
+    edge = np.array(
+        [[7, 2, 3, 3, 8], [4, 5, 3, 8, 4], [3, 3, 2, 8, 4], [2, 8, 7, 2, 7], [5, 4, 4, 5, 4]],
+        dtype=np.float64,
+    )
+    vertical = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]], dtype=np.float64)
+    small = np.array([[2, 2, 1], [3, 1, -1], [4, 3, 2]], dtype=np.float64)
+    sharpen_image = np.array(
+        [
+            [105, 102, 100, 97, 96],
+            [103, 99, 103, 101, 102],
+            [101, 98, 104, 102, 100],
+            [99, 101, 106, 104, 99],
+            [104, 104, 104, 100, 98],
+        ],
+        dtype=np.float64,
+    )
+    sharpen = np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], dtype=np.float64)
+    return [
+        (
+            f"{WORKED} (5 x 5 input, vertical-edge kernel, no padding)",
+            edge[None, None],
+            vertical[None, None],
+            None,
+            1,
+            0,
+            1,
+        ),
+        (
+            f"{WORKED} with a bias (3 x 3 input, 2 x 2 kernel, bias 2)",
+            small[None, None],
+            np.array([[[[1, -1], [-1, 0]]]], dtype=np.float64),
+            np.array([2.0]),
+            1,
+            0,
+            1,
+        ),
+        (
+            f"{WORKED} (sharpen kernel on the 5 x 5 image, padding 1, stride 2)",
+            sharpen_image[None, None],
+            sharpen[None, None],
+            None,
+            2,
+            1,
+            1,
+        ),
+    ]
+
+
+def _check_conv(student, reference, diagnose, cases):
+    for text, x, w, b, stride, padding, dilation in cases:
+        got = call_student(student, x, w, b, stride, padding, dilation)
+        expected = reference(x, w, b, stride, padding, dilation)
+        compare(
+            got,
+            expected,
+            "the output y",
+            text,
+            diagnoses=diagnose(x, w, b, stride, padding, dilation),
+        )
+
+
+@register("conv2d_forward", NB03, "A 2-D convolution with four loops", conv2d_forward)
+def _check_conv2d_forward(student):
+    cases = _conv_worked_cases() + _conv_cases(seed=3, count=8)
+    _check_conv(student, conv2d_forward, _conv_diagnoses, cases)
+
+
+def true_convolution(image, kernel, stride=1, padding=0, bias=0.0):
+    """Reference: true (signal-processing) convolution of one 2-D image.
+
+    image: (H, W); kernel: (KH, KW); stride, padding: int or (rows, cols).
+    The kernel is turned by 180 degrees, then slid as in a cross-correlation:
+    ``out[r, s] = bias + sum over i, j of image_padded[r S + i, s S + j] *
+    kernel[KH - 1 - i, KW - 1 - j]``. Returns (OH, OW).
+    """
+    image, kernel = _float(image), _float(kernel)
+    flipped = kernel[::-1, ::-1]
+    out = conv2d_forward(image[None, None], flipped[None, None], None, stride, padding)[0, 0]
+    return out + bias
+
+
+def _true_convolution_diagnoses(image, kernel, stride, padding, bias):
+    def cross(k, pad=padding, b=bias, img=image):
+        return (
+            conv2d_forward(_float(img)[None, None], _float(k)[None, None], None, stride, pad)[0, 0]
+            + b
+        )
+
+    kernel = _float(kernel)
+    diagnoses = [
+        (
+            "the kernel is not flipped: you computed a cross-correlation (a CNN's "
+            "'convolution'); a true convolution turns the kernel by 180 degrees first",
+            lambda: cross(kernel),
+        ),
+        (
+            "the kernel is flipped upside down only: turn it by 180 degrees "
+            "(reverse the rows and the columns)",
+            lambda: cross(kernel[::-1, :]),
+        ),
+        (
+            "the kernel is flipped left to right only: turn it by 180 degrees "
+            "(reverse the rows and the columns)",
+            lambda: cross(kernel[:, ::-1]),
+        ),
+        (
+            "the kernel is transposed, not turned by 180 degrees: reverse the rows and the "
+            "columns (kernel[::-1, ::-1])",
+            lambda: cross(kernel[::-1, ::-1].T) if kernel.shape[0] == kernel.shape[1] else None,
+        ),
+    ]
+    if bias:
+        diagnoses.append(
+            (
+                "the bias is missing: add it to every output value",
+                lambda: cross(kernel[::-1, ::-1], b=0.0),
+            )
+        )
+    if _pair(padding) != (0, 0):
+        diagnoses.append(
+            (
+                "the padding is ignored: pad the image with zeros on every side first",
+                lambda: cross(kernel[::-1, ::-1], pad=0),
+            )
+        )
+    return diagnoses
+
+
+@register("true_convolution", NB03, "True convolution: flip, then slide", true_convolution)
+def _check_true_convolution(student):
+    x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=np.float64)
+    h = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64)
+    cases = [(f"{WORKED} (3 x 3 image, Sobel-y kernel, padding 1)", x, h, 1, 1, 0.0)]
+    rng = np.random.default_rng(11)
+    for k, (stride, padding, bias, shape) in enumerate(
+        [
+            (1, 0, 0.0, (3, 3)),
+            (1, 1, 0.5, (2, 3)),
+            (2, (1, 0), -1.0, (3, 2)),
+            ((1, 2), 2, 0.0, (3, 3)),
+        ]
+    ):
+        image = rng.normal(size=(int(rng.integers(5, 8)), int(rng.integers(5, 8))))
+        kernel = rng.normal(size=shape)
+        text = (
+            f"random case {k + 1}: image {image.shape}, kernel {kernel.shape}, "
+            f"stride {_text(stride)}, padding {_text(padding)}, bias {bias}"
+        )
+        cases.append((text, image, kernel, stride, padding, bias))
+    for text, image, kernel, stride, padding, bias in cases:
+        got = call_student(student, image, kernel, stride, padding, bias)
+        expected = true_convolution(image, kernel, stride, padding, bias)
+        compare(
+            got,
+            expected,
+            "the output",
+            text,
+            diagnoses=_true_convolution_diagnoses(image, kernel, stride, padding, bias),
+        )
