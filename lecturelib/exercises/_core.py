@@ -282,6 +282,12 @@ def _close(got, expected, rtol, atol) -> bool:
             and len(got) == len(expected)
             and all(_close(g, e, rtol, atol) for g, e in zip(got, expected))
         )
+    if isinstance(expected, dict):
+        return (
+            isinstance(got, dict)
+            and set(got) == set(expected)
+            and all(_close(got[k], expected[k], rtol, atol) for k in expected)
+        )
     if expected is None:
         return got is None
     got_array = _as_numeric_array(got)
@@ -354,6 +360,21 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
         for i, (g, e) in enumerate(zip(got, expected)):
             compare(g, e, f"{what}[{i}]", case, rtol=rtol, atol=atol)
         return
+    # dictionaries (named parameters): the same keys, then key by key
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            raise Mistake(
+                f"{what} should be a dict with the keys {sorted(expected)}, but your function "
+                f"returned {_type_name(got)}."
+            )
+        if set(got) != set(expected):
+            raise Mistake(
+                f"{what} should have the keys {sorted(expected)}, yours has {sorted(got)}."
+            )
+        _diagnose(got, diagnoses, rtol, atol)
+        for key in expected:
+            compare(got[key], expected[key], f"{what}[{key!r}]", case, rtol=rtol, atol=atol)
+        return
     if expected is None:
         _diagnose(got, diagnoses, rtol, atol)
         raise Mistake(f"{where}: expected None, got {_type_name(got)}.")
@@ -361,6 +382,7 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
     if np.ndim(expected) == 0 and not isinstance(expected, np.ndarray):
         is_integer = isinstance(expected, numbers.Integral | np.integer)
         if isinstance(got, bool) or not isinstance(got, numbers.Number | np.generic):
+            _diagnose(got, diagnoses, rtol, atol)
             if _as_numeric_array(got) is None or np.ndim(got) != 0:
                 raise Mistake(
                     f"{what} should be a number, but your function returned {_type_name(got)}."

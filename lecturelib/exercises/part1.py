@@ -437,3 +437,579 @@ def _check_true_convolution(student):
             text,
             diagnoses=_true_convolution_diagnoses(image, kernel, stride, padding, bias),
         )
+
+
+# =========================================================================================
+# 04 Padding and stride: output_size, zero_pad
+# =========================================================================================
+
+
+def output_size(n, kernel_size, stride=1, padding=0, dilation=1):
+    """Reference: the length of a convolution's output along one axis (an int).
+
+    ``(n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``:
+    the dilated kernel spans ``dilation * (kernel_size - 1) + 1`` inputs; the
+    positions that do not fit at the end are dropped (floor).
+    """
+    extent = dilation * (kernel_size - 1) + 1
+    return (n + 2 * padding - extent) // stride + 1
+
+
+def _output_size_diagnoses(n, k, s, p, d):
+    extent = d * (k - 1) + 1
+    return [
+        (
+            "the output size is off by one (one too small): you forgot the + 1 "
+            "(the first position is there before any stride is taken)",
+            (n + 2 * p - extent) // s,
+        ),
+        (
+            "the output size is off by one (one too large): round down (floor, //), not "
+            "up: a window that does not fit into the padded input is dropped",
+            -(-(n + 2 * p - extent) // s) + 1,
+        ),
+        (
+            "the padding is counted once: padding P adds P zeros on each side, 2P in all",
+            (n + p - extent) // s + 1,
+        ),
+        ("the padding is ignored: the padded input is n + 2P long", (n - extent) // s + 1),
+        (
+            "the dilation is ignored: a kernel of size K with dilation D spans D(K - 1) + 1 inputs",
+            (n + 2 * p - k) // s + 1,
+        ),
+        (
+            "the dilated kernel's extent is wrong: it spans D(K - 1) + 1 inputs, not D K",
+            (n + 2 * p - d * k) // s + 1,
+        ),
+        (
+            "the stride is applied to the whole expression: only the room left after the "
+            "first window, (n + 2P - D(K-1) - 1), is divided by the stride",
+            (n + 2 * p - extent + 1) // s,
+        ),
+    ]
+
+
+@register("output_size", NB04, "The output-size formula", output_size)
+def _check_output_size(student):
+    worked = [
+        ("5 x 5 input, 3 x 3 kernel, stride 2, padding 1", (5, 3, 2, 1, 1)),
+        ("AlexNet conv-1: 227, kernel 11, stride 4", (227, 11, 4, 0, 1)),
+        ("LeNet: 32, kernel 5", (32, 5, 1, 0, 1)),
+        ("10, kernel 3, padding 1 ('same')", (10, 3, 1, 1, 1)),
+        ("7, kernel 3, stride 2", (7, 3, 2, 0, 1)),
+        ("8, kernel 3, stride 3 (a row does not fit)", (8, 3, 3, 0, 1)),
+        ("9, kernel 3, dilation 2", (9, 3, 1, 0, 2)),
+        ("12, kernel 3, stride 2, padding 2, dilation 3", (12, 3, 2, 2, 3)),
+    ]
+    rng = np.random.default_rng(4)
+    cases = [
+        (f"{WORKED} ({text})" if i < 4 else text, args) for i, (text, args) in enumerate(worked)
+    ]
+    for k in range(12):
+        kernel, stride = int(rng.integers(1, 6)), int(rng.integers(1, 5))
+        padding, dilation = int(rng.integers(0, 3)), int(rng.integers(1, 3))
+        n = int(rng.integers(dilation * (kernel - 1) + 1, 30))
+        text = f"random case {k + 1}: n={n}, kernel {kernel}, stride {stride}, padding {padding}, dilation {dilation}"
+        cases.append((text, (n, kernel, stride, padding, dilation)))
+    for text, args in cases:
+        got = call_student(student, *args)
+        compare(
+            got,
+            output_size(*args),
+            "the output size",
+            text,
+            diagnoses=_output_size_diagnoses(*args),
+        )
+
+
+def zero_pad(x, padding):
+    """Reference: x (..., H, W) with ``padding`` zeros on both sides of H and W.
+
+    padding: int or (rows, cols). Returns (..., H + 2 PH, W + 2 PW); the
+    leading axes (batch, channels) are not padded.
+    """
+    x = np.asarray(x)
+    ph, pw = _pair(padding)
+    out = np.zeros(x.shape[:-2] + (x.shape[-2] + 2 * ph, x.shape[-1] + 2 * pw), dtype=x.dtype)
+    out[..., ph : ph + x.shape[-2], pw : pw + x.shape[-1]] = x
+    return out
+
+
+def _zero_pad_diagnoses(x, padding):
+    ph, pw = _pair(padding)
+    lead = [(0, 0)] * (x.ndim - 2)
+    diagnoses = [
+        (
+            "the zeros are added only after the input (bottom and right): put `padding` "
+            "zeros on both sides",
+            np.pad(x, lead + [(0, ph), (0, pw)]),
+        ),
+        (
+            "the zeros are added only before the input (top and left): put `padding` "
+            "zeros on both sides",
+            np.pad(x, lead + [(ph, 0), (pw, 0)]),
+        ),
+        (
+            "all 2P zeros are put after the input (bottom and right): P above and P below",
+            np.pad(x, lead + [(0, 2 * ph), (0, 2 * pw)]),
+        ),
+        (
+            "every axis is padded, the batch and channel axes too: pad only the last two "
+            "(height and width)",
+            np.pad(x, [(ph, ph)] * (x.ndim - 1) + [(pw, pw)]) if ph == pw else None,
+        ),
+        (
+            "the padding is split between the two sides (P // 2 each): each side gets P zeros",
+            np.pad(x, lead + [(ph // 2, ph - ph // 2), (pw // 2, pw - pw // 2)]),
+        ),
+    ]
+    if ph != pw:
+        diagnoses.append(
+            (
+                "padding rows and columns are swapped: padding=(rows, cols) adds rows above "
+                "and below, columns left and right",
+                np.pad(x, lead + [(pw, pw), (ph, ph)]),
+            )
+        )
+    return diagnoses
+
+
+@register("zero_pad", NB04, "Zero padding on every side", zero_pad)
+def _check_zero_pad(student):
+    rng = np.random.default_rng(5)
+    cases = [(f"{WORKED} (a 3 x 3 image, padding 1)", np.arange(1.0, 10.0).reshape(1, 1, 3, 3), 1)]
+    for k, (shape, padding) in enumerate(
+        [((2, 3, 4, 5), 2), ((1, 2, 3, 3), (1, 2)), ((2, 1, 5, 4), (2, 0)), ((3, 2, 2, 2), 3)]
+    ):
+        cases.append(
+            (
+                f"random case {k + 1}: x {shape}, padding {_text(padding)}",
+                rng.normal(size=shape),
+                padding,
+            )
+        )
+    for text, x, padding in cases:
+        got = call_student(student, x, padding)
+        compare(
+            got,
+            zero_pad(x, padding),
+            "the padded x",
+            text,
+            diagnoses=_zero_pad_diagnoses(x, padding),
+        )
+
+
+# =========================================================================================
+# 06 Pooling: max_pool_forward, max_pool_backward, avg_pool_backward
+# =========================================================================================
+
+
+def _pool_geometry(x, kernel_size, stride, padding):
+    kh, kw = _pair(kernel_size)
+    sh, sw = _pair(kernel_size if stride is None else stride)
+    ph, pw = _pair(padding)
+    oh = (x.shape[-2] + 2 * ph - kh) // sh + 1
+    ow = (x.shape[-1] + 2 * pw - kw) // sw + 1
+    return (kh, kw), (sh, sw), (ph, pw), (oh, ow)
+
+
+def max_pool_forward(x, kernel_size, stride=None, padding=0):
+    """Reference: max pooling with loops, as PyTorch's max_pool2d.
+
+    x: (N, C, H, W); kernel_size, stride, padding: int or (rows, cols);
+    stride defaults to kernel_size; padding adds -inf (it never wins).
+    Returns (N, C, OH, OW) with ``OH = (H + 2 PH - KH) // SH + 1``.
+    """
+    x = _float(x)
+    (kh, kw), (sh, sw), _, (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
+    xp = _pad(x, padding, -np.inf)
+    y = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
+    for r in range(oh):
+        for s in range(ow):
+            window = xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw]  # (N, C, KH, KW)
+            y[:, :, r, s] = window.max(axis=(2, 3))
+    return y
+
+
+def _avg_pool(x, kernel_size, stride, padding):
+    (kh, kw), (sh, sw), _, (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
+    xp = _pad(_float(x), padding)
+    y = np.zeros(x.shape[:2] + (oh, ow))
+    for r in range(oh):
+        for s in range(ow):
+            y[:, :, r, s] = xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw].mean(axis=(2, 3))
+    return y
+
+
+def _max_pool_diagnoses(x, kernel_size, stride, padding):
+    kh, kw = _pair(kernel_size)
+    diagnoses = [
+        (
+            "you took the average, not the maximum, of each window",
+            lambda: _avg_pool(x, kernel_size, stride, padding),
+        ),
+    ]
+    if stride is None:
+        diagnoses.append(
+            (
+                "the stride defaults to 1, but PyTorch's default stride is the kernel size "
+                "(stride=None means stride = kernel_size: windows do not overlap)",
+                lambda: max_pool_forward(x, kernel_size, 1, padding),
+            )
+        )
+    if _pair(padding) != (0, 0):
+        diagnoses.append(
+            (
+                "the padding holds zeros: max pooling pads with -inf, so a padded cell never "
+                "wins (it matters when the values are negative)",
+                lambda: _max_pool_zero_pad(x, kernel_size, stride, padding),
+            )
+        )
+        diagnoses.append(
+            (
+                "the padding is ignored: pad (with -inf) on every side first",
+                lambda: max_pool_forward(x, kernel_size, stride, 0),
+            )
+        )
+    if kh != kw:
+        diagnoses.append(
+            (
+                "kernel rows and columns are swapped: kernel_size=(rows, cols)",
+                lambda: max_pool_forward(x, (kw, kh), stride, padding),
+            )
+        )
+    if stride is not None and len(set(_pair(stride))) == 2:
+        sh, sw = _pair(stride)
+        diagnoses.append(
+            (
+                "stride rows and columns are swapped: stride=(rows, cols) moves the window "
+                "rows down, cols across",
+                lambda: max_pool_forward(x, kernel_size, (sw, sh), padding),
+            )
+        )
+    diagnoses.append(
+        (
+            "the output size is off by one (one row and column short): "
+            "OH = (H + 2P - K) // S + 1, do not forget the + 1",
+            lambda: max_pool_forward(x, kernel_size, stride, padding)[:, :, :-1, :-1],
+        )
+    )
+    return diagnoses
+
+
+def _max_pool_zero_pad(x, kernel_size, stride, padding):
+    xp = _pad(_float(x), padding, 0.0)
+    return max_pool_forward(xp, kernel_size, kernel_size if stride is None else stride, 0)
+
+
+def _pool_worked_cases():
+    """The lecture's pooling examples: (text, x, kernel_size, stride, padding)."""
+    a = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=np.float64)
+    b = np.array(
+        [[1, 2, 3, 4, 5], [9, 8, 7, 6, 0], [0, 2, 4, 6, 8], [2, 3, 4, 5, 1], [6, 7, 8, 9, 0]],
+        dtype=np.float64,
+    )
+    b = np.pad(b, [(0, 1), (0, 1)])  # one row of zeros at the bottom, one column at the right
+    c = np.array([[1, 4, 2, 1], [5, 8, 3, 4], [7, 6, 4, 5], [1, 3, 1, 2]], dtype=np.float64)
+    return [
+        (f"{WORKED} (4 x 4, 2 x 2 max pool, stride 2)", a[None, None], 2, None, 0),
+        (f"{WORKED} (6 x 6, 2 x 2 window, stride 2 x 1)", b[None, None], 2, (2, 1), 0),
+        (f"{WORKED} (6 x 6, 2 x 2 window, stride 1 x 2)", b[None, None], 2, (1, 2), 0),
+        (f"{WORKED} (4 x 4, 2 x 2 window, stride 1: windows overlap)", c[None, None], 2, 1, 0),
+    ]
+
+
+def _pool_random_cases(seed, count, *, ties=True):
+    """Seeded pooling cases with batches, overlaps, padding and (small integer) ties."""
+    rng = np.random.default_rng(seed)
+    settings = [
+        (2, None, 0),
+        (3, 2, 1),
+        ((2, 3), (1, 2), 0),
+        (3, 1, 1),
+        (2, 1, 0),
+        ((3, 2), None, (1, 0)),
+    ]
+    cases = []
+    for k in range(count):
+        kernel, stride, padding = settings[k % len(settings)]
+        shape = (
+            int(rng.integers(2, 4)),
+            int(rng.integers(1, 3)),
+            int(rng.integers(5, 8)),
+            int(rng.integers(5, 8)),
+        )
+        tied = ties and k % 2 == 1
+        x = rng.integers(-2, 2, size=shape).astype(np.float64) if tied else rng.normal(size=shape)
+        text = (
+            f"random case {k + 1}: x {shape}{' with ties' if tied else ''}, kernel {_text(kernel)}, "
+            f"stride {'None' if stride is None else _text(stride)}, padding {_text(padding)}"
+        )
+        cases.append((text, x, kernel, stride, padding))
+    return cases
+
+
+@register("max_pool_forward", NB06, "Max pooling with loops", max_pool_forward)
+def _check_max_pool_forward(student):
+    for text, x, kernel, stride, padding in _pool_worked_cases() + _pool_random_cases(6, 8):
+        got = call_student(student, x, kernel, stride, padding)
+        compare(
+            got,
+            max_pool_forward(x, kernel, stride, padding),
+            "the output y",
+            text,
+            diagnoses=_max_pool_diagnoses(x, kernel, stride, padding),
+        )
+
+
+def max_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
+    """Reference: the gradient of max pooling, with loops, as PyTorch's.
+
+    grad_y: (N, C, OH, OW); x: (N, C, H, W); other arguments as
+    :func:`max_pool_forward`. Each window sends its gradient to one maximal
+    element, the first in row-major order when several are equal (np.argmax);
+    where windows overlap the contributions add up. Returns grad_x (N, C, H, W).
+    """
+    x, grad_y = _float(x), _float(grad_y)
+    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
+    xp = _pad(x, padding, -np.inf)
+    grad_xp = np.zeros(xp.shape, dtype=np.result_type(x, grad_y))
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for r in range(oh):
+                for s in range(ow):
+                    window = xp[n, c, r * sh : r * sh + kh, s * sw : s * sw + kw]
+                    i, j = np.unravel_index(np.argmax(window), window.shape)  # first maximum
+                    grad_xp[n, c, r * sh + i, s * sw + j] += grad_y[n, c, r, s]
+    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
+
+
+def _max_pool_backward_variant(
+    grad_y, x, kernel_size, stride=None, padding=0, *, ties="first", accumulate=True
+):
+    """max_pool_backward with the typical mistakes as options (ties, accumulate)."""
+    x, grad_y = _float(x), _float(grad_y)
+    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
+    xp = _pad(x, padding, -np.inf)
+    grad_xp = np.zeros(xp.shape)
+    for n in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for r in range(oh):
+                for s in range(ow):
+                    window = xp[n, c, r * sh : r * sh + kh, s * sw : s * sw + kw]
+                    target = grad_xp[n, c, r * sh : r * sh + kh, s * sw : s * sw + kw]
+                    g = grad_y[n, c, r, s]
+                    if ties == "all":  # every maximum gets the whole gradient
+                        mask = window == window.max()
+                    elif ties == "split":  # the maxima share it
+                        mask = (window == window.max()) / np.sum(window == window.max())
+                    elif ties == "everywhere":  # no max at all: the whole window
+                        mask = np.ones_like(window)
+                    else:
+                        flat = window.ravel()
+                        best = (
+                            len(flat) - 1 - int(np.argmax(flat[::-1]))
+                            if ties == "last"
+                            else int(np.argmax(flat))
+                        )
+                        mask = np.zeros(window.size)
+                        mask[best] = 1.0
+                        mask = mask.reshape(window.shape)
+                    if accumulate:
+                        target += g * mask
+                    else:
+                        target[mask != 0] = (g * mask)[mask != 0]
+    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]].astype(
+        np.result_type(x, grad_y)
+    )
+
+
+def _max_pool_backward_diagnoses(grad_y, x, kernel_size, stride, padding):
+    def variant(**options):
+        return lambda: _max_pool_backward_variant(
+            grad_y, x, kernel_size, stride, padding, **options
+        )
+
+    ph, pw = _pair(padding)
+    diagnoses = [
+        (
+            "ties send the gradient to every maximum: when several values in a window are "
+            "equal to its maximum, PyTorch sends the gradient to one of them, the first in "
+            "row-major order",
+            variant(ties="all"),
+        ),
+        (
+            "ties send the gradient to the last maximum: PyTorch picks the first maximal "
+            "element in row-major order (np.argmax does)",
+            variant(ties="last"),
+        ),
+        (
+            "ties split the gradient among the maxima: it goes whole to one of them, the "
+            "first in row-major order",
+            variant(ties="split"),
+        ),
+        (
+            "the gradient is not accumulated where pooling windows overlap: one input can "
+            "be the maximum of several windows, add (+=) every window's gradient",
+            variant(accumulate=False),
+        ),
+        (
+            "the gradient goes to every element of the window: only the maximum "
+            "influenced the output, so only it receives the gradient",
+            variant(ties="everywhere"),
+        ),
+    ]
+    if (ph, pw) != (0, 0):
+        diagnoses.append(
+            (
+                "the gradient still has the padding: crop the padded rows and columns, "
+                "grad_x has the shape of x",
+                lambda: _pad(max_pool_backward(grad_y, x, kernel_size, stride, padding), padding),
+            )
+        )
+    return diagnoses
+
+
+@register("max_pool_backward", NB06, "Backpropagation through max pooling", max_pool_backward)
+def _check_max_pool_backward(student):
+    rng = np.random.default_rng(7)
+    cases = _pool_worked_cases()
+    tie = np.array([[[[3, 3, 1, 0], [1, 2, 3, 3], [0, 5, 2, 2], [5, 5, 2, 1]]]], dtype=np.float64)
+    cases = cases[:1] + [(f"{WORKED} with ties (2 x 2, stride 2)", tie, 2, None, 0)] + cases[1:]
+    cases += _pool_random_cases(8, 8)
+    for text, x, kernel, stride, padding in cases:
+        oh_ow = max_pool_forward(x, kernel, stride, padding).shape
+        grad_y = np.round(rng.normal(size=oh_ow), 2) + 0.0
+        expected = max_pool_backward(grad_y, x, kernel, stride, padding)
+        got = call_student(student, grad_y, x, kernel, stride, padding)
+        compare(
+            got,
+            expected,
+            "grad_x",
+            text,
+            diagnoses=_max_pool_backward_diagnoses(grad_y, x, kernel, stride, padding),
+        )
+
+
+def avg_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
+    """Reference: the gradient of average pooling, with loops, as PyTorch's.
+
+    grad_y: (N, C, OH, OW); x: (N, C, H, W); kernel_size, stride, padding:
+    int or (rows, cols), stride defaulting to kernel_size. The zero padding
+    counts in the average (count_include_pad=True), so every element of a
+    window receives ``grad_y / (KH * KW)``; overlapping windows add up.
+    Returns grad_x: (N, C, H, W).
+    """
+    x, grad_y = _float(x), _float(grad_y)
+    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
+    grad_xp = np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
+    for r in range(oh):
+        for s in range(ow):
+            share = grad_y[:, :, r, s] / (kh * kw)  # (N, C): one share per window element
+            grad_xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw] += share[:, :, None, None]
+    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]].astype(
+        np.result_type(x, grad_y)
+    )
+
+
+def _avg_pool_backward_variant(
+    grad_y,
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    *,
+    divisor="window",
+    accumulate=True,
+    first_only=False,
+):
+    """avg_pool_backward with the typical mistakes as options."""
+    x, grad_y = _float(x), _float(grad_y)
+    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
+    real = _pad(np.ones(x.shape[2:]), padding)
+    grad_xp = np.zeros(x.shape[:2] + real.shape)
+    for r in range(oh):
+        for s in range(ow):
+            rows, cols = slice(r * sh, r * sh + kh), slice(s * sw, s * sw + kw)
+            if divisor == "window":
+                share = grad_y[:, :, r, s] / (kh * kw)
+            elif divisor == "none":
+                share = grad_y[:, :, r, s]
+            elif divisor == "real":  # only the non-padding elements counted
+                share = grad_y[:, :, r, s] / real[rows, cols].sum()
+            else:  # divided by the kernel size once (K, not K * K)
+                share = grad_y[:, :, r, s] / kh
+            if first_only:
+                grad_xp[:, :, r * sh, s * sw] += share
+            elif accumulate:
+                grad_xp[:, :, rows, cols] += share[:, :, None, None]
+            else:
+                grad_xp[:, :, rows, cols] = share[:, :, None, None]
+    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]].astype(
+        np.result_type(x, grad_y)
+    )
+
+
+def _avg_pool_backward_diagnoses(grad_y, x, kernel_size, stride, padding):
+    def variant(**options):
+        return lambda: _avg_pool_backward_variant(
+            grad_y, x, kernel_size, stride, padding, **options
+        )
+
+    diagnoses = [
+        (
+            "the average-pool gradient is not divided by the window size: each of the "
+            "KH * KW inputs gets grad_y / (KH * KW)",
+            variant(divisor="none"),
+        ),
+        (
+            "the gradient is divided by the kernel size K, not by the number of window "
+            "elements KH * KW",
+            variant(divisor="side"),
+        ),
+        (
+            "the gradient is not accumulated where pooling windows overlap: add (+=) the "
+            "share of every window an input belongs to",
+            variant(accumulate=False),
+        ),
+        (
+            "the gradient goes only to the window's first (top-left) element: every "
+            "element of the window took part in the average and gets an equal share",
+            variant(first_only=True),
+        ),
+    ]
+    if _pair(padding) != (0, 0):
+        diagnoses.insert(
+            2,
+            (
+                "the padded zeros are not counted in the average: PyTorch's default "
+                "(count_include_pad=True) divides by KH * KW even at the border",
+                variant(divisor="real"),
+            ),
+        )
+        diagnoses.append(
+            (
+                "the gradient still has the padding: crop the padded rows and columns, "
+                "grad_x has the shape of x",
+                lambda: _pad(avg_pool_backward(grad_y, x, kernel_size, stride, padding), padding),
+            )
+        )
+    return diagnoses
+
+
+@register("avg_pool_backward", NB06, "Backpropagation through average pooling", avg_pool_backward)
+def _check_avg_pool_backward(student):
+    rng = np.random.default_rng(9)
+    for text, x, kernel, stride, padding in _pool_worked_cases() + _pool_random_cases(
+        10, 8, ties=False
+    ):
+        out = _avg_pool(x, kernel, stride, padding)
+        grad_y = np.round(rng.normal(size=out.shape), 2) + 0.0
+        got = call_student(student, grad_y, x, kernel, stride, padding)
+        compare(
+            got,
+            avg_pool_backward(grad_y, x, kernel, stride, padding),
+            "grad_x",
+            text,
+            diagnoses=_avg_pool_backward_diagnoses(grad_y, x, kernel, stride, padding),
+        )
