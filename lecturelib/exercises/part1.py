@@ -1013,3 +1013,442 @@ def _check_avg_pool_backward(student):
             text,
             diagnoses=_avg_pool_backward_diagnoses(grad_y, x, kernel, stride, padding),
         )
+
+
+# =========================================================================================
+# 09 Learning the kernels: conv2d_backward, sgd_step
+# =========================================================================================
+
+
+def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
+    """Reference: gradients of conv2d with loops, as PyTorch's.
+
+    grad_y: (N, F, OH, OW); x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None.
+    Every output position (r, s) used the window of the padded input at
+    (r S + i D, s S + j D); going backwards, it hands grad_y times the kernel
+    back to that window (grad_x, added up where windows overlap, then the
+    padding cropped) and grad_y times the window to the kernel (grad_w,
+    summed over the batch and every position). grad_b sums grad_y over the
+    batch and every position. Returns (grad_x, grad_w, grad_b or None).
+    """
+    x, w, grad_y = _float(x), _float(w), _float(grad_y)
+    f, c, kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    oh, ow = grad_y.shape[2:]
+    xp = _pad(x, padding)
+    grad_xp = np.zeros(xp.shape, dtype=np.result_type(x, w, grad_y))
+    grad_w = np.zeros(w.shape, dtype=grad_xp.dtype)
+    for r in range(oh):  # output row
+        for s in range(ow):  # output column
+            g = grad_y[:, :, r, s]  # (N, F)
+            for i in range(kh):  # kernel row
+                for j in range(kw):  # kernel column
+                    row, col = r * sh + i * dh, s * sw + j * dw
+                    grad_xp[:, :, row, col] += g @ w[:, :, i, j]  # (N, F) @ (F, C)
+                    grad_w[:, :, i, j] += g.T @ xp[:, :, row, col]  # (F, N) @ (N, C): sum over N
+    grad_x = grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
+    grad_b = grad_y.sum(axis=(0, 2, 3)) if b is not None else None
+    return grad_x, grad_w, grad_b
+
+
+def _conv_backward_diagnoses(grad_y, x, w, b, stride, padding, dilation):
+    """Diagnoses for grad_x, grad_w and grad_b separately."""
+    n = x.shape[0]
+
+    ref = conv2d_backward(grad_y, x, w, b, stride, padding, dilation)
+    first = conv2d_backward(grad_y[:1], x[:1], w, b, stride, padding, dilation)
+    last = conv2d_backward(grad_y[-1:], x[-1:], w, b, stride, padding, dilation)
+    flipped = conv2d_backward(grad_y, x, w[:, :, ::-1, ::-1], b, stride, padding, dilation)
+    grad_x = [
+        (
+            "grad_x uses the kernel without flipping it: the gradient for the input is a "
+            "full convolution of grad_y with the kernel (each output hands grad_y * w[i, j] "
+            "back to the pixel at offset (i, j) of its window)",
+            lambda: flipped[0] if not np.allclose(w, w[:, :, ::-1, ::-1]) else None,
+        ),
+        (
+            "grad_x is not accumulated where windows overlap: a pixel in several windows "
+            "receives the sum (+=) of all their contributions",
+            lambda: _conv_backward_overwrite(grad_y, x, w, stride, padding, dilation),
+        ),
+    ]
+    if _pair(padding) != (0, 0):
+        grad_x.append(
+            (
+                "grad_x still has the padding: crop the padded rows and columns, grad_x has "
+                "the shape of x",
+                lambda: _pad(ref[0], padding),
+            )
+        )
+    grad_w = []
+    grad_b = []
+    if n > 1:
+        grad_w += [
+            (
+                "grad_w is missing the sum over the batch: every image in the batch used the "
+                "same kernel, so grad_w adds up the contributions of all N images",
+                lambda: first[1],
+            ),
+            (
+                "grad_w is missing the sum over the batch (only the last image is left: "
+                "= instead of +=)",
+                lambda: last[1],
+            ),
+            (
+                "grad_w is averaged over the batch: the loss is already a sum, so grad_w is "
+                "the sum over the batch, not the mean",
+                lambda: ref[1] / n,
+            ),
+        ]
+        if b is not None:
+            grad_b += [
+                (
+                    "grad_b is missing the sum over the batch: add grad_y over the batch "
+                    "and every output position",
+                    lambda: first[2],
+                ),
+                ("grad_b is averaged over the batch: sum it", lambda: ref[2] / n),
+            ]
+    grad_w.append(
+        (
+            "grad_w is flipped: grad_w[f, c, i, j] is the sum of grad_y times the input "
+            "pixel at offset (i, j) of each window (a cross-correlation of x with grad_y)",
+            lambda: ref[1][:, :, ::-1, ::-1] if not np.allclose(ref[1], ref[1][:, :, ::-1, ::-1]) else None,
+        )
+    )
+    if b is not None:
+        grad_b.append(
+            (
+                "grad_b is summed over the batch only: sum over every output position too",
+                lambda: grad_y.sum(axis=0),
+            )
+        )
+    return grad_x, grad_w, grad_b
+
+
+def _conv_backward_overwrite(grad_y, x, w, stride, padding, dilation):
+    """grad_x with '=' instead of '+=' (the last window to touch a pixel wins)."""
+    f, c, kh, kw = w.shape
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
+    xp = _pad(_float(x), padding)
+    grad_xp = np.zeros(xp.shape)
+    for r in range(grad_y.shape[2]):
+        for s in range(grad_y.shape[3]):
+            for i in range(kh):
+                for j in range(kw):
+                    grad_xp[:, :, r * sh + i * dh, s * sw + j * dw] = grad_y[:, :, r, s] @ w[:, :, i, j]
+    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
+
+
+@register("conv2d_backward", NB09, "Backpropagation through a convolution", conv2d_backward)
+def _check_conv2d_backward(student):
+    worked_x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # x1 .. x9
+    worked_w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])  # w1 .. w4
+    worked_grad = np.array([[[[1.0, -1.0], [2.0, 0.5]]]])
+    cases = [
+        (f"{WORKED} (3 x 3 input x1..x9, 2 x 2 kernel w1..w4)", worked_grad, worked_x, worked_w, np.zeros(1), 1, 0, 1)
+    ]
+    rng = np.random.default_rng(12)
+    for text, x, w, b, stride, padding, dilation in _conv_cases(seed=13, count=8):
+        oh_ow = conv2d_forward(x, w, b, stride, padding, dilation).shape
+        cases.append((text, rng.normal(size=oh_ow), x, w, b, stride, padding, dilation))
+    for text, grad_y, x, w, b, stride, padding, dilation in cases:
+        got = call_student(student, grad_y, x, w, b, stride, padding, dilation)
+        expected = conv2d_backward(grad_y, x, w, b, stride, padding, dilation)
+        if not isinstance(got, tuple | list) or len(got) != 3:
+            compare(got, expected, "the result (grad_x, grad_w, grad_b)", text)
+        dx, dw, db = _conv_backward_diagnoses(grad_y, x, w, b, stride, padding, dilation)
+        compare(got[1], expected[1], "grad_w", text, diagnoses=dw)
+        compare(got[2], expected[2], "grad_b", text, diagnoses=db)
+        compare(got[0], expected[0], "grad_x", text, diagnoses=dx)
+
+
+def sgd_step(params, grads, lr):
+    """Reference: one step of plain gradient descent.
+
+    params, grads: dicts name -> array (the same names and shapes); lr: the
+    learning rate. Returns a new dict ``{name: params[name] - lr * grads[name]}``.
+    """
+    return {name: params[name] - lr * grads[name] for name in params}
+
+
+@register("sgd_step", NB09, "One step of gradient descent", sgd_step)
+def _check_sgd_step(student):
+    rng = np.random.default_rng(14)
+    cases = [
+        (
+            "a 3 x 3 kernel and a bias, learning rate 0.1",
+            {"w": np.arange(9.0).reshape(3, 3) / 10, "b": np.array([0.5])},
+            {"w": np.ones((3, 3)), "b": np.array([2.0])},
+            0.1,
+        )
+    ]
+    for k, lr in enumerate([0.01, 0.5, 2.0]):
+        params = {"w1": rng.normal(size=(4, 3)), "b1": rng.normal(size=4), "w2": rng.normal(size=(2, 1, 3, 3))}
+        grads = {name: rng.normal(size=value.shape) for name, value in params.items()}
+        cases.append((f"random case {k + 1}: three parameters, learning rate {lr}", params, grads, lr))
+    for text, params, grads, lr in cases:
+        got = call_student(student, params, grads, lr)
+        diagnoses = [
+            (
+                "the step goes uphill: subtract lr * grad (the gradient points to where the "
+                "loss grows)",
+                {k: params[k] + lr * grads[k] for k in params},
+            ),
+            ("the learning rate is missing: the step is lr * grad", {k: params[k] - grads[k] for k in params}),
+            ("the gradient is divided by the learning rate: multiply", {k: params[k] - grads[k] / lr for k in params}),
+            ("the step returns the gradient step only: new = old - lr * grad", {k: -lr * grads[k] for k in params}),
+        ]
+        compare(got, sgd_step(params, grads, lr), "the new parameters", text, diagnoses=diagnoses)
+
+
+# =========================================================================================
+# 07 Channels and layers: multichannel_pixel, layer_params
+# =========================================================================================
+
+
+def multichannel_pixel(window, kernel, bias):
+    """Reference: one output value of a multi-channel convolution.
+
+    window: (C, KH, KW), the input under the kernel (all channels); kernel:
+    (C, KH, KW); bias: a number. Returns the float
+    ``sum over c, i, j of window[c, i, j] * kernel[c, i, j] + bias``:
+    one sum over every channel, one bias.
+    """
+    window, kernel = _float(window), _float(kernel)
+    total = 0.0
+    for c in range(window.shape[0]):  # one channel at a time, as on the slide
+        total += float(np.sum(window[c] * kernel[c]))
+    return total + float(bias)
+
+
+@register("multichannel_pixel", NB07, "One output value over three channels", multichannel_pixel)
+def _check_multichannel_pixel(student):
+    red = [[0, 0, 0], [0, 156, 155], [0, 153, 154]]
+    green = [[0, 0, 0], [0, 167, 166], [0, 164, 165]]
+    blue = [[0, 0, 0], [0, 163, 162], [0, 160, 161]]
+    k_red = [[-1, -1, 1], [0, 1, -1], [0, 1, 1]]
+    k_green = [[1, 0, 0], [1, -1, -1], [1, 0, -1]]
+    k_blue = [[0, 1, 1], [0, 1, 0], [1, -1, 1]]
+    cases = [(f"{WORKED} (RGB window, 3 x 3 x 3 kernel, bias 1)", np.array([red, green, blue], dtype=np.float64), np.array([k_red, k_green, k_blue], dtype=np.float64), 1.0)]
+    rng = np.random.default_rng(15)
+    for k, shape in enumerate([(2, 3, 3), (4, 2, 3), (3, 5, 5)]):
+        bias = float(np.round(rng.normal(), 2))
+        cases.append((f"random case {k + 1}: window and kernel {shape}, bias {bias}", rng.normal(size=shape), rng.normal(size=shape), bias))
+    for text, window, kernel, bias in cases:
+        got = call_student(student, window, kernel, bias)
+        sums = np.array([np.sum(window[c] * kernel[c]) for c in range(window.shape[0])])
+        c = window.shape[0]
+        diagnoses = [
+            ("the bias is added once per channel: add it once, after summing over the channels", sums.sum() + c * bias),
+            ("the bias is missing: add it once to the sum", sums.sum()),
+            ("only the first channel is used: the kernel spans every input channel, sum over all of them", sums[0] + bias),
+            ("the channels are averaged: sum over the channels, do not average", sums.mean() + bias),
+            ("you returned one sum per channel: add them up (and the bias) into one number", sums + bias),
+            ("you returned one sum per channel: add them up (and the bias) into one number", sums),
+        ]
+        compare(got, multichannel_pixel(window, kernel, bias), "the output value", text, diagnoses=diagnoses)
+
+
+def layer_params(input_shape, filters, kernel_size, stride=1, padding=0):
+    """Reference: output shape and parameter count of a convolutional layer.
+
+    input_shape: (C, H, W); filters: F; kernel_size, stride, padding: int or
+    (rows, cols). Each filter has ``C * KH * KW`` weights (it spans every input
+    channel) and one bias. Returns ``((F, OH, OW), F * C * KH * KW + F)``.
+    """
+    c, h, w = input_shape
+    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel_size), _pair(stride), _pair(padding)
+    oh = (h + 2 * ph - kh) // sh + 1
+    ow = (w + 2 * pw - kw) // sw + 1
+    return (filters, oh, ow), filters * c * kh * kw + filters
+
+
+@register("layer_params", NB07, "A convolutional layer's shape and parameters", layer_params)
+def _check_layer_params(student):
+    cases = [
+        (f"{WORKED} (32 x 32 x 3 input, six 5 x 5 filters)", ((3, 32, 32), 6, 5, 1, 0)),
+        (f"{WORKED} (256 filters 3 x 3 on 256 channels, padding 1)", ((256, 13, 13), 256, 3, 1, 1)),
+        (f"{WORKED} (AlexNet conv-1: 227 x 227 x 3, 96 filters 11 x 11, stride 4)", ((3, 227, 227), 96, 11, 4, 0)),
+        (f"{WORKED} (LeNet C3: 16 filters 5 x 5 on 6 maps of 14 x 14)", ((6, 14, 14), 16, 5, 1, 0)),
+    ]
+    rng = np.random.default_rng(16)
+    for k in range(6):
+        c, f = int(rng.integers(1, 9)), int(rng.integers(1, 17))
+        kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6))) if k % 2 else int(rng.integers(1, 6))
+        stride, padding = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+        h, w = int(rng.integers(8, 40)), int(rng.integers(8, 40))
+        cases.append((f"random case {k + 1}: input {(c, h, w)}, {f} filters {_text(kernel)}, stride {stride}, padding {padding}", ((c, h, w), f, kernel, stride, padding)))
+    for text, args in cases:
+        got = call_student(student, *args)
+        (f, oh, ow), params = layer_params(*args)
+        (c, h, w), _, kernel, stride, padding = args
+        kh, kw = _pair(kernel)
+        diagnoses = [
+            ("the biases are missing: each filter has one bias, F * C * KH * KW + F", ((f, oh, ow), params - f)),
+            ("the input channels are not counted: a filter spans every input channel, C * KH * KW weights each", ((f, oh, ow), f * kh * kw + f)),
+            ("the biases are counted per output pixel: there is one bias per filter, shared by all positions", ((f, oh, ow), params - f + f * oh * ow)),
+            ("the output has the input's channels: it has one channel per filter (F)", ((c, oh, ow), params)),
+            ("the output size is off by one: OH = (H + 2P - K) // S + 1", ((f, oh - 1, ow - 1), params)),
+            ("the padding is ignored in the output size: OH = (H + 2P - K) // S + 1", (layer_params((c, h, w), f, kernel, stride, 0)[0], params)),
+        ]
+        compare(got, ((f, oh, ow), params), "(output_shape, params)", text, diagnoses=diagnoses)
+
+
+# =========================================================================================
+# 08 AlexNet shapes: alexnet_layer_row, fc_fraction
+# =========================================================================================
+
+ALEXNET_LAYERS = [
+    {"kind": "conv", "filters": 96, "kernel": 11, "stride": 4, "padding": 0},
+    {"kind": "maxpool", "kernel": 3, "stride": 2},
+    {"kind": "conv", "filters": 256, "kernel": 5, "stride": 1, "padding": 2},
+    {"kind": "maxpool", "kernel": 3, "stride": 2},
+    {"kind": "conv", "filters": 384, "kernel": 3, "stride": 1, "padding": 1},
+    {"kind": "conv", "filters": 384, "kernel": 3, "stride": 1, "padding": 1},
+    {"kind": "conv", "filters": 256, "kernel": 3, "stride": 1, "padding": 1},
+    {"kind": "maxpool", "kernel": 3, "stride": 2},
+    {"kind": "fc", "units": 4096},
+    {"kind": "fc", "units": 4096},
+    {"kind": "fc", "units": 1000},
+]
+"""AlexNet as a list of layer specifications (dicts) for the notebook-08 exercises, on a
+(3, 227, 227) input: "conv" (filters, kernel, stride, padding), "maxpool" (kernel,
+stride), "fc" (units; a (C, H, W) input is flattened first)."""
+
+
+def alexnet_layer_row(input_shape, layer):
+    """Reference: one row of the AlexNet table: a layer's output shape and parameters.
+
+    input_shape: (C, H, W), or (D,) before a fully connected layer; layer: a
+    dict as in :data:`ALEXNET_LAYERS`. Returns (output_shape, params):
+    conv: ((F, OH, OW), F * C * K * K + F); maxpool: ((C, OH, OW), 0);
+    fc: ((units,), D * units + units) with D the flattened input size.
+    """
+    kind = layer["kind"]
+    if kind == "fc":
+        inputs = int(np.prod(input_shape))  # flatten (C, H, W) to C * H * W features
+        return (layer["units"],), inputs * layer["units"] + layer["units"]
+    c, h, w = input_shape
+    k, s = layer["kernel"], layer.get("stride", 1)
+    p = layer.get("padding", 0)
+    oh, ow = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    if kind == "maxpool":
+        return (c, oh, ow), 0
+    f = layer["filters"]
+    return (f, oh, ow), f * c * k * k + f
+
+
+def _alexnet_cases():
+    shape, cases = (3, 227, 227), []
+    for i, layer in enumerate(ALEXNET_LAYERS):
+        cases.append((f"{WORKED} (AlexNet layer {i + 1}, {layer['kind']}, input {shape})", shape, layer))
+        shape = alexnet_layer_row(shape, layer)[0]
+    rng = np.random.default_rng(17)
+    for k in range(6):
+        kind = ["conv", "maxpool", "fc"][k % 3]
+        shape = (int(rng.integers(1, 20)), int(rng.integers(9, 30)), int(rng.integers(9, 30)))
+        if kind == "conv":
+            layer = {"kind": "conv", "filters": int(rng.integers(2, 40)), "kernel": int(rng.integers(1, 6)), "stride": int(rng.integers(1, 3)), "padding": int(rng.integers(0, 3))}
+        elif kind == "maxpool":
+            layer = {"kind": "maxpool", "kernel": int(rng.integers(2, 4)), "stride": 2}
+        else:
+            layer = {"kind": "fc", "units": int(rng.integers(5, 100))}
+            if k == 5:
+                shape = (int(rng.integers(10, 200)),)
+        cases.append((f"random case {k + 1}: {layer} on input {shape}", shape, layer))
+    return cases
+
+
+@register("alexnet_layer_row", NB08, "One row of the AlexNet table", alexnet_layer_row)
+def _check_alexnet_layer_row(student):
+    for text, shape, layer in _alexnet_cases():
+        got = call_student(student, shape, layer)
+        out, params = alexnet_layer_row(shape, layer)
+        kind = layer["kind"]
+        diagnoses = []
+        if kind == "conv":
+            f, k, c = layer["filters"], layer["kernel"], shape[0]
+            diagnoses = [
+                ("the conv layer's biases are missing: one per filter", (out, params - f)),
+                ("the input channels are not counted: each filter has C * K * K weights", (out, f * k * k + f)),
+                ("the output has the input's channels: a conv layer outputs one map per filter", ((c,) + out[1:], params)),
+            ]
+        elif kind == "maxpool":
+            c, k = shape[0], layer["kernel"]
+            diagnoses = [
+                ("a pooling layer has no parameters: it only takes maxima", (out, c * k * k + c)),
+                ("a pooling layer has no parameters: it only takes maxima", (out, c * k * k)),
+                ("a pooling layer has no parameters: it only takes maxima", (out, c * c * k * k + c)),
+                ("the stride is ignored: the 3 x 3 pool moves by 2", ((c,) + alexnet_layer_row(shape, dict(layer, stride=1))[0][1:], 0)),
+            ]
+        else:
+            units, d = layer["units"], int(np.prod(shape))
+            diagnoses = [
+                ("the fully connected layer's biases are missing: one per unit", (out, params - units)),
+                ("the input is not flattened: a fully connected layer sees all C * H * W values", (out, shape[0] * units + units)),
+                ("the input is not flattened: a fully connected layer sees all C * H * W values", (out, shape[0] * units)),
+                ("you returned a (C, H, W) shape for a fully connected layer: its output is (units,)", ((units, 1, 1), params)),
+            ]
+            del d
+        compare(got, (out, params), "(output_shape, params)", text, diagnoses=diagnoses)
+
+
+def fc_fraction(layers, input_shape):
+    """Reference: the fraction of all parameters held by the fully connected layers.
+
+    layers: a list of layer dicts as :data:`ALEXNET_LAYERS`; input_shape: (C, H, W).
+    Walks the layers with :func:`alexnet_layer_row`, adds up the parameters
+    of the "fc" layers and of all layers, and returns fc / all (a float in [0, 1]).
+    """
+    fc = total = 0
+    shape = input_shape
+    for layer in layers:
+        shape, params = alexnet_layer_row(shape, layer)
+        total += params
+        if layer["kind"] == "fc":
+            fc += params
+    return fc / total
+
+
+def _fc_parts(layers, input_shape):
+    """(fc params, all params, fc weights, all weights, first fc params)."""
+    fc = total = fc_w = total_w = 0
+    first = None
+    shape = input_shape
+    for layer in layers:
+        new_shape, params = alexnet_layer_row(shape, layer)
+        biases = new_shape[0] if layer["kind"] in ("fc", "conv") else 0
+        total, total_w = total + params, total_w + params - biases
+        if layer["kind"] == "fc":
+            fc, fc_w = fc + params, fc_w + params - biases
+            first = params if first is None else first
+        shape = new_shape
+    return fc, total, fc_w, total_w, first
+
+
+@register("fc_fraction", NB08, "Where AlexNet's parameters are", fc_fraction)
+def _check_fc_fraction(student):
+    rng = np.random.default_rng(18)
+    cases = [(f"{WORKED} (AlexNet on 227 x 227 x 3: about 94%)", ALEXNET_LAYERS, (3, 227, 227))]
+    for k in range(3):
+        layers = [
+            {"kind": "conv", "filters": int(rng.integers(4, 32)), "kernel": 3, "stride": 1, "padding": 1},
+            {"kind": "maxpool", "kernel": 2, "stride": 2},
+            {"kind": "conv", "filters": int(rng.integers(4, 32)), "kernel": 3, "stride": 1, "padding": 0},
+            {"kind": "fc", "units": int(rng.integers(10, 100))},
+            {"kind": "fc", "units": int(rng.integers(2, 10))},
+        ]
+        shape = (int(rng.integers(1, 4)), 16, 16)
+        cases.append((f"random case {k + 1}: a small CNN on {shape}", layers, shape))
+    for text, layers, shape in cases:
+        got = call_student(student, layers, shape)
+        fc, total, fc_w, total_w, first = _fc_parts(layers, shape)
+        diagnoses = [
+            ("you returned a percentage: return the fraction (between 0 and 1)", 100 * fc / total),
+            ("the biases are left out: count weights and biases (all parameters)", fc_w / total_w),
+            ("you divided by the conv layers' parameters only: divide by all parameters", fc / (total - fc)),
+            ("only the first fully connected layer is counted: add up all of them", first / total),
+            ("you returned the conv layers' share: the question asks for the fully connected layers'", 1 - fc / total),
+        ]
+        compare(got, fc / total, "the fraction", text, diagnoses=diagnoses)
