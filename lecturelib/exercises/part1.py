@@ -1452,3 +1452,245 @@ def _check_fc_fraction(student):
             ("you returned the conv layers' share: the question asks for the fully connected layers'", 1 - fc / total),
         ]
         compare(got, fc / total, "the fraction", text, diagnoses=diagnoses)
+
+
+# =========================================================================================
+# 02 Why convolutions: receptive_field, conv1d_forward
+# =========================================================================================
+
+
+def receptive_field(kernel_sizes, strides=1, dilations=1):
+    """Reference: how many inputs one unit of the last layer sees (1-D, no padding).
+
+    kernel_sizes: one kernel size per layer, first layer first; strides,
+    dilations: an int for every layer, or one per layer. Each layer widens
+    the field by ``(K - 1) * D`` steps of the layer below, and one step of
+    the layer below is ``S_1 * ... * S_{l-1}`` inputs apart. Returns an int.
+    """
+    layers = len(kernel_sizes)
+    strides = list(strides) if isinstance(strides, list | tuple) else [strides] * layers
+    dilations = list(dilations) if isinstance(dilations, list | tuple) else [dilations] * layers
+    size, jump = 1, 1  # jump: inputs between two neighbouring units of the current layer
+    for k, s, d in zip(kernel_sizes, strides, dilations):
+        size += (k - 1) * d * jump
+        jump *= s
+    return size
+
+
+def _receptive_field_variant(kernel_sizes, strides, dilations, mistake):
+    layers = len(kernel_sizes)
+    strides = list(strides) if isinstance(strides, list | tuple) else [strides] * layers
+    dilations = list(dilations) if isinstance(dilations, list | tuple) else [dilations] * layers
+    size, jump = 1, 1
+    for k, s, d in zip(kernel_sizes, strides, dilations):
+        if mistake == "jump first":
+            jump *= s
+        d = 1 if mistake == "no dilation" else d
+        size += (k - 1) * d * (1 if mistake == "no stride" else jump)
+        if mistake != "jump first":
+            jump *= s
+    return size
+
+
+@register("receptive_field", NB02, "How far one unit sees", receptive_field)
+def _check_receptive_field(student):
+    cases = [
+        (f"{WORKED} (two layers of width-3 kernels)", ([3, 3], 1, 1)),
+        ("three layers of width 3", ([3, 3, 3], 1, 1)),
+        ("kernels 5 and 3, strides 2 and 1", ([5, 3], [2, 1], 1)),
+        ("kernels 3, 3, 3, stride 2 everywhere", ([3, 3, 3], 2, 1)),
+        ("kernels 3 and 3, dilations 1 and 2", ([3, 3], 1, [1, 2])),
+        ("kernels 2, 3, 2, strides 2, 1, 3, dilations 1, 2, 1", ([2, 3, 2], [2, 1, 3], [1, 2, 1])),
+        ("kernels 7, 3, 3, 3, strides 2, 2, 1, 1", ([7, 3, 3, 3], [2, 2, 1, 1], 1)),
+    ]
+    for text, (k, s, d) in cases:
+        got = call_student(student, k, s, d)
+        layers = len(k)
+        diagnoses = [
+            ("the strides are ignored: after a stride-S layer, one step of the next layer spans S inputs", _receptive_field_variant(k, s, d, "no stride")),
+            ("each layer's own stride is applied to its own kernel: a layer's stride only spreads the layers above it", _receptive_field_variant(k, s, d, "jump first")),
+            ("the dilation is ignored: a dilated kernel spans (K - 1) D + 1 inputs", _receptive_field_variant(k, s, d, "no dilation")),
+            ("the kernel sizes are simply added: each layer adds K - 1, not K (they overlap by one)", sum(k)),
+            ("the kernel sizes are multiplied: each layer adds (K - 1) times the spacing", int(np.prod(k))),
+            ("the field is one too small: start from 1 (a single input) and add (K - 1) per layer", receptive_field(k, s, d) - 1),
+        ]
+        del layers
+        compare(got, receptive_field(k, s, d), "the receptive field", f"{text}" if "WORKED" not in text else text, diagnoses=diagnoses)
+
+
+def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
+    """Reference: 1-D convolution (cross-correlation) with loops, as PyTorch's conv1d.
+
+    x: (N, C, L); w: (F, C, K); b: (F,) or None; stride, padding, dilation: int.
+    Returns (N, F, OL), ``OL = (L + 2 P - D (K - 1) - 1) // S + 1`` and
+    ``y[n, f, t] = b[f] + sum over c, k of x_padded[n, c, t S + k D] * w[f, c, k]``.
+    """
+    x, w = _float(x), _float(w)
+    n, c, length = x.shape
+    f, _, k = w.shape
+    ol = (length + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+    xp = np.pad(x, [(0, 0), (0, 0), (padding, padding)])
+    y = np.zeros((n, f, ol), dtype=np.result_type(x, w))
+    for t in range(ol):  # output position
+        for j in range(k):  # kernel tap
+            y[:, :, t] += xp[:, :, t * stride + j * dilation] @ w[:, :, j].T  # (N, C) @ (C, F)
+    if b is not None:
+        y += np.asarray(b)[None, :, None]
+    return y
+
+
+def _conv1d_diagnoses(x, w, b, stride, padding, dilation):
+    def ref(x=x, w=w, b=b, stride=stride, padding=padding, dilation=dilation):
+        return conv1d_forward(x, w, b, stride, padding, dilation)
+
+    diagnoses = [
+        (
+            "the kernel is flipped: you computed a true convolution; PyTorch's conv1d is a "
+            "cross-correlation, w[0] multiplies the first input of the window",
+            lambda: ref(w=w[:, :, ::-1]),
+        ),
+    ]
+    if b is not None:
+        diagnoses.append(("the bias is missing: add b[f] to every output of filter f", lambda: ref(b=None)))
+        diagnoses.append(
+            (
+                "the bias is added once per kernel tap: add it once per output value",
+                lambda: ref() + np.asarray(b)[None, :, None] * (w.shape[2] - 1),
+            )
+        )
+    if padding:
+        diagnoses += [
+            ("the padding is ignored: put `padding` zeros at both ends first", lambda: ref(padding=0)),
+            (
+                "the padding is applied at one end only: put `padding` zeros at both ends",
+                lambda: ref(x=np.pad(_float(x), [(0, 0), (0, 0), (0, 2 * padding)]), padding=0),
+            ),
+            (
+                "the padding is applied at one end only: put `padding` zeros at both ends",
+                lambda: ref(x=np.pad(_float(x), [(0, 0), (0, 0), (2 * padding, 0)]), padding=0),
+            ),
+        ]
+    if stride != 1:
+        diagnoses += [
+            ("the stride is ignored: move the window by `stride` inputs between outputs", lambda: ref(stride=1)),
+            (
+                "the stride is applied to the input instead of the output: keep every input, "
+                "start the window at t * stride",
+                lambda: ref(x=np.pad(_float(x), [(0, 0), (0, 0), (padding, padding)])[:, :, ::stride], stride=1, padding=0),
+            ),
+        ]
+    if dilation != 1:
+        diagnoses.append(("the dilation is ignored: the taps are `dilation` inputs apart", lambda: ref(dilation=1)))
+    diagnoses.append(
+        (
+            "the output is one position short: OL = (L + 2P - D(K-1) - 1) // S + 1, do not forget the + 1",
+            lambda: ref()[:, :, :-1],
+        )
+    )
+    return diagnoses
+
+
+@register("conv1d_forward", NB02, "A 1-D convolution: smoothing a noisy signal", conv1d_forward)
+def _check_conv1d_forward(student):
+    readings = np.array([1.00, 1.10, 1.20, 1.40, 1.70, 1.80, 1.90, 2.10, 2.20, 2.40, 2.50, 2.70])
+    weights = np.array([0.01, 0.01, 0.02, 0.02, 0.04, 0.4, 0.5])  # oldest to newest
+    cases = [(f"{WORKED} (12 readings, 7 smoothing weights: s_6 = 1.811)", readings[None, None], weights[None, None], None, 1, 0, 1)]
+    rng = np.random.default_rng(19)
+    for k, (stride, padding, dilation, bias) in enumerate([(1, 0, 1, True), (2, 1, 1, True), (1, 2, 2, False), (3, 1, 1, True), (2, 0, 2, True)]):
+        n, c, f = int(rng.integers(2, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        x = rng.normal(size=(n, c, int(rng.integers(9, 14))))
+        w = rng.normal(size=(f, c, int(rng.integers(2, 4))))
+        b = rng.normal(size=f) if bias else None
+        cases.append((f"random case {k + 1}: x {x.shape}, w {w.shape}, {'b given' if bias else 'b=None'}, stride {stride}, padding {padding}, dilation {dilation}", x, w, b, stride, padding, dilation))
+    for text, x, w, b, stride, padding, dilation in cases:
+        got = call_student(student, x, w, b, stride, padding, dilation)
+        compare(got, conv1d_forward(x, w, b, stride, padding, dilation), "the output y", text, diagnoses=_conv1d_diagnoses(x, w, b, stride, padding, dilation))
+
+
+# =========================================================================================
+# 05 Edge detection: flip_kernel, edge_magnitude
+# =========================================================================================
+
+
+def flip_kernel(kernel):
+    """Reference: the kernel turned by 180 degrees (rows and columns reversed).
+
+    kernel: (KH, KW) or (F, C, KH, KW); only the last two axes are reversed.
+    Cross-correlating with the flipped kernel is a true convolution.
+    """
+    kernel = np.asarray(kernel)
+    return kernel[..., ::-1, ::-1].copy()
+
+
+@register("flip_kernel", NB05, "Turn a kernel by 180 degrees", flip_kernel)
+def _check_flip_kernel(student):
+    sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64)
+    diagonal = np.array([[0, 0, -1, 0], [0, -2, 0, 1], [-1, 0, 2, 0], [0, 1, 0, 0]], dtype=np.float64)
+    rng = np.random.default_rng(20)
+    cases = [
+        (f"{WORKED} (Sobel x)", sobel_x),
+        (f"{WORKED} (the 4 x 4 diagonal detector)", diagonal),
+        ("random case 1: a 2 x 3 kernel", rng.normal(size=(2, 3))),
+        ("random case 2: a 3 x 3 kernel", rng.normal(size=(3, 3))),
+        ("random case 3: kernels (4, 3, 3, 2) (filters, channels, rows, columns)", rng.normal(size=(4, 3, 3, 2))),
+        ("random case 4: kernels (2, 2, 3, 3)", rng.normal(size=(2, 2, 3, 3))),
+    ]
+    for text, kernel in cases:
+        got = call_student(student, kernel)
+        diagnoses = [
+            ("only the rows are reversed (upside down): reverse the columns too", kernel[..., ::-1, :]),
+            ("only the columns are reversed (left to right): reverse the rows too", kernel[..., :, ::-1]),
+            ("the kernel is transposed, not turned: reverse the rows and the columns instead", np.swapaxes(kernel, -1, -2)),
+            ("every axis is reversed, the filters and channels too: reverse only the last two", np.flip(kernel)),
+            ("the kernel is unchanged: reverse its rows and its columns", kernel),
+        ]
+        compare(got, flip_kernel(kernel), "the flipped kernel", text, diagnoses=diagnoses)
+
+
+SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+SOBEL_Y = SOBEL_X.T.copy()
+
+
+def _correlate_same(image, kernel):
+    return conv2d_forward(_float(image)[None, None], kernel[None, None], None, 1, 1)[0, 0]
+
+
+def edge_magnitude(image):
+    """Reference: the gradient magnitude of an image with Sobel kernels.
+
+    image: (H, W). Gx and Gy are the cross-correlations of the zero-padded
+    image (padding 1) with Sobel x ``[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]``
+    and Sobel y (its transpose); returns ``sqrt(Gx**2 + Gy**2)``, (H, W).
+    """
+    gx = _correlate_same(image, SOBEL_X)
+    gy = _correlate_same(image, SOBEL_Y)
+    return np.sqrt(gx**2 + gy**2)
+
+
+@register("edge_magnitude", NB05, "Edge strength from Sobel x and Sobel y", edge_magnitude)
+def _check_edge_magnitude(student):
+    step = np.zeros((6, 6))
+    step[:, :3] = 10.0
+    bar = np.zeros((8, 8))
+    bar[:, 2:6] = 1.0
+    rng = np.random.default_rng(21)
+    cases = [
+        (f"{WORKED} (6 x 6 image: left half 10, right half 0)", step),
+        (f"{WORKED} (8 x 8 image, a vertical bar in columns 2-5)", bar),
+        ("random case 1: a 7 x 9 image", rng.normal(size=(7, 9))),
+        ("random case 2: a 5 x 5 image", rng.integers(0, 5, size=(5, 5)).astype(np.float64)),
+    ]
+    prewitt = np.array([[-1.0, 0.0, 1.0]] * 3)
+    for text, image in cases:
+        got = call_student(student, image)
+        gx, gy = _correlate_same(image, SOBEL_X), _correlate_same(image, SOBEL_Y)
+        valid = lambda k: conv2d_forward(image[None, None], k[None, None])[0, 0]  # noqa: E731
+        diagnoses = [
+            ("the square root is missing: the magnitude is sqrt(Gx**2 + Gy**2)", gx**2 + gy**2),
+            ("you added |Gx| and |Gy|: the magnitude is sqrt(Gx**2 + Gy**2)", np.abs(gx) + np.abs(gy)),
+            ("you added Gx and Gy: the magnitude is sqrt(Gx**2 + Gy**2)", gx + gy),
+            ("only Gx is used: combine both directions, sqrt(Gx**2 + Gy**2)", np.abs(gx)),
+            ("the padding is missing: pad the image with one ring of zeros so the output has its size", np.sqrt(valid(SOBEL_X) ** 2 + valid(SOBEL_Y) ** 2)),
+            ("the Prewitt kernels are used: the exercise asks for Sobel (the middle row weighs 2)", np.sqrt(_correlate_same(image, prewitt) ** 2 + _correlate_same(image, prewitt.T) ** 2)),
+        ]
+        compare(got, edge_magnitude(image), "the magnitude", text, diagnoses=diagnoses)
