@@ -509,7 +509,10 @@ def _check_output_size(student):
         kernel, stride = int(rng.integers(1, 6)), int(rng.integers(1, 5))
         padding, dilation = int(rng.integers(0, 3)), int(rng.integers(1, 3))
         n = int(rng.integers(dilation * (kernel - 1) + 1, 30))
-        text = f"random case {k + 1}: n={n}, kernel {kernel}, stride {stride}, padding {padding}, dilation {dilation}"
+        text = (
+            f"random case {k + 1}: n={n}, kernel {kernel}, stride {stride}, padding {padding}, "
+            f"dilation {dilation}"
+        )
         cases.append((text, (n, kernel, stride, padding, dilation)))
     for text, args in cases:
         got = call_student(student, *args)
@@ -742,7 +745,8 @@ def _pool_random_cases(seed, count, *, ties=True):
         tied = ties and k % 2 == 1
         x = rng.integers(-2, 2, size=shape).astype(np.float64) if tied else rng.normal(size=shape)
         text = (
-            f"random case {k + 1}: x {shape}{' with ties' if tied else ''}, kernel {_text(kernel)}, "
+            f"random case {k + 1}: x {shape}{' with ties' if tied else ''}, kernel "
+            f"{_text(kernel)}, "
             f"stride {'None' if stride is None else _text(stride)}, padding {_text(padding)}"
         )
         cases.append((text, x, kernel, stride, padding))
@@ -1113,7 +1117,11 @@ def _conv_backward_diagnoses(grad_y, x, w, b, stride, padding, dilation):
         (
             "grad_w is flipped: grad_w[f, c, i, j] is the sum of grad_y times the input "
             "pixel at offset (i, j) of each window (a cross-correlation of x with grad_y)",
-            lambda: ref[1][:, :, ::-1, ::-1] if not np.allclose(ref[1], ref[1][:, :, ::-1, ::-1]) else None,
+            lambda: (
+                ref[1][:, :, ::-1, ::-1]
+                if not np.allclose(ref[1], ref[1][:, :, ::-1, ::-1])
+                else None
+            ),
         )
     )
     if b is not None:
@@ -1136,7 +1144,9 @@ def _conv_backward_overwrite(grad_y, x, w, stride, padding, dilation):
         for s in range(grad_y.shape[3]):
             for i in range(kh):
                 for j in range(kw):
-                    grad_xp[:, :, r * sh + i * dh, s * sw + j * dw] = grad_y[:, :, r, s] @ w[:, :, i, j]
+                    grad_xp[:, :, r * sh + i * dh, s * sw + j * dw] = (
+                        grad_y[:, :, r, s] @ w[:, :, i, j]
+                    )
     return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
 
 
@@ -1146,7 +1156,16 @@ def _check_conv2d_backward(student):
     worked_w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])  # w1 .. w4
     worked_grad = np.array([[[[1.0, -1.0], [2.0, 0.5]]]])
     cases = [
-        (f"{WORKED} (3 x 3 input x1..x9, 2 x 2 kernel w1..w4)", worked_grad, worked_x, worked_w, np.zeros(1), 1, 0, 1)
+        (
+            f"{WORKED} (3 x 3 input x1..x9, 2 x 2 kernel w1..w4)",
+            worked_grad,
+            worked_x,
+            worked_w,
+            np.zeros(1),
+            1,
+            0,
+            1,
+        )
     ]
     rng = np.random.default_rng(12)
     for text, x, w, b, stride, padding, dilation in _conv_cases(seed=13, count=8):
@@ -1184,9 +1203,15 @@ def _check_sgd_step(student):
         )
     ]
     for k, lr in enumerate([0.01, 0.5, 2.0]):
-        params = {"w1": rng.normal(size=(4, 3)), "b1": rng.normal(size=4), "w2": rng.normal(size=(2, 1, 3, 3))}
+        params = {
+            "w1": rng.normal(size=(4, 3)),
+            "b1": rng.normal(size=4),
+            "w2": rng.normal(size=(2, 1, 3, 3)),
+        }
         grads = {name: rng.normal(size=value.shape) for name, value in params.items()}
-        cases.append((f"random case {k + 1}: three parameters, learning rate {lr}", params, grads, lr))
+        cases.append(
+            (f"random case {k + 1}: three parameters, learning rate {lr}", params, grads, lr)
+        )
     for text, params, grads, lr in cases:
         got = call_student(student, params, grads, lr)
         diagnoses = [
@@ -1195,9 +1220,18 @@ def _check_sgd_step(student):
                 "loss grows)",
                 {k: params[k] + lr * grads[k] for k in params},
             ),
-            ("the learning rate is missing: the step is lr * grad", {k: params[k] - grads[k] for k in params}),
-            ("the gradient is divided by the learning rate: multiply", {k: params[k] - grads[k] / lr for k in params}),
-            ("the step returns the gradient step only: new = old - lr * grad", {k: -lr * grads[k] for k in params}),
+            (
+                "the learning rate is missing: the step is lr * grad",
+                {k: params[k] - grads[k] for k in params},
+            ),
+            (
+                "the gradient is divided by the learning rate: multiply",
+                {k: params[k] - grads[k] / lr for k in params},
+            ),
+            (
+                "the step returns the gradient step only: new = old - lr * grad",
+                {k: -lr * grads[k] for k in params},
+            ),
         ]
         compare(got, sgd_step(params, grads, lr), "the new parameters", text, diagnoses=diagnoses)
 
@@ -1230,24 +1264,57 @@ def _check_multichannel_pixel(student):
     k_red = [[-1, -1, 1], [0, 1, -1], [0, 1, 1]]
     k_green = [[1, 0, 0], [1, -1, -1], [1, 0, -1]]
     k_blue = [[0, 1, 1], [0, 1, 0], [1, -1, 1]]
-    cases = [(f"{WORKED} (RGB window, 3 x 3 x 3 kernel, bias 1)", np.array([red, green, blue], dtype=np.float64), np.array([k_red, k_green, k_blue], dtype=np.float64), 1.0)]
+    cases = [
+        (
+            f"{WORKED} (RGB window, 3 x 3 x 3 kernel, bias 1)",
+            np.array([red, green, blue], dtype=np.float64),
+            np.array([k_red, k_green, k_blue], dtype=np.float64),
+            1.0,
+        )
+    ]
     rng = np.random.default_rng(15)
     for k, shape in enumerate([(2, 3, 3), (4, 2, 3), (3, 5, 5)]):
         bias = float(np.round(rng.normal(), 2))
-        cases.append((f"random case {k + 1}: window and kernel {shape}, bias {bias}", rng.normal(size=shape), rng.normal(size=shape), bias))
+        cases.append(
+            (
+                f"random case {k + 1}: window and kernel {shape}, bias {bias}",
+                rng.normal(size=shape),
+                rng.normal(size=shape),
+                bias,
+            )
+        )
     for text, window, kernel, bias in cases:
         got = call_student(student, window, kernel, bias)
         sums = np.array([np.sum(window[c] * kernel[c]) for c in range(window.shape[0])])
         c = window.shape[0]
         diagnoses = [
-            ("the bias is added once per channel: add it once, after summing over the channels", sums.sum() + c * bias),
+            (
+                "the bias is added once per channel: add it once, after summing over the channels",
+                sums.sum() + c * bias,
+            ),
             ("the bias is missing: add it once to the sum", sums.sum()),
-            ("only the first channel is used: the kernel spans every input channel, sum over all of them", sums[0] + bias),
-            ("the channels are averaged: sum over the channels, do not average", sums.mean() + bias),
-            ("you returned one sum per channel: add them up (and the bias) into one number", sums + bias),
+            (
+                "only the first channel is used: the kernel spans every input channel, sum over "
+                "all of them",
+                sums[0] + bias,
+            ),
+            (
+                "the channels are averaged: sum over the channels, do not average",
+                sums.mean() + bias,
+            ),
+            (
+                "you returned one sum per channel: add them up (and the bias) into one number",
+                sums + bias,
+            ),
             ("you returned one sum per channel: add them up (and the bias) into one number", sums),
         ]
-        compare(got, multichannel_pixel(window, kernel, bias), "the output value", text, diagnoses=diagnoses)
+        compare(
+            got,
+            multichannel_pixel(window, kernel, bias),
+            "the output value",
+            text,
+            diagnoses=diagnoses,
+        )
 
 
 def layer_params(input_shape, filters, kernel_size, stride=1, padding=0):
@@ -1269,28 +1336,59 @@ def _check_layer_params(student):
     cases = [
         (f"{WORKED} (32 x 32 x 3 input, six 5 x 5 filters)", ((3, 32, 32), 6, 5, 1, 0)),
         (f"{WORKED} (256 filters 3 x 3 on 256 channels, padding 1)", ((256, 13, 13), 256, 3, 1, 1)),
-        (f"{WORKED} (AlexNet conv-1: 227 x 227 x 3, 96 filters 11 x 11, stride 4)", ((3, 227, 227), 96, 11, 4, 0)),
+        (
+            f"{WORKED} (AlexNet conv-1: 227 x 227 x 3, 96 filters 11 x 11, stride 4)",
+            ((3, 227, 227), 96, 11, 4, 0),
+        ),
         (f"{WORKED} (LeNet C3: 16 filters 5 x 5 on 6 maps of 14 x 14)", ((6, 14, 14), 16, 5, 1, 0)),
     ]
     rng = np.random.default_rng(16)
     for k in range(6):
         c, f = int(rng.integers(1, 9)), int(rng.integers(1, 17))
-        kernel = (int(rng.integers(1, 6)), int(rng.integers(1, 6))) if k % 2 else int(rng.integers(1, 6))
+        kernel = (
+            (int(rng.integers(1, 6)), int(rng.integers(1, 6))) if k % 2 else int(rng.integers(1, 6))
+        )
         stride, padding = int(rng.integers(1, 4)), int(rng.integers(0, 3))
         h, w = int(rng.integers(8, 40)), int(rng.integers(8, 40))
-        cases.append((f"random case {k + 1}: input {(c, h, w)}, {f} filters {_text(kernel)}, stride {stride}, padding {padding}", ((c, h, w), f, kernel, stride, padding)))
+        cases.append(
+            (
+                f"random case {k + 1}: input {(c, h, w)}, {f} filters {_text(kernel)}, stride "
+                f"{stride}, padding {padding}",
+                ((c, h, w), f, kernel, stride, padding),
+            )
+        )
     for text, args in cases:
         got = call_student(student, *args)
         (f, oh, ow), params = layer_params(*args)
         (c, h, w), _, kernel, stride, padding = args
         kh, kw = _pair(kernel)
         diagnoses = [
-            ("the biases are missing: each filter has one bias, F * C * KH * KW + F", ((f, oh, ow), params - f)),
-            ("the input channels are not counted: a filter spans every input channel, C * KH * KW weights each", ((f, oh, ow), f * kh * kw + f)),
-            ("the biases are counted per output pixel: there is one bias per filter, shared by all positions", ((f, oh, ow), params - f + f * oh * ow)),
-            ("the output has the input's channels: it has one channel per filter (F)", ((c, oh, ow), params)),
-            ("the output size is off by one: OH = (H + 2P - K) // S + 1", ((f, oh - 1, ow - 1), params)),
-            ("the padding is ignored in the output size: OH = (H + 2P - K) // S + 1", (layer_params((c, h, w), f, kernel, stride, 0)[0], params)),
+            (
+                "the biases are missing: each filter has one bias, F * C * KH * KW + F",
+                ((f, oh, ow), params - f),
+            ),
+            (
+                "the input channels are not counted: a filter spans every input channel, C * KH "
+                "* KW weights each",
+                ((f, oh, ow), f * kh * kw + f),
+            ),
+            (
+                "the biases are counted per output pixel: there is one bias per filter, shared "
+                "by all positions",
+                ((f, oh, ow), params - f + f * oh * ow),
+            ),
+            (
+                "the output has the input's channels: it has one channel per filter (F)",
+                ((c, oh, ow), params),
+            ),
+            (
+                "the output size is off by one: OH = (H + 2P - K) // S + 1",
+                ((f, oh - 1, ow - 1), params),
+            ),
+            (
+                "the padding is ignored in the output size: OH = (H + 2P - K) // S + 1",
+                (layer_params((c, h, w), f, kernel, stride, 0)[0], params),
+            ),
         ]
         compare(got, ((f, oh, ow), params), "(output_shape, params)", text, diagnoses=diagnoses)
 
@@ -1342,14 +1440,22 @@ def alexnet_layer_row(input_shape, layer):
 def _alexnet_cases():
     shape, cases = (3, 227, 227), []
     for i, layer in enumerate(ALEXNET_LAYERS):
-        cases.append((f"{WORKED} (AlexNet layer {i + 1}, {layer['kind']}, input {shape})", shape, layer))
+        cases.append(
+            (f"{WORKED} (AlexNet layer {i + 1}, {layer['kind']}, input {shape})", shape, layer)
+        )
         shape = alexnet_layer_row(shape, layer)[0]
     rng = np.random.default_rng(17)
     for k in range(6):
         kind = ["conv", "maxpool", "fc"][k % 3]
         shape = (int(rng.integers(1, 20)), int(rng.integers(9, 30)), int(rng.integers(9, 30)))
         if kind == "conv":
-            layer = {"kind": "conv", "filters": int(rng.integers(2, 40)), "kernel": int(rng.integers(1, 6)), "stride": int(rng.integers(1, 3)), "padding": int(rng.integers(0, 3))}
+            layer = {
+                "kind": "conv",
+                "filters": int(rng.integers(2, 40)),
+                "kernel": int(rng.integers(1, 6)),
+                "stride": int(rng.integers(1, 3)),
+                "padding": int(rng.integers(0, 3)),
+            }
         elif kind == "maxpool":
             layer = {"kind": "maxpool", "kernel": int(rng.integers(2, 4)), "stride": 2}
         else:
@@ -1371,26 +1477,50 @@ def _check_alexnet_layer_row(student):
             f, k, c = layer["filters"], layer["kernel"], shape[0]
             diagnoses = [
                 ("the conv layer's biases are missing: one per filter", (out, params - f)),
-                ("the input channels are not counted: each filter has C * K * K weights", (out, f * k * k + f)),
-                ("the output has the input's channels: a conv layer outputs one map per filter", ((c,) + out[1:], params)),
+                (
+                    "the input channels are not counted: each filter has C * K * K weights",
+                    (out, f * k * k + f),
+                ),
+                (
+                    "the output has the input's channels: a conv layer outputs one map per filter",
+                    ((c,) + out[1:], params),
+                ),
             ]
         elif kind == "maxpool":
             c, k = shape[0], layer["kernel"]
             diagnoses = [
                 ("a pooling layer has no parameters: it only takes maxima", (out, c * k * k + c)),
                 ("a pooling layer has no parameters: it only takes maxima", (out, c * k * k)),
-                ("a pooling layer has no parameters: it only takes maxima", (out, c * c * k * k + c)),
-                ("the stride is ignored: the 3 x 3 pool moves by 2", ((c,) + alexnet_layer_row(shape, dict(layer, stride=1))[0][1:], 0)),
+                (
+                    "a pooling layer has no parameters: it only takes maxima",
+                    (out, c * c * k * k + c),
+                ),
+                (
+                    "the stride is ignored: the 3 x 3 pool moves by 2",
+                    ((c,) + alexnet_layer_row(shape, dict(layer, stride=1))[0][1:], 0),
+                ),
             ]
         else:
-            units, d = layer["units"], int(np.prod(shape))
+            units = layer["units"]
             diagnoses = [
-                ("the fully connected layer's biases are missing: one per unit", (out, params - units)),
-                ("the input is not flattened: a fully connected layer sees all C * H * W values", (out, shape[0] * units + units)),
-                ("the input is not flattened: a fully connected layer sees all C * H * W values", (out, shape[0] * units)),
-                ("you returned a (C, H, W) shape for a fully connected layer: its output is (units,)", ((units, 1, 1), params)),
+                (
+                    "the fully connected layer's biases are missing: one per unit",
+                    (out, params - units),
+                ),
+                (
+                    "the input is not flattened: a fully connected layer sees all C * H * W values",
+                    (out, shape[0] * units + units),
+                ),
+                (
+                    "the input is not flattened: a fully connected layer sees all C * H * W values",
+                    (out, shape[0] * units),
+                ),
+                (
+                    "you returned a (C, H, W) shape for a fully connected layer: its output is "
+                    "(units,)",
+                    ((units, 1, 1), params),
+                ),
             ]
-            del d
         compare(got, (out, params), "(output_shape, params)", text, diagnoses=diagnoses)
 
 
@@ -1433,9 +1563,21 @@ def _check_fc_fraction(student):
     cases = [(f"{WORKED} (AlexNet on 227 x 227 x 3: about 94%)", ALEXNET_LAYERS, (3, 227, 227))]
     for k in range(3):
         layers = [
-            {"kind": "conv", "filters": int(rng.integers(4, 32)), "kernel": 3, "stride": 1, "padding": 1},
+            {
+                "kind": "conv",
+                "filters": int(rng.integers(4, 32)),
+                "kernel": 3,
+                "stride": 1,
+                "padding": 1,
+            },
             {"kind": "maxpool", "kernel": 2, "stride": 2},
-            {"kind": "conv", "filters": int(rng.integers(4, 32)), "kernel": 3, "stride": 1, "padding": 0},
+            {
+                "kind": "conv",
+                "filters": int(rng.integers(4, 32)),
+                "kernel": 3,
+                "stride": 1,
+                "padding": 0,
+            },
             {"kind": "fc", "units": int(rng.integers(10, 100))},
             {"kind": "fc", "units": int(rng.integers(2, 10))},
         ]
@@ -1447,9 +1589,16 @@ def _check_fc_fraction(student):
         diagnoses = [
             ("you returned a percentage: return the fraction (between 0 and 1)", 100 * fc / total),
             ("the biases are left out: count weights and biases (all parameters)", fc_w / total_w),
-            ("you divided by the conv layers' parameters only: divide by all parameters", fc / (total - fc)),
+            (
+                "you divided by the conv layers' parameters only: divide by all parameters",
+                fc / (total - fc),
+            ),
             ("only the first fully connected layer is counted: add up all of them", first / total),
-            ("you returned the conv layers' share: the question asks for the fully connected layers'", 1 - fc / total),
+            (
+                "you returned the conv layers' share: the question asks for the fully connected "
+                "layers'",
+                1 - fc / total,
+            ),
         ]
         compare(got, fc / total, "the fraction", text, diagnoses=diagnoses)
 
@@ -1505,17 +1654,37 @@ def _check_receptive_field(student):
     ]
     for text, (k, s, d) in cases:
         got = call_student(student, k, s, d)
-        layers = len(k)
         diagnoses = [
-            ("the strides are ignored: after a stride-S layer, one step of the next layer spans S inputs", _receptive_field_variant(k, s, d, "no stride")),
-            ("each layer's own stride is applied to its own kernel: a layer's stride only spreads the layers above it", _receptive_field_variant(k, s, d, "jump first")),
-            ("the dilation is ignored: a dilated kernel spans (K - 1) D + 1 inputs", _receptive_field_variant(k, s, d, "no dilation")),
-            ("the kernel sizes are simply added: each layer adds K - 1, not K (they overlap by one)", sum(k)),
-            ("the kernel sizes are multiplied: each layer adds (K - 1) times the spacing", int(np.prod(k))),
-            ("the field is one too small: start from 1 (a single input) and add (K - 1) per layer", receptive_field(k, s, d) - 1),
+            (
+                "the strides are ignored: after a stride-S layer, one step of the next layer "
+                "spans S inputs",
+                _receptive_field_variant(k, s, d, "no stride"),
+            ),
+            (
+                "each layer's own stride is applied to its own kernel: a layer's stride only "
+                "spreads the layers above it",
+                _receptive_field_variant(k, s, d, "jump first"),
+            ),
+            (
+                "the dilation is ignored: a dilated kernel spans (K - 1) D + 1 inputs",
+                _receptive_field_variant(k, s, d, "no dilation"),
+            ),
+            (
+                "the kernel sizes are simply added: each layer adds K - 1, not K (they overlap "
+                "by one)",
+                sum(k),
+            ),
+            (
+                "the kernel sizes are multiplied: each layer adds (K - 1) times the spacing",
+                int(np.prod(k)),
+            ),
+            (
+                "the field is one too small: start from 1 (a single input) and add (K - 1) per "
+                "layer",
+                receptive_field(k, s, d) - 1,
+            ),
         ]
-        del layers
-        compare(got, receptive_field(k, s, d), "the receptive field", f"{text}" if "WORKED" not in text else text, diagnoses=diagnoses)
+        compare(got, receptive_field(k, s, d), "the receptive field", text, diagnoses=diagnoses)
 
 
 def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
@@ -1551,7 +1720,9 @@ def _conv1d_diagnoses(x, w, b, stride, padding, dilation):
         ),
     ]
     if b is not None:
-        diagnoses.append(("the bias is missing: add b[f] to every output of filter f", lambda: ref(b=None)))
+        diagnoses.append(
+            ("the bias is missing: add b[f] to every output of filter f", lambda: ref(b=None))
+        )
         diagnoses.append(
             (
                 "the bias is added once per kernel tap: add it once per output value",
@@ -1560,7 +1731,10 @@ def _conv1d_diagnoses(x, w, b, stride, padding, dilation):
         )
     if padding:
         diagnoses += [
-            ("the padding is ignored: put `padding` zeros at both ends first", lambda: ref(padding=0)),
+            (
+                "the padding is ignored: put `padding` zeros at both ends first",
+                lambda: ref(padding=0),
+            ),
             (
                 "the padding is applied at one end only: put `padding` zeros at both ends",
                 lambda: ref(x=np.pad(_float(x), [(0, 0), (0, 0), (0, 2 * padding)]), padding=0),
@@ -1572,18 +1746,31 @@ def _conv1d_diagnoses(x, w, b, stride, padding, dilation):
         ]
     if stride != 1:
         diagnoses += [
-            ("the stride is ignored: move the window by `stride` inputs between outputs", lambda: ref(stride=1)),
+            (
+                "the stride is ignored: move the window by `stride` inputs between outputs",
+                lambda: ref(stride=1),
+            ),
             (
                 "the stride is applied to the input instead of the output: keep every input, "
                 "start the window at t * stride",
-                lambda: ref(x=np.pad(_float(x), [(0, 0), (0, 0), (padding, padding)])[:, :, ::stride], stride=1, padding=0),
+                lambda: ref(
+                    x=np.pad(_float(x), [(0, 0), (0, 0), (padding, padding)])[:, :, ::stride],
+                    stride=1,
+                    padding=0,
+                ),
             ),
         ]
     if dilation != 1:
-        diagnoses.append(("the dilation is ignored: the taps are `dilation` inputs apart", lambda: ref(dilation=1)))
+        diagnoses.append(
+            (
+                "the dilation is ignored: the taps are `dilation` inputs apart",
+                lambda: ref(dilation=1),
+            )
+        )
     diagnoses.append(
         (
-            "the output is one position short: OL = (L + 2P - D(K-1) - 1) // S + 1, do not forget the + 1",
+            "the output is one position short: OL = (L + 2P - D(K-1) - 1) // S + 1, do not "
+            "forget the + 1",
             lambda: ref()[:, :, :-1],
         )
     )
@@ -1594,17 +1781,47 @@ def _conv1d_diagnoses(x, w, b, stride, padding, dilation):
 def _check_conv1d_forward(student):
     readings = np.array([1.00, 1.10, 1.20, 1.40, 1.70, 1.80, 1.90, 2.10, 2.20, 2.40, 2.50, 2.70])
     weights = np.array([0.01, 0.01, 0.02, 0.02, 0.04, 0.4, 0.5])  # oldest to newest
-    cases = [(f"{WORKED} (12 readings, 7 smoothing weights: s_6 = 1.811)", readings[None, None], weights[None, None], None, 1, 0, 1)]
+    cases = [
+        (
+            f"{WORKED} (12 readings, 7 smoothing weights: s_6 = 1.811)",
+            readings[None, None],
+            weights[None, None],
+            None,
+            1,
+            0,
+            1,
+        )
+    ]
     rng = np.random.default_rng(19)
-    for k, (stride, padding, dilation, bias) in enumerate([(1, 0, 1, True), (2, 1, 1, True), (1, 2, 2, False), (3, 1, 1, True), (2, 0, 2, True)]):
+    for k, (stride, padding, dilation, bias) in enumerate(
+        [(1, 0, 1, True), (2, 1, 1, True), (1, 2, 2, False), (3, 1, 1, True), (2, 0, 2, True)]
+    ):
         n, c, f = int(rng.integers(2, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
         x = rng.normal(size=(n, c, int(rng.integers(9, 14))))
         w = rng.normal(size=(f, c, int(rng.integers(2, 4))))
         b = rng.normal(size=f) if bias else None
-        cases.append((f"random case {k + 1}: x {x.shape}, w {w.shape}, {'b given' if bias else 'b=None'}, stride {stride}, padding {padding}, dilation {dilation}", x, w, b, stride, padding, dilation))
+        cases.append(
+            (
+                f"random case {k + 1}: x {x.shape}, w {w.shape}, "
+                f"{'b given' if bias else 'b=None'}, stride {stride}, padding {padding}, "
+                f"dilation {dilation}",
+                x,
+                w,
+                b,
+                stride,
+                padding,
+                dilation,
+            )
+        )
     for text, x, w, b, stride, padding, dilation in cases:
         got = call_student(student, x, w, b, stride, padding, dilation)
-        compare(got, conv1d_forward(x, w, b, stride, padding, dilation), "the output y", text, diagnoses=_conv1d_diagnoses(x, w, b, stride, padding, dilation))
+        compare(
+            got,
+            conv1d_forward(x, w, b, stride, padding, dilation),
+            "the output y",
+            text,
+            diagnoses=_conv1d_diagnoses(x, w, b, stride, padding, dilation),
+        )
 
 
 # =========================================================================================
@@ -1625,23 +1842,40 @@ def flip_kernel(kernel):
 @register("flip_kernel", NB05, "Turn a kernel by 180 degrees", flip_kernel)
 def _check_flip_kernel(student):
     sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64)
-    diagonal = np.array([[0, 0, -1, 0], [0, -2, 0, 1], [-1, 0, 2, 0], [0, 1, 0, 0]], dtype=np.float64)
+    diagonal = np.array(
+        [[0, 0, -1, 0], [0, -2, 0, 1], [-1, 0, 2, 0], [0, 1, 0, 0]], dtype=np.float64
+    )
     rng = np.random.default_rng(20)
     cases = [
         (f"{WORKED} (Sobel x)", sobel_x),
         (f"{WORKED} (the 4 x 4 diagonal detector)", diagonal),
         ("random case 1: a 2 x 3 kernel", rng.normal(size=(2, 3))),
         ("random case 2: a 3 x 3 kernel", rng.normal(size=(3, 3))),
-        ("random case 3: kernels (4, 3, 3, 2) (filters, channels, rows, columns)", rng.normal(size=(4, 3, 3, 2))),
+        (
+            "random case 3: kernels (4, 3, 3, 2) (filters, channels, rows, columns)",
+            rng.normal(size=(4, 3, 3, 2)),
+        ),
         ("random case 4: kernels (2, 2, 3, 3)", rng.normal(size=(2, 2, 3, 3))),
     ]
     for text, kernel in cases:
         got = call_student(student, kernel)
         diagnoses = [
-            ("only the rows are reversed (upside down): reverse the columns too", kernel[..., ::-1, :]),
-            ("only the columns are reversed (left to right): reverse the rows too", kernel[..., :, ::-1]),
-            ("the kernel is transposed, not turned: reverse the rows and the columns instead", np.swapaxes(kernel, -1, -2)),
-            ("every axis is reversed, the filters and channels too: reverse only the last two", np.flip(kernel)),
+            (
+                "only the rows are reversed (upside down): reverse the columns too",
+                kernel[..., ::-1, :],
+            ),
+            (
+                "only the columns are reversed (left to right): reverse the rows too",
+                kernel[..., :, ::-1],
+            ),
+            (
+                "the kernel is transposed, not turned: reverse the rows and the columns instead",
+                np.swapaxes(kernel, -1, -2),
+            ),
+            (
+                "every axis is reversed, the filters and channels too: reverse only the last two",
+                np.flip(kernel),
+            ),
             ("the kernel is unchanged: reverse its rows and its columns", kernel),
         ]
         compare(got, flip_kernel(kernel), "the flipped kernel", text, diagnoses=diagnoses)
@@ -1684,13 +1918,466 @@ def _check_edge_magnitude(student):
     for text, image in cases:
         got = call_student(student, image)
         gx, gy = _correlate_same(image, SOBEL_X), _correlate_same(image, SOBEL_Y)
-        valid = lambda k: conv2d_forward(image[None, None], k[None, None])[0, 0]  # noqa: E731
+
+        def valid(k, image=image):
+            return conv2d_forward(image[None, None], k[None, None])[0, 0]
+
         diagnoses = [
             ("the square root is missing: the magnitude is sqrt(Gx**2 + Gy**2)", gx**2 + gy**2),
-            ("you added |Gx| and |Gy|: the magnitude is sqrt(Gx**2 + Gy**2)", np.abs(gx) + np.abs(gy)),
+            (
+                "you added |Gx| and |Gy|: the magnitude is sqrt(Gx**2 + Gy**2)",
+                np.abs(gx) + np.abs(gy),
+            ),
             ("you added Gx and Gy: the magnitude is sqrt(Gx**2 + Gy**2)", gx + gy),
             ("only Gx is used: combine both directions, sqrt(Gx**2 + Gy**2)", np.abs(gx)),
-            ("the padding is missing: pad the image with one ring of zeros so the output has its size", np.sqrt(valid(SOBEL_X) ** 2 + valid(SOBEL_Y) ** 2)),
-            ("the Prewitt kernels are used: the exercise asks for Sobel (the middle row weighs 2)", np.sqrt(_correlate_same(image, prewitt) ** 2 + _correlate_same(image, prewitt.T) ** 2)),
+            (
+                "the padding is missing: pad the image with one ring of zeros so the output has "
+                "its size",
+                np.sqrt(valid(SOBEL_X) ** 2 + valid(SOBEL_Y) ** 2),
+            ),
+            (
+                "the Prewitt kernels are used: the exercise asks for Sobel (the middle row "
+                "weighs 2)",
+                np.sqrt(
+                    _correlate_same(image, prewitt) ** 2 + _correlate_same(image, prewitt.T) ** 2
+                ),
+            ),
         ]
         compare(got, edge_magnitude(image), "the magnitude", text, diagnoses=diagnoses)
+
+
+# =========================================================================================
+# 01 Why depth: collapse_linear, perceptron_and
+# =========================================================================================
+
+
+def collapse_linear(weights, biases):
+    """Reference: the single linear layer equal to a stack of linear layers.
+
+    weights: list of L matrices, W_l (D_{l-1}, D_l); biases: list of L
+    vectors, b_l (D_l,). In the lecture's row-vector notation a layer maps
+    x to ``x @ W_l + b_l``; without activations the stack is
+    ``x @ W + b`` with ``W = W_1 @ W_2 @ ... @ W_L`` and
+    ``b = (...((b_1 @ W_2 + b_2) @ W_3 + b_3) ...) @ W_L + b_L``.
+    Returns (W, b).
+    """
+    total_w = np.asarray(weights[0], dtype=np.float64)
+    total_b = np.asarray(biases[0], dtype=np.float64)
+    for w, b in zip(weights[1:], biases[1:]):
+        total_w = total_w @ w
+        total_b = total_b @ w + b  # the bias so far goes through the next layer too
+    return total_w, total_b
+
+
+@register("collapse_linear", NB01, "A deep linear network is one layer", collapse_linear)
+def _check_collapse_linear(student):
+    rng = np.random.default_rng(22)
+    cases = [
+        (
+            f"{WORKED} (two 2 x 2 layers)",
+            [np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[0.0, 1.0], [1.0, 1.0]])],
+            [np.array([1.0, -1.0]), np.array([0.5, 2.0])],
+        )
+    ]
+    for k, sizes in enumerate([[3, 3, 3, 3, 3, 3], [4, 4, 4], [2, 5, 3, 4], [3, 2, 2, 3]]):
+        weights = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+        biases = [rng.normal(size=b) for b in sizes[1:]]
+        cases.append((f"random case {k + 1}: layer widths {sizes}", weights, biases))
+    for text, weights, biases in cases:
+        got = call_student(student, weights, biases)
+        w, b = collapse_linear(weights, biases)
+        diagnoses = []
+        square = all(m.shape[0] == m.shape[1] == weights[0].shape[0] for m in weights)
+        if square:
+            rev = weights[0]
+            for m in weights[1:]:
+                rev = m @ rev
+            diagnoses += [
+                (
+                    "the matrices are multiplied in reverse order: with row vectors x @ W1 @ W2, "
+                    "W = W1 @ W2 @ ... @ WL",
+                    (rev, b),
+                ),
+                (
+                    "the biases are simply added: each bias also goes through the layers after "
+                    "it (b = b1 @ W2 + b2 ...)",
+                    (w, sum(biases)),
+                ),
+                (
+                    "the matrices are multiplied element by element: use the matrix product (@)",
+                    (np.prod(weights, axis=0), b),
+                ),
+            ]
+        diagnoses += [
+            (
+                "only the last bias is kept: each earlier bias goes through the layers after it "
+                "and adds up",
+                (w, biases[-1]),
+            ),
+            (
+                "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, and so "
+                "on)",
+                (w, np.zeros_like(b)),
+            ),
+            (
+                "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, and so "
+                "on)",
+                (w, None),
+            ),
+            (
+                "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, and so "
+                "on)",
+                w,
+            ),
+        ]
+        compare(got, (w, b), "(W, b)", text, diagnoses=diagnoses)
+
+
+def perceptron_and(x, W, b):
+    """Reference: three half-planes combined by an AND unit (the triangle challenge).
+
+    x: (N, 2) points; W: (2, 3), one column per hidden perceptron; b: (3,).
+    A hidden unit fires (1) where ``x @ W[:, k] + b[k] > 0``; the output unit
+    has weights (1, 1, 1) and bias -2.5, so it fires only when all three do.
+    Returns (N,) integers 0 or 1.
+    """
+    hidden = (np.asarray(x) @ W + b > 0).astype(np.int64)  # (N, 3): which side of each line
+    return (hidden @ np.ones(3) - 2.5 > 0).astype(np.int64)
+
+
+@register("perceptron_and", NB01, "Three perceptrons and an AND: a triangle", perceptron_and)
+def _check_perceptron_and(student):
+    grid = np.array([[i, j] for i in range(-1, 6) for j in range(-1, 6)], dtype=np.float64)
+    triangle_w = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, -1.0]])  # x > 0, y > 0, x + y < 4
+    triangle_b = np.array([0.0, 0.0, 4.0])
+    rng = np.random.default_rng(23)
+    cases = [
+        (
+            f"{WORKED} (the triangle x > 0, y > 0, x + y < 4, on a grid of points)",
+            grid,
+            triangle_w,
+            triangle_b,
+        )
+    ]
+    for k in range(3):
+        w = rng.integers(-2, 3, size=(2, 3)).astype(np.float64)
+        b = rng.integers(-3, 4, size=3).astype(np.float64)
+        cases.append((f"random case {k + 1}: three lines with small integer weights", grid, w, b))
+    for text, x, w, b in cases:
+        got = call_student(student, x, w, b)
+        pre = x @ w + b
+        fires = (pre > 0).astype(np.int64)
+        diagnoses = [
+            (
+                "you returned the three hidden units: combine them with the AND unit (weights 1, "
+                "1, 1, bias -2.5)",
+                fires,
+            ),
+            (
+                "the points on a line count as inside: a perceptron fires only when w . x + b > "
+                "0 (strictly)",
+                ((pre >= 0).sum(axis=1) == 3).astype(np.int64),
+            ),
+            (
+                "this is an OR, not an AND: with bias -0.5 one firing unit is enough; AND needs "
+                "bias -2.5",
+                (fires.sum(axis=1) > 0.5).astype(np.int64),
+            ),
+            (
+                "the output fires when two of three units do (bias -1.5): AND needs bias -2.5",
+                (fires.sum(axis=1) > 1.5).astype(np.int64),
+            ),
+        ]
+        compare(got, perceptron_and(x, w, b), "the output", text, diagnoses=diagnoses)
+
+
+# =========================================================================================
+# 10 The convolution family: transposed_output_size, separable_params
+# =========================================================================================
+
+
+def transposed_output_size(n, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """Reference: the output length of a transposed convolution along one axis (int).
+
+    ``(n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``:
+    the n inputs are spread ``stride`` apart, the dilated kernel is stamped at
+    each, and ``padding`` is cropped from both ends (PyTorch's conv_transpose).
+    """
+    return (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+
+
+@register(
+    "transposed_output_size",
+    NB10,
+    "The output size of a transposed convolution",
+    transposed_output_size,
+)
+def _check_transposed_output_size(student):
+    cases = [
+        ("a 2 x upsampling: n=4, kernel 2, stride 2", (4, 2, 2, 0, 0, 1)),
+        ("the inverse of a stride-2 conv: n=3, kernel 3, stride 2, padding 1", (3, 3, 2, 1, 0, 1)),
+        ("the same with output_padding 1", (3, 3, 2, 1, 1, 1)),
+        ("n=5, kernel 4, stride 2, padding 1", (5, 4, 2, 1, 0, 1)),
+        ("n=4, kernel 3, dilation 2", (4, 3, 1, 0, 0, 2)),
+        ("n=6, kernel 5, stride 3, padding 2, output_padding 2, dilation 2", (6, 5, 3, 2, 2, 2)),
+        ("n=7, kernel 3, stride 1, padding 1", (7, 3, 1, 1, 0, 1)),
+    ]
+    for text, args in cases:
+        n, k, s, p, op, d = args
+        got = call_student(student, *args)
+        diagnoses = [
+            (
+                "you used the ordinary convolution's formula: a transposed convolution grows the "
+                "input, O = (n - 1) S - 2P + D(K - 1) + output_padding + 1",
+                (n + 2 * p - d * (k - 1) - 1) // s + 1,
+            ),
+            (
+                "the stride multiplies n: it multiplies the n - 1 gaps between inputs, (n - 1) S",
+                n * s - 2 * p + d * (k - 1) + op + 1,
+            ),
+            (
+                "the padding is added: in a transposed convolution padding is cropped, - 2P",
+                (n - 1) * s + 2 * p + d * (k - 1) + op + 1,
+            ),
+            (
+                "output_padding is ignored: it adds rows at one end, + output_padding",
+                (n - 1) * s - 2 * p + d * (k - 1) + 1,
+            ),
+            (
+                "the dilation is ignored: the kernel spans D(K - 1) + 1",
+                (n - 1) * s - 2 * p + (k - 1) + op + 1,
+            ),
+            ("the + 1 is missing", (n - 1) * s - 2 * p + d * (k - 1) + op),
+            (
+                "the padding is subtracted once: PyTorch crops P at both ends, - 2P",
+                (n - 1) * s - p + d * (k - 1) + op + 1,
+            ),
+        ]
+        compare(got, transposed_output_size(*args), "the output size", text, diagnoses=diagnoses)
+
+
+def separable_params(in_channels, out_channels, kernel_size, bias=True):
+    """Reference: parameters of a standard vs a depthwise-separable convolution.
+
+    Standard: ``out * in * K * K`` weights (+ ``out`` biases). Separable: a
+    depthwise K x K conv with one kernel per input channel (``in * K * K``
+    weights, + ``in`` biases) followed by a 1 x 1 pointwise conv (``out * in``
+    weights, + ``out`` biases). ``bias=False`` drops every bias (as
+    PyTorch's ``bias=False`` on both layers). Returns (standard, separable).
+    """
+    k2 = kernel_size * kernel_size
+    standard = out_channels * in_channels * k2 + (out_channels if bias else 0)
+    depthwise = in_channels * k2 + (in_channels if bias else 0)
+    pointwise = out_channels * in_channels + (out_channels if bias else 0)
+    return standard, depthwise + pointwise
+
+
+@register("separable_params", NB10, "What depthwise-separable convolutions save", separable_params)
+def _check_separable_params(student):
+    cases = [
+        ("MobileNet-style: 32 -> 64 channels, 3 x 3", (32, 64, 3, True)),
+        ("3 -> 16 channels, 5 x 5, no biases", (3, 16, 5, False)),
+        ("256 -> 256 channels, 3 x 3", (256, 256, 3, True)),
+        ("8 -> 4 channels, 7 x 7", (8, 4, 7, True)),
+        ("16 -> 32 channels, 1 x 1, no biases", (16, 32, 1, False)),
+    ]
+    for text, args in cases:
+        c, f, k, bias = args
+        got = call_student(student, *args)
+        standard, separable = separable_params(*args)
+        nb = separable_params(c, f, k, False)
+        wb = separable_params(c, f, k, True)
+        diagnoses = [
+            (
+                "the depthwise part is counted like a full convolution: it has one K x K kernel "
+                "per input channel (in * K * K), not out * in * K * K",
+                (standard, separable - c * k * k + f * c * k * k),
+            ),
+            (
+                "the pointwise (1 x 1) part is missing: the depthwise conv alone cannot mix "
+                "channels",
+                (standard, separable - f * c - (f if bias else 0)),
+            ),
+            (
+                "the depthwise part is missing: the 1 x 1 conv alone has no spatial extent",
+                (standard, separable - c * k * k - (c if bias else 0)),
+            ),
+        ]
+        if bias:
+            diagnoses += [
+                (
+                    "the biases are missing: with bias=True every conv layer has one bias per "
+                    "output channel",
+                    nb,
+                ),
+                (
+                    "the depthwise layer's biases are missing: it has one per input channel",
+                    (standard, separable - c),
+                ),
+            ]
+        else:
+            diagnoses.append(("bias=False is ignored: count no biases then", wb))
+        compare(got, (standard, separable), "(standard, separable)", text, diagnoses=diagnoses)
+
+
+# =========================================================================================
+# 11 Pretraining and fine-tuning: rbm_hidden_probabilities, frozen_update
+# =========================================================================================
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def rbm_hidden_probabilities(x, W, c):
+    """Reference: P(h_i = 1 | x) of a restricted Boltzmann machine.
+
+    x: (N, V) visible units; W: (H, V), W[i, j] couples hidden i and visible
+    j; c: (H,) hidden biases. Returns (N, H):
+    ``sigmoid(c_i + sum over j of W[i, j] x_j)``, i.e. ``sigmoid(x @ W.T + c)``.
+    """
+    return _sigmoid(np.asarray(x, dtype=np.float64) @ np.asarray(W).T + c)
+
+
+@register(
+    "rbm_hidden_probabilities",
+    NB11,
+    "An RBM's hidden units given the visible ones",
+    rbm_hidden_probabilities,
+)
+def _check_rbm_hidden_probabilities(student):
+    rng = np.random.default_rng(24)
+    cases = [
+        (
+            "a 2-hidden, 3-visible RBM on two binary vectors",
+            np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
+            np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]]),
+            np.array([-0.5, 0.25]),
+        )
+    ]
+    for k, (n, h, v) in enumerate([(4, 3, 3), (5, 4, 6), (3, 6, 2)]):
+        x = rng.integers(0, 2, size=(n, v)).astype(np.float64)
+        cases.append(
+            (
+                f"random case {k + 1}: x {x.shape}, W {(h, v)}",
+                x,
+                rng.normal(size=(h, v)),
+                rng.normal(size=h),
+            )
+        )
+    for text, x, w, c in cases:
+        got = call_student(student, x, w, c)
+        pre = x @ w.T + c
+        diagnoses = [
+            (
+                "the sigmoid is missing: P(h = 1 | x) = sigmoid(c + x W^T), a probability "
+                "between 0 and 1",
+                pre,
+            ),
+            (
+                "tanh is used: the probability is the logistic sigmoid, 1 / (1 + exp(-z))",
+                np.tanh(pre),
+            ),
+            ("the hidden bias is missing: add c", _sigmoid(x @ w.T)),
+            ("the bias is subtracted: P(h = 1 | x) = sigmoid(c + x W^T)", _sigmoid(x @ w.T - c)),
+            (
+                "W is not transposed: W[i, j] couples hidden i to visible j, so use x @ W.T",
+                _sigmoid(x @ w + c) if w.shape[0] == w.shape[1] else None,
+            ),
+            (
+                "you sampled the hidden units (0/1): return the probabilities",
+                (pre > 0).astype(np.float64),
+            ),
+        ]
+        compare(
+            got, rbm_hidden_probabilities(x, w, c), "the probabilities", text, diagnoses=diagnoses
+        )
+
+
+def frozen_update(params, grads, lr, frozen):
+    """Reference: one gradient step that leaves the first ``frozen`` layers unchanged.
+
+    params, grads: lists of dicts (one per layer, first layer first), name
+    -> array; lr: learning rate; frozen: how many layers, from the input
+    side, keep their pretrained weights. Returns a new list of dicts:
+    layers ``0 .. frozen - 1`` copied, the others ``param - lr * grad``.
+    """
+    new = []
+    for index, (layer, layer_grads) in enumerate(zip(params, grads)):
+        if index < frozen:  # a frozen layer keeps its (pretrained) values
+            new.append({name: value.copy() for name, value in layer.items()})
+        else:
+            new.append({name: value - lr * layer_grads[name] for name, value in layer.items()})
+    return new
+
+
+def _frozen_variant(params, grads, lr, is_frozen):
+    return [
+        {k: v.copy() if is_frozen(i) else v - lr * g[k] for k, v in layer.items()}
+        for i, (layer, g) in enumerate(zip(params, grads))
+    ]
+
+
+@register("frozen_update", NB11, "Fine-tuning with frozen layers", frozen_update)
+def _check_frozen_update(student):
+    rng = np.random.default_rng(25)
+    cases = []
+    for k, (layers, frozen, lr) in enumerate(
+        [(3, 1, 0.1), (4, 2, 0.5), (4, 0, 0.01), (3, 3, 0.2), (5, 3, 1.0)]
+    ):
+        sizes = [int(rng.integers(2, 5)) for _ in range(layers + 1)]
+        params = [
+            {"W": rng.normal(size=(a, b)), "b": rng.normal(size=b)}
+            for a, b in zip(sizes[:-1], sizes[1:])
+        ]
+        grads = [{name: rng.normal(size=v.shape) for name, v in layer.items()} for layer in params]
+        text = f"case {k + 1}: {layers} layers, the first {frozen} frozen, learning rate {lr}"
+        cases.append((text, params, grads, lr, frozen))
+    for text, params, grads, lr, frozen in cases:
+        got = call_student(student, params, grads, lr, frozen)
+        n = len(params)
+        diagnoses = [
+            (
+                "the last layers are frozen: freeze the first `frozen` layers (the general "
+                "features near the input) and train the last ones",
+                _frozen_variant(params, grads, lr, lambda i, n=n, f=frozen: i >= n - f),
+            ),
+            (
+                "one layer too many is frozen: layers 0 .. frozen - 1 stay fixed (index < frozen)",
+                _frozen_variant(params, grads, lr, lambda i, f=frozen: i <= f),
+            ),
+            (
+                "one layer too few is frozen: layers 0 .. frozen - 1 stay fixed",
+                _frozen_variant(params, grads, lr, lambda i, f=frozen: i < f - 1),
+            ),
+            (
+                "nothing is frozen: the first `frozen` layers must keep their values",
+                _frozen_variant(params, grads, lr, lambda i: False),
+            ),
+            (
+                "the frozen layers are set to zero: a frozen layer keeps its pretrained values",
+                [
+                    {
+                        k: np.zeros_like(v) if i < frozen else v - lr * grads[i][k]
+                        for k, v in layer.items()
+                    }
+                    for i, layer in enumerate(params)
+                ],
+            ),
+            (
+                "the step goes uphill: subtract lr * grad",
+                _frozen_variant(
+                    [{k: v for k, v in layer.items()} for layer in params],
+                    [{k: -v for k, v in g.items()} for g in grads],
+                    lr,
+                    lambda i, f=frozen: i < f,
+                ),
+            ),
+        ]
+        compare(
+            got,
+            frozen_update(params, grads, lr, frozen),
+            "the new parameters",
+            text,
+            diagnoses=diagnoses,
+        )
