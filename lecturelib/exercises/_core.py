@@ -428,6 +428,82 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
 _COUNTER = [0]  # comparisons made by the checker that is running
 
 
+class Comparisons:
+    """Collect a checker's comparisons and name the mistake that explains all of them.
+
+    Used as ``with Comparisons() as checks:`` around a checker's loop over its
+    cases, with ``checks.add(...)`` (the arguments of :func:`compare`) in
+    place of :func:`compare`. On leaving the block, the answers are checked in
+    order; when some are wrong, the first diagnosis whose candidate matches
+    the student's answer on *every* wrong case is named (one case can fit
+    two mistakes: padding 1 counted once and a missing "+ 1" give the same
+    number, the next case tells them apart). When none fits them all, the
+    first wrong case is reported as :func:`compare` would. A Mistake raised
+    inside the block (the student's code failing on a later case) is
+    reported only when every earlier answer was right.
+    """
+
+    def __init__(self):
+        self.entries = []
+
+    def __enter__(self):
+        return self
+
+    def add(self, got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
+        """Record one comparison (checked when the block ends)."""
+        self.entries.append((got, expected, what, case, rtol, atol, list(diagnoses)))
+
+    def finish(self):
+        """Raise :class:`Mistake` for the recorded comparisons that fail."""
+        failing = []
+        for got, expected, what, case, rtol, atol, diagnoses in self.entries:
+            try:
+                compare(got, expected, what, case, rtol=rtol, atol=atol)
+            except Mistake:
+                failing.append((got, expected, what, case, rtol, atol, diagnoses))
+        if not failing:
+            return
+        cache = {}
+
+        def candidates(index, entry):
+            if index not in cache:
+                values = []
+                for message, candidate in entry[6]:
+                    if callable(candidate):
+                        try:
+                            candidate = candidate()
+                        except Exception:
+                            candidate = None
+                    values.append((message, candidate))
+                cache[index] = values
+            return cache[index]
+
+        def explains(message):
+            for index, entry in enumerate(failing):
+                got, _, _, _, rtol, atol, _ = entry
+                if not any(
+                    m == message and c is not None and _close(got, c, rtol, atol)
+                    for m, c in candidates(index, entry)
+                ):
+                    return False
+            return True
+
+        for message, _ in candidates(0, failing[0]):
+            if explains(message):
+                got, expected = failing[0][0], failing[0][1]
+                note = ""
+                if isinstance(expected, np.ndarray) and np.shape(got) != expected.shape:
+                    note = f" (shape: yours {np.shape(got)}, expected {expected.shape})"
+                raise Mistake(message + note)
+        got, expected, what, case, rtol, atol, diagnoses = failing[0]
+        compare(got, expected, what, case, rtol=rtol, atol=atol, diagnoses=diagnoses)
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None or issubclass(kind, Mistake):
+            self.finish()  # an earlier wrong answer is reported first
+        return False
+
+
 # --- check --------------------------------------------------------------------------------
 
 
