@@ -69,22 +69,14 @@ class CheckResult:
         """The status in words: "Passed", "Not attempted yet" or "Not yet right"."""
         return _LOOK[self.status][0]
 
-    def _shown_message(self) -> str:
-        """The message without a leading repeat of the label ("Not attempted yet: ...")."""
-        prefix = self.label + ": "
-        text = self.message
-        if text.lower().startswith(prefix.lower()) and len(text) > len(prefix):
-            text = text[len(prefix)].upper() + text[len(prefix) + 1 :]
-        return text
-
     def __str__(self) -> str:
-        return f"[{self.label}] {self.exercise_id}: {self._shown_message()}"
+        return f"[{self.label}] {self.exercise_id}: {self.message}"
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
         label, symbol, border, background = _LOOK[self.status]
-        message = html.escape(self._shown_message()).replace("\n", "<br>")
+        message = html.escape(self.message).replace("\n", "<br>")
         return (
             f'<div role="status" class="lecturelib-check lecturelib-check-'
             f'{self.status.replace(" ", "-")}" style="border: 2px solid {border}; '
