@@ -253,7 +253,11 @@ def _short(value, limit: int = 60) -> str:
 def _number_text(value) -> str:
     if isinstance(value, numbers.Integral | np.integer):
         return str(int(value))
+    if not isinstance(value, numbers.Real | np.floating):
+        return _short(value)
     value = float(value)
+    if not np.isfinite(value):
+        return str(value)
     if value == int(value) and abs(value) < 1e15:
         return f"{value:.1f}"
     return f"{value:.6g}"
@@ -388,7 +392,7 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
                     f"{what} should be a number, but your function returned {_type_name(got)}."
                 )
         _diagnose(got, diagnoses, rtol, atol)
-        if is_integer and not isinstance(got, numbers.Integral | np.integer):
+        if is_integer and isinstance(got, numbers.Real | np.floating) and np.isfinite(got):
             if float(got) == int(expected):
                 raise Mistake(
                     f"{what} should be a whole number (int), but your function returned the "
