@@ -233,6 +233,12 @@ def call_student(function, *args, **kwargs):
     result, _, _ = call_student_in_place(function, *args, **kwargs)
     if result is None:
         raise NotAttempted("your function returned None: it is not written yet (or lacks a return)")
+    parts = result if isinstance(result, tuple | list) else (result,)
+    if any(part is Ellipsis for part in parts):
+        raise Mistake(
+            "your function returned ... (Ellipsis): a ... placeholder is still in your code; "
+            "replace it with the computation"
+        )
     return result
 
 
