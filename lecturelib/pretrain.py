@@ -95,7 +95,9 @@ class Autoencoder(Sequential):
     ``forward``, ``backward``, ``parameters()``, optimisers and ``fit`` work
     as for any model; train it with :func:`train_autoencoder` or
     ``fit(model, mse, optimiser, (x, x))``. ``init`` is passed to both
-    Linear layers ("xavier_uniform" suits sigmoid units).
+    Linear layers: PyTorch's default U(+-1/sqrt(fan_in)). (With the larger
+    Xavier weights, a code of two sigmoid units on the digits saturates at
+    once and never learns: both units give the same value for every image.)
 
     >>> model = Autoencoder(4, 2, rng=0)
     >>> [(p.name, p.value.shape) for p in model.parameters()]
@@ -106,7 +108,7 @@ class Autoencoder(Sequential):
     (4, 4)
     """
 
-    def __init__(self, in_features, code_size, rng=None, init="xavier_uniform", dtype=np.float64):
+    def __init__(self, in_features, code_size, rng=None, init="default", dtype=np.float64):
         in_features = as_int(in_features, "in_features", 1)
         code_size = as_int(code_size, "code_size", 1)
         generator = as_generator(rng)
