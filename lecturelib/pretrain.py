@@ -411,7 +411,7 @@ def pretrain_greedy(
     x = _features(x, "x")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    if isinstance(code_sizes, int) or len(code_sizes) == 0:
+    if not isinstance(code_sizes, list | tuple) or len(code_sizes) == 0:
         raise ValueError(f"code_sizes must be a non-empty list of layer widths, got {code_sizes!r}")
     sizes = [as_int(size, f"code_sizes[{i}]", 1) for i, size in enumerate(code_sizes)]
     epochs = as_int(epochs, "epochs", 1)
@@ -453,7 +453,7 @@ def sigmoid_mlp(sizes, classes, rng=None, dtype=np.float64) -> Sequential:
     >>> model.forward(np.zeros((2, 64))).shape, len(model)
     ((2, 10), 5)
     """
-    if isinstance(sizes, int) or len(sizes) == 0:
+    if not isinstance(sizes, list | tuple) or len(sizes) == 0:
         raise ValueError(f"sizes must list the input width and hidden widths, got {sizes!r}")
     sizes = [as_int(size, f"sizes[{i}]", 1) for i, size in enumerate(sizes)]
     classes = as_int(classes, "classes", 2)

@@ -216,6 +216,10 @@ def test_greedy_pretraining_trains_each_layer_on_the_codes_below():
         pretrain_greedy(x, (3,), method="pca")
     with pytest.raises(ValueError, match="code_sizes must be a non-empty list"):
         pretrain_greedy(x, ())
+    with pytest.raises(ValueError, match="code_sizes must be a non-empty list"):
+        pretrain_greedy(x, 3)
+    with pytest.raises(ValueError, match="sizes must list"):
+        sigmoid_mlp(8, 3)
 
 
 def test_classifier_on_copies_the_encoder_and_adds_a_head():
