@@ -108,7 +108,8 @@ from .rnn import (
 from .tasks import accuracy_by_length, recall_task, train_recall
 from .text import CharRNN, Vocabulary, load_corpus, sample_sequence
 
-# --- regularisation, layers, data (regularize.py, layers.py, data.py) -------
+# --- regularisation, layers, data, pretraining (regularize.py, layers.py, data.py,
+# pretrain.py) ---------------------------------------------------------------------
 # The layer classes stay in lecturelib.layers (``from lecturelib.layers import
 # Conv2d, ReLU, ...``): shapes.py's layer-table specs own the top-level names
 # ReLU and Flatten.
@@ -122,6 +123,16 @@ from .layers import (
     softmax_cross_entropy,
     xavier_normal,
     xavier_uniform,
+)
+from .pretrain import (
+    RBM,
+    Autoencoder,
+    Pretrained,
+    classifier_on,
+    pretrain_greedy,
+    sigmoid_mlp,
+    train_autoencoder,
+    train_rbm,
 )
 from .regularize import (
     batch_norm,
