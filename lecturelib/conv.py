@@ -240,12 +240,16 @@ def _as_2d(a):
 
 def _check_grad_y(grad_y, expected_shape, dtype, unbatched=False):
     """grad_y as an array of the output's shape (with a batch axis added if unbatched)."""
-    if unbatched:
+    if unbatched:  # any rank: the shape message below says what is expected
         expected_shape = expected_shape[1:]
-    grad_y = as_array(grad_y, "grad_y", len(expected_shape))
+        grad_y = as_array(grad_y, "grad_y")
+    else:
+        grad_y = as_array(grad_y, "grad_y", len(expected_shape))
     if grad_y.shape != tuple(expected_shape):
+        unbatched_note = " (unbatched, like x)" if unbatched else ""
         raise ValueError(
-            f"grad_y must have the output's shape {tuple(expected_shape)}, got {grad_y.shape}"
+            f"grad_y must have the output's shape {tuple(expected_shape)}{unbatched_note}, "
+            f"got {grad_y.shape}"
         )
     grad_y = grad_y.astype(dtype, copy=False)
     return grad_y[None] if unbatched else grad_y
