@@ -100,6 +100,24 @@ def _pool_arguments(x, kernel_size, stride, padding, dilation=1, ceil_mode=False
                 f"pooling padding must be at most {k // 2} (as in PyTorch)"
             )
         out.append(output_size(n, k, s, p, d, ceil_mode, axis=axis))
+        # With dilation, a window may step over the whole input and read only
+        # padding; PyTorch then returns -inf and an index outside the input.
+        starts = np.arange(out[-1]) * s - p
+        first = _first_inside(starts, d)
+        empty = (first >= n) | (first > starts + d * (k - 1))
+        if empty.any():
+            r = int(np.argmax(empty))
+            cells = [int(starts[r]) + d * i for i in range(k)]
+            text = (
+                ", ".join(map(str, cells))
+                if k <= 4
+                else f"{cells[0]}, {cells[1]}, ..., {cells[-1]}"
+            )
+            raise ValueError(
+                f"window {r} along {axis} reads cells {text} (dilation {d}, padding {p}): all "
+                f"are padding, outside the input's 0..{n - 1}; every window must cover at least "
+                f"one input cell"
+            )
     return x, unbatched, _Geometry(kernel, stride, padding, dilation, tuple(out))
 
 
