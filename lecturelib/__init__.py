@@ -46,6 +46,8 @@ from .pool import (
     channel_max_pool_backward,
     max_pool2d,
     max_pool2d_backward,
+    max_unpool2d,
+    max_unpool2d_backward,
     min_pool2d,
     min_pool2d_backward,
     pool2d_2d,

@@ -51,7 +51,9 @@ from ._checks import as_array, as_int, as_pair, result_dtype
 # --- output size --------------------------------------------------------------
 
 
-def output_size(n, kernel_size, stride=1, padding=0, dilation=1, *, axis=None) -> int:
+def output_size(
+    n, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False, *, axis=None
+) -> int:
     """Length of a convolution's (or pooling's) output along one axis.
 
     ``O = (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``:
@@ -60,10 +62,18 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1, *, axis=None) -
     the end (when the stride does not divide evenly) are dropped (floor).
     ``axis`` (e.g. ``"width"``) is only used to make error messages precise.
 
+    ``ceil_mode=True`` (pooling only, as PyTorch's ``ceil_mode``) rounds up
+    instead: a last window that runs past the end of the padded input is
+    kept, ``O = ceil((n + 2 * padding - extent) / stride) + 1``, but only if
+    it starts inside the input or the left padding; one that would start in
+    the right padding is dropped (PyTorch's rule).
+
     >>> output_size(227, 11, stride=4)
     55
     >>> output_size(5, 3, stride=2, padding=1)
     3
+    >>> output_size(112, 3, stride=2), output_size(112, 3, stride=2, ceil_mode=True)
+    (55, 56)
     >>> output_size(4, 5)
     Traceback (most recent call last):
         ...
@@ -74,7 +84,23 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1, *, axis=None) -
     stride = as_int(stride, "stride", 1)
     padding = as_int(padding, "padding", 0)
     dilation = as_int(dilation, "dilation", 1)
-    return _output_length(n, kernel_size, stride, padding, dilation, axis)
+    if not isinstance(ceil_mode, bool | np.bool_):
+        raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
+    if not ceil_mode:
+        return _output_length(n, kernel_size, stride, padding, dilation, axis)
+    extent = dilation * (kernel_size - 1) + 1
+    padded = n + 2 * padding
+    if extent > padded + stride - 1:
+        where = f" along {axis}" if axis else ""
+        raise ValueError(
+            f"kernel {kernel_size} (dilated extent {extent}) is larger than padded input "
+            f"{padded}{where}, even with ceil_mode (a window may run past the end by at most "
+            f"stride - 1 = {stride - 1} and must start inside the input or the left padding)"
+        )
+    count = (padded - extent + stride - 1) // stride + 1  # ceil((padded - extent) / stride) + 1
+    if (count - 1) * stride >= n + padding:  # the last window would start in the right padding
+        count -= 1
+    return count
 
 
 def _output_length(n, kernel_size, stride, padding, dilation, axis=None) -> int:
