@@ -10,7 +10,8 @@ Layout and names (as in PyTorch):
 - ``x``: input, ``(N, C, H, W)`` (batch, channels, height, width);
   ``(N, C, L)`` in 1-D.
 - ``w``: kernels, ``(F, C, KH, KW)`` (filters, input channels, kernel rows,
-  kernel columns); ``(F, C, K)`` in 1-D.
+  kernel columns); ``(F, C, K)`` in 1-D; ``(F, C / groups, KH, KW)`` with
+  groups; ``(C, F / groups, KH, KW)`` for a transposed convolution.
 - ``b``: one bias per filter, ``(F,)``.
 - ``y``: output, ``(N, F, OH, OW)`` with
   ``OH = (H + 2 * padding - dilation * (KH - 1) - 1) // stride + 1``.
@@ -24,9 +25,10 @@ What is in this module:
   variant, "wide rows", described above :func:`_conv2d_wide`).
 - :func:`conv2d_naive`: the lecture's four nested loops, slow on purpose, kept
   as the readable reference the fast version is tested against.
-- ``groups`` (grouped and depthwise convolution), ``padding='same'`` /
-  ``'valid'`` and unbatched inputs, for every convolution below. The fast
-  path handles one group; with groups > 1 it runs once per group.
+- ``groups`` (grouped and depthwise convolution) and unbatched inputs
+  (``(C, H, W)``, ``(C, L)``) for every convolution here, ``padding='same'`` /
+  ``'valid'`` for conv1d and conv2d. The fast path handles one group; with
+  groups > 1 it runs once per group.
 - :func:`conv_transpose2d` / :func:`conv_transpose2d_backward` and the 1-D
   versions: transposed convolution (every input pixel scatters a scaled copy
   of the kernel), with :func:`conv_transpose2d_naive` as the readable loops
