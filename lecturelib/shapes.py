@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import html
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .conv import output_size
 
@@ -67,6 +67,18 @@ def _check_positive(value, name, minimum=1):
             raise ValueError(f"{name} must be an integer or a (rows, cols) pair, got {value!r}")
         if v < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+
+
+def _repr(layer, extras):
+    """The dataclass repr, plus the ``extras`` (name, default) fields only when they
+    differ from their defaults (so that older specifications print as before)."""
+    shown = [f"{f.name}={getattr(layer, f.name)!r}" for f in fields(layer) if f.repr]
+    shown += [
+        f"{name}={getattr(layer, name)!r}"
+        for name, default in extras
+        if getattr(layer, name) != default
+    ]
+    return f"{type(layer).__name__}({', '.join(shown)})"
 
 
 def _size_text(value):
@@ -109,9 +121,12 @@ class Conv:
     bias: bool = True
     connections: tuple | None = None
     name: str | None = None
-    groups: int = 1
+    groups: int = field(default=1, repr=False)
 
     kind = "conv"
+
+    def __repr__(self):
+        return _repr(self, (("groups", 1),))
 
     def details(self):
         parts = [f"{self.filters}", _size_text(self.kernel)]
@@ -224,9 +239,12 @@ class _Pool:
     stride: int | tuple | None = None
     padding: int | tuple = 0
     name: str | None = None
-    ceil_mode: bool = False
+    ceil_mode: bool = field(default=False, repr=False)
 
     dilation = 1  # max pooling only (a field of MaxPool)
+
+    def __repr__(self):
+        return _repr(self, (("ceil_mode", False), ("dilation", 1)))
 
     def details(self):
         stride = self.kernel if self.stride is None else self.stride
@@ -266,18 +284,18 @@ class _Pool:
         return self.output(shape), 0, 0, 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # _Pool's repr
 class MaxPool(_Pool):
     """Max pooling: ``kernel``, ``stride`` (default: the kernel), ``padding``,
     ``ceil_mode`` (keep a last, partial window, as GoogLeNet does), ``dilation``.
     No parameters."""
 
-    dilation: int | tuple = 1
+    dilation: int | tuple = field(default=1, repr=False)
 
     kind = "maxpool"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # _Pool's repr
 class AvgPool(_Pool):
     """Average pooling: ``kernel``, ``stride`` (default: the kernel), ``padding``,
     ``ceil_mode``."""
@@ -285,7 +303,7 @@ class AvgPool(_Pool):
     kind = "avgpool"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # _Pool's repr
 class Subsample(_Pool):
     """LeNet-5's subsampling: 2 x 2 sums times a trainable coefficient plus a trainable
     bias per map (2 parameters per map). ``trainable=False``: plain average pooling."""

@@ -116,3 +116,12 @@ def test_pool_specs_know_dilation_and_ceil_mode():
     assert table[-1].shape_text == "3x3x1"
     table = layer_table([MaxPool(6, 2, ceil_mode=True)], (1, 4, 4))
     assert "even with ceil_mode" in table[-1].error
+
+
+def test_new_fields_only_show_in_the_repr_when_set():
+    # the lecture's specifications print exactly as before the family was added
+    assert repr(ALEXNET[1]) == "MaxPool(kernel=3, stride=2, padding=0, name=None)"
+    assert repr(ALEXNET[0]).endswith("connections=None, name=None)")
+    assert repr(ALEXNET_GROUPED[2]).endswith("name=None, groups=2)")
+    assert repr(GOOGLENET_STEM[1]).endswith("name=None, ceil_mode=True)")
+    assert repr(MaxPool(2, dilation=2)).endswith("name=None, dilation=2)")
