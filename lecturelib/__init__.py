@@ -56,8 +56,11 @@ from .pool import (
 )
 from .shapes import (
     ALEXNET,
+    ALEXNET_GROUPED,
     ALEXNET_INPUT,
     FC,
+    GOOGLENET_INPUT,
+    GOOGLENET_STEM,
     LENET5,
     LENET5_C3_CONNECTIONS,
     LENET5_INPUT,
@@ -67,12 +70,14 @@ from .shapes import (
     AvgPool,
     Conv,
     Dense,
+    DepthwiseConv,
     Flatten,
     Input,
     LayerTable,
     MaxPool,
     ReLU,
     Subsample,
+    depthwise_separable,
     layer_table,
     shape_text,
 )

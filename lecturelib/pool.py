@@ -100,6 +100,8 @@ def _pool_arguments(x, kernel_size, stride, padding, dilation=1, ceil_mode=False
                 f"pooling padding must be at most {k // 2} (as in PyTorch)"
             )
         out.append(output_size(n, k, s, p, d, ceil_mode, axis=axis))
+        if d == 1:
+            continue  # an undilated window always covers an input cell
         # With dilation, a window may step over the whole input and read only
         # padding; PyTorch then returns -inf and an index outside the input.
         starts = np.arange(out[-1]) * s - p
@@ -656,6 +658,12 @@ def _avg_divisors(x, geometry, count_include_pad, divisor_override):
     count_include_pad = _flag(count_include_pad, "count_include_pad")
     if divisor_override is not None:
         return as_int(divisor_override, "divisor_override", 1)
+    full = geometry.kernel[0] * geometry.kernel[1]
+    if geometry.padding == (0, 0) and all(
+        (o - 1) * s + k <= n
+        for n, k, s, o in zip(x.shape[2:], geometry.kernel, geometry.stride, geometry.out)
+    ):
+        return full  # no padding, no window past the end: every window is whole
     lengths = []
     for n, k, s, p, o in zip(
         x.shape[2:], geometry.kernel, geometry.stride, geometry.padding, geometry.out
@@ -666,7 +674,6 @@ def _avg_divisors(x, geometry, count_include_pad, divisor_override):
             starts, ends = np.maximum(starts, 0), np.minimum(ends, n)
         lengths.append(ends - starts)
     divisors = lengths[0][:, None] * lengths[1][None, :]
-    full = geometry.kernel[0] * geometry.kernel[1]
     if np.all(divisors == full):
         return full  # every window counts KH * KW cells: one number will do
     return divisors.astype(x.dtype)
