@@ -219,8 +219,25 @@ def call_student_in_place(function, *args, **kwargs):
     except RecursionError:
         raise Mistake("your function raised RecursionError: does it call itself?") from None
     except Exception as error:  # the student's code: report it, never a traceback
-        raise Mistake(f"your function raised {_describe_exception(error)}") from None
+        hint = _hint(error)
+        raise Mistake(
+            f"your function raised {_describe_exception(error)}" + (f" ({hint})" if hint else "")
+        ) from None
     return result, args, kwargs
+
+
+def _hint(error: Exception) -> str:
+    """A short hint for the errors students meet most, or ""."""
+    text = str(error)
+    if isinstance(error, IndexError):
+        return "an index ran past the end of an array: check the output size, padding and stride"
+    if isinstance(error, ValueError) and "broadcast" in text:
+        return "two arrays' shapes do not fit together: print the shapes of what you combine"
+    if isinstance(error, TypeError) and "argument" in text:
+        return "your function must accept the same arguments as the stub"
+    if isinstance(error, NameError):
+        return "a name is not defined: a typo, or a cell above not run yet?"
+    return ""
 
 
 def call_student(function, *args, **kwargs):
@@ -233,6 +250,12 @@ def call_student(function, *args, **kwargs):
     result, _, _ = call_student_in_place(function, *args, **kwargs)
     if result is None:
         raise NotAttempted("your function returned None: it is not written yet (or lacks a return)")
+    parts = result if isinstance(result, tuple | list) else (result,)
+    if any(part is Ellipsis for part in parts):
+        raise Mistake(
+            "your function returned ... (Ellipsis): a ... placeholder is still in your code; "
+            "replace it with the computation"
+        )
     return result
 
 
@@ -253,7 +276,11 @@ def _short(value, limit: int = 60) -> str:
 def _number_text(value) -> str:
     if isinstance(value, numbers.Integral | np.integer):
         return str(int(value))
+    if not isinstance(value, numbers.Real | np.floating):
+        return _short(value)
     value = float(value)
+    if not np.isfinite(value):
+        return str(value)
     if value == int(value) and abs(value) < 1e15:
         return f"{value:.1f}"
     return f"{value:.6g}"
@@ -388,7 +415,7 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
                     f"{what} should be a number, but your function returned {_type_name(got)}."
                 )
         _diagnose(got, diagnoses, rtol, atol)
-        if is_integer and not isinstance(got, numbers.Integral | np.integer):
+        if is_integer and isinstance(got, numbers.Real | np.floating) and np.isfinite(got):
             if float(got) == int(expected):
                 raise Mistake(
                     f"{what} should be a whole number (int), but your function returned the "
@@ -415,6 +442,12 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
     _diagnose(got_array, diagnoses, rtol, atol)
     got64 = got_array.astype(np.float64)
     expected64 = expected.astype(np.float64)
+    if np.allclose(got64, expected64, rtol=1e-4, atol=1e-6, equal_nan=True):
+        raise Mistake(
+            f"{what} is right to about 5 digits only (on {case}): that is float32 precision; "
+            "the inputs are float64, so compute in float64 (create arrays with the input's "
+            "dtype, e.g. np.zeros(shape, dtype=x.dtype), and do not convert to float32)"
+        )
     bad = ~np.isclose(got64, expected64, rtol=rtol, atol=atol, equal_nan=True)
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     count = int(bad.sum())

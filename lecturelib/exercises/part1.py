@@ -501,7 +501,7 @@ def _check_output_size(student):
             ("10, kernel 3, padding 1 ('same')", (10, 3, 1, 1, 1)),
             ("7, kernel 3, stride 2", (7, 3, 2, 0, 1)),
             ("8, kernel 3, stride 3 (a row does not fit)", (8, 3, 3, 0, 1)),
-            ("9, kernel 3, dilation 2", (9, 3, 1, 0, 2)),
+            ("12, kernel 3, dilation 3", (12, 3, 1, 0, 3)),
             ("12, kernel 3, stride 2, padding 2, dilation 3", (12, 3, 2, 2, 3)),
         ]
         rng = np.random.default_rng(4)

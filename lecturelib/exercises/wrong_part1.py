@@ -792,3 +792,56 @@ def frozen_zeroed(params, grads, lr, frozen):
         {k: np.zeros_like(v) for k, v in layer.items()} if i < frozen else _step(layer, g, lr)
         for i, (layer, g) in enumerate(zip(params, grads))
     ]
+
+
+# --- a few more, for the diagnoses not covered above -----------------------------------------
+
+
+@wrong("conv2d_forward", "stride ignored", "stride is ignored")
+def conv_no_stride(x, w, b=None, stride=1, padding=0, dilation=1):
+    return _loop_conv(x, w, b, 1, padding, dilation)
+
+
+@wrong("conv2d_forward", "bias added once per input channel", "once per input channel")
+def conv_bias_per_channel(x, w, b=None, stride=1, padding=0, dilation=1):
+    y = _loop_conv(x, w, b, stride, padding, dilation)
+    if b is not None:
+        y = y + (x.shape[1] - 1) * np.asarray(b)[None, :, None, None]
+    return y
+
+
+@wrong("max_pool_forward", "output size missing the + 1", "off by one")
+def pool_missing_plus_one(x, kernel_size, stride=None, padding=0):
+    return _pool_loops(x, kernel_size, stride, padding)[:, :, :-1, :-1]
+
+
+@wrong("avg_pool_backward", "divided by K instead of K * K", "divided by the kernel size K")
+def avg_back_divide_by_k(grad_y, x, kernel_size, stride=None, padding=0):
+    kh, kw = _pair(kernel_size)
+    return _avg_backward(grad_y, x, kernel_size, stride, padding) * kw
+
+
+@wrong("conv2d_backward", "grad_x not cropped", "still has the padding")
+def back_grad_x_uncropped(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
+    grad_x, grad_w, grad_b = ref.conv2d_backward(grad_y, x, w, b, stride, padding, dilation)
+    ph, pw = _pair(padding)
+    return np.pad(grad_x, [(0, 0), (0, 0), (ph, ph), (pw, pw)]), grad_w, grad_b
+
+
+@wrong("max_pool_backward", "gradient to the whole window", "every element of the window")
+def max_back_whole_window(grad_y, x, kernel_size, stride=None, padding=0):
+    x = np.asarray(x, dtype=np.float64)
+    (kh, kw), (ph, pw) = _pair(kernel_size), _pair(padding)
+    sh, sw = _pair(kernel_size if stride is None else stride)
+    grad = np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
+    for r in range(grad_y.shape[2]):
+        for s in range(grad_y.shape[3]):
+            grad[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw] += grad_y[:, :, r, s][
+                :, :, None, None
+            ]
+    return grad[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
+
+
+@wrong("output_size", "dilated extent D * K", "extent is wrong")
+def size_extent_dk(n, kernel_size, stride=1, padding=0, dilation=1):
+    return (n + 2 * padding - dilation * kernel_size) // stride + 1
