@@ -194,7 +194,9 @@ def test_gated_gradient_checks_print_the_same_when_nudged(seed):
         return float(np.sum(lstm_forward(x, h0, c0, **lstm_params)[0] * probe))
 
     for name, array in {"x": x, "h0": h0, "c0": c0, **lstm_params}.items():
-        errors[f"LSTM {name}"] = relative_error(analytic[name], numerical_gradient(lstm_loss, array))
+        errors[f"LSTM {name}"] = relative_error(
+            analytic[name], numerical_gradient(lstm_loss, array)
+        )
     gru_params = nudge_all(
         {
             "U": 0.5 * rng.normal(size=(D, 3 * H)),
@@ -213,4 +215,4 @@ def test_gated_gradient_checks_print_the_same_when_nudged(seed):
         errors[f"GRU {name}"] = relative_error(analytic[name], numerical_gradient(gru_loss, array))
     printed = "\n".join(f"{name:<9} relative error {error:.1e}" for name, error in errors.items())
     assert max(errors.values()) < 1e-7
-    assert_prints_the_same("16_", "errors[f\"GRU {name}\"]", printed)
+    assert_prints_the_same("16_", 'errors[f"GRU {name}"]', printed)
