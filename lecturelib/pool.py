@@ -49,6 +49,8 @@ from .conv import output_size
 
 def _pool_pair(value, name, minimum):
     """(rows, cols) from an int, a 1-tuple (used for both, as PyTorch) or a pair."""
+    if type(value) is int and value >= minimum:  # the common case, checked quickly
+        return (value, value)
     if isinstance(value, tuple | list) and len(value) == 1:
         value = value[0]
     return as_pair(value, name, minimum)
@@ -493,31 +495,6 @@ def _tiled_max(tiles):
     return y
 
 
-def _tiled_max_backward(grad_y, tiles):
-    """max_pool2d_backward on tiles (N, C, OH, KH, OW, KW): the gradient of tiles.
-
-    Where a window holds its maximum once, that cell gets grad_y and the
-    others 0: one comparison per cell with the window's maximum. Counting the
-    matches tells whether some window holds its maximum more than once; only
-    then is that chunk redone with the first-maximum rule.
-    """
-    kh, kw = tiles.shape[3], tiles.shape[5]
-    grad_tiles = np.empty(tiles.shape, dtype=grad_y.dtype)
-    for images in _image_chunks(tiles):
-        chunk, grad, grad_chunk = tiles[images], grad_y[images], grad_tiles[images]
-        y = _tiled_max(chunk)
-        is_max = np.empty(y.shape, dtype=bool)
-        matches = 0
-        for i in range(kh):
-            for j in range(kw):
-                np.equal(chunk[:, :, :, i, :, j], y, out=is_max)
-                matches += np.count_nonzero(is_max)
-                np.multiply(grad, is_max, out=grad_chunk[:, :, :, i, :, j])
-        if matches != y.size:  # a tie (or a NaN) somewhere in this chunk
-            _tiled_max_backward_ties(grad, chunk, grad_chunk)
-    return grad_tiles
-
-
 def _first_maxima(parts, need_maximum=True):
     """Which of several equally shaped arrays holds the elementwise maximum first.
 
@@ -538,24 +515,28 @@ def _first_maxima(parts, need_maximum=True):
     return (best if need_maximum else None), winners
 
 
-def _tiled_max_backward_ties(grad_y, tiles, grad_tiles):
-    """The tie-proof version of :func:`_tiled_max_backward`, written into grad_tiles.
+def _tiled_max_backward(grad_y, tiles):
+    """max_pool2d_backward on tiles (N, C, OH, KH, OW, KW): the gradient of tiles.
 
     The first maximum of a window in row-major order lies in the first row
     holding the window's maximum, in the first column of that row holding
-    the row's maximum: the winners are found row by row.
+    the row's maximum: the winners are found row by row (the forward pass's
+    column-first order would break ties the wrong way).
     """
     kh, kw = tiles.shape[3], tiles.shape[5]
-    # which column wins inside every window row (n, C, OH, KH, OW), then which row wins
-    row_maxima, column_winners = _first_maxima([tiles[..., j] for j in range(kw)])
-    _, row_winners = _first_maxima([row_maxima[:, :, :, i] for i in range(kh)], False)
-    # grad_y goes to the winning row, then inside that row to the winning
-    # column; the others get grad_y * False = 0 (so no zero fill is needed)
-    grad_rows = np.empty(row_maxima.shape, dtype=grad_y.dtype)
-    for i, winner in enumerate(row_winners):
-        np.multiply(grad_y, winner, out=grad_rows[:, :, :, i])
-    for j, winner in enumerate(column_winners):
-        np.multiply(grad_rows, winner, out=grad_tiles[..., j])
+    grad_tiles = np.empty(tiles.shape, dtype=grad_y.dtype)
+    for images in _image_chunks(tiles):
+        # which column wins inside every window row (n, C, OH, KH, OW), then which row wins
+        row_maxima, column_winners = _first_maxima([tiles[images, ..., j] for j in range(kw)])
+        _, row_winners = _first_maxima([row_maxima[:, :, :, i] for i in range(kh)], False)
+        # grad_y goes to the winning row, then inside that row to the winning
+        # column; the others get grad_y * False = 0 (so no zero fill is needed)
+        grad_rows = np.empty(row_maxima.shape, dtype=grad_y.dtype)  # (n, C, OH, KH, OW)
+        for i, winner in enumerate(row_winners):
+            np.multiply(grad_y[images], winner, out=grad_rows[:, :, :, i])
+        for j, winner in enumerate(column_winners):
+            np.multiply(grad_rows, winner, out=grad_tiles[images, ..., j])
+    return grad_tiles
 
 
 # --- average pooling ----------------------------------------------------------------------
@@ -693,7 +674,7 @@ def _tiled_avg(tiles, divisor):
         sums = np.add(parts[0], parts[1] if len(parts) > 1 else 0.0, out=y[images])
         for part in parts[2:]:
             sums += part
-    y /= divisor
+        sums /= divisor  # while this chunk is still in the cache
     return y
 
 
