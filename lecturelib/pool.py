@@ -229,12 +229,20 @@ def max_pool2d(
     """
     x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, dilation, ceil_mode)
     return_indices = _flag(return_indices, "return_indices")
-    tiles = None if return_indices else _tiles(x, geometry)
+    if return_indices:
+        y, indices = _max_and_indices(x, geometry)
+        return _result(y, unbatched), _result(indices, unbatched)
+    tiles = _tiles(x, geometry)
     if tiles is not None:
         return _result(_tiled_max(tiles), unbatched)
-    y, indices = _max_and_indices(x, geometry)
-    if return_indices:
-        return _result(y, unbatched), _result(indices, unbatched)
+    # the values alone: the (i, j)-th cell of every window at once, kept if larger
+    xp = _padded(x, geometry, -np.inf)
+    y = None
+    for _, _, rows, cols in _offset_slices(geometry):
+        if y is None:
+            y = xp[:, :, rows, cols].copy()
+        else:
+            np.maximum(y, xp[:, :, rows, cols], out=y)
     return _result(y, unbatched)
 
 
@@ -282,11 +290,12 @@ def _max_and_indices(x, geometry):
     for k, (_, _, rows, cols) in enumerate(_offset_slices(geometry)):
         part = xp[:, :, rows, cols]
         if y is None:
-            y, winner = part.copy(), np.zeros(part.shape, dtype=np.int64)
+            y, winner = part.copy(), np.zeros(part.shape, dtype=np.int32)
+            larger = np.empty(part.shape, dtype=bool)
         else:
-            larger = part > y  # strictly larger: on a tie the earlier offset keeps the win
-            np.copyto(y, part, where=larger)
-            winner[larger] = k
+            np.greater(part, y, out=larger)  # strictly: on a tie the earlier offset keeps the win
+            np.maximum(y, part, out=y)
+            winner += larger * (k - winner)  # k where larger, else unchanged (no branches)
     # from (window, offset) to the row and column in the input: window (r, s)
     # starts at row r * SH - PH and column s * SW - PW, offset (i, j) lies
     # i * DH rows and j * DW columns further on
