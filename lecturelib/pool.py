@@ -286,31 +286,35 @@ def max_pool2d_backward(
 def _max_and_indices(x, geometry):
     """The reference max pooling of x (N, C, H, W): (y, indices), both (N, C, OH, OW)."""
     xp = _padded(x, geometry, -np.inf)
-    y = winner = None  # winner: the kernel offset (0 .. KH*KW - 1, row-major) holding y
+    # winner: the kernel offset (0 .. KH*KW - 1, row-major) holding y, in the
+    # smallest unsigned type that holds it (uint8 up to 16 x 16 cells)
+    winner_type = np.min_scalar_type(geometry.kernel[0] * geometry.kernel[1] - 1).type
+    y = winner = None
     for k, (_, _, rows, cols) in enumerate(_offset_slices(geometry)):
         part = xp[:, :, rows, cols]
         if y is None:
-            y, winner = part.copy(), np.zeros(part.shape, dtype=np.int32)
+            y, winner = part.copy(), np.zeros(part.shape, dtype=winner_type)
             larger = np.empty(part.shape, dtype=bool)
         else:
             np.greater(part, y, out=larger)  # strictly: on a tie the earlier offset keeps the win
             np.maximum(y, part, out=y)
-            winner += larger * (k - winner)  # k where larger, else unchanged (no branches)
-    # from (window, offset) to the row and column in the input: window (r, s)
-    # starts at row r * SH - PH and column s * SW - PW, offset (i, j) lies
-    # i * DH rows and j * DW columns further on
-    (kw, (sh, sw), (ph, pw), (dh, dw), (oh, ow)) = (
-        geometry.kernel[1],
+            # offsets only grow, so the winner becomes k exactly where part is larger
+            np.maximum(winner, larger.view(np.uint8) * winner_type(k), out=winner)
+    # from (window, offset) to the flat position h * W + w in the input: window
+    # (r, s) starts at row r * SH - PH and column s * SW - PW; offset (i, j)
+    # lies i * DH rows and j * DW columns further on
+    ((sh, sw), (ph, pw), (dh, dw), (oh, ow)) = (
         geometry.stride,
         geometry.padding,
         geometry.dilation,
         geometry.out,
     )
+    width = x.shape[3]
     first_rows = np.arange(oh)[:, None] * sh - ph  # (OH, 1)
     first_cols = np.arange(ow)[None, :] * sw - pw  # (1, OW)
-    i, j = np.divmod(winner, kw)
-    width = x.shape[3]
-    indices = (first_rows + i * dh) * width + first_cols + j * dw
+    offset_steps = np.array([i * dh * width + j * dw for i, j, _, _ in _offset_slices(geometry)])
+    indices = offset_steps[winner]
+    indices += first_rows * width + first_cols
     # A window whose every real value is -inf: PyTorch names its first cell
     # inside the input (a padded cell is never a maximum), so do we.
     all_minus_inf = y == -np.inf
@@ -322,12 +326,13 @@ def _max_and_indices(x, geometry):
 
 def _scatter_add(values, indices, shape):
     """Zeros of ``shape`` (N, C, H, W) with every value added at its flat index
-    (``h * W + w``) in its own (n, c) plane; repeated indices add up."""
+    (``h * W + w``) in its own (n, c) plane; repeated indices add up, in the
+    order of the values (as PyTorch adds them). ``indices`` is overwritten."""
     n, c, h, w = shape
-    planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+    indices += np.arange(n * c).reshape(n, c, 1, 1) * (h * w)  # index into all planes at once
     sums = np.bincount(
-        (indices + planes).ravel(),
-        weights=values.ravel().astype(np.float64),
+        indices.ravel(),
+        weights=values.ravel().astype(np.float64, copy=False),
         minlength=n * c * h * w,
     )
     return sums.reshape(shape).astype(values.dtype, copy=False)
