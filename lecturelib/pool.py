@@ -678,6 +678,18 @@ def _avg_divisors(x, geometry, count_include_pad, divisor_override):
 # window then counts all its KH * KW cells, or divisor_override.
 
 
+def _divide(values, divisor, out=None):
+    """values / divisor (a positive int), bit for bit.
+
+    Dividing by a power of two (4 for 2 x 2 windows) gives exactly the same
+    numbers as multiplying by its reciprocal, which is exact too (0.25), and
+    a multiplication is several times faster than a division.
+    """
+    if divisor & (divisor - 1) == 0:  # a power of two
+        return np.multiply(values, 1.0 / divisor, out=out)
+    return np.divide(values, divisor, out=out)
+
+
 def _tiled_avg(tiles, divisor):
     """avg_pool2d of tiles (N, C, OH, KH, OW, KW): y (N, C, OH, OW)."""
     n, c, oh, kh, ow, kw = tiles.shape
@@ -688,7 +700,7 @@ def _tiled_avg(tiles, divisor):
         sums = np.add(parts[0], parts[1] if len(parts) > 1 else 0.0, out=y[images])
         for part in parts[2:]:
             sums += part
-        sums /= divisor  # while this chunk is still in the cache
+        _divide(sums, divisor, out=sums)  # while this chunk is still in the cache
     return y
 
 
@@ -700,7 +712,7 @@ def _tiled_avg_backward(grad_y, tiles_shape, divisor):
     """
     grad_tiles = np.empty(tiles_shape, dtype=grad_y.dtype)
     for images in _image_chunks(grad_tiles):
-        share = grad_y[images] / divisor
+        share = _divide(grad_y[images], divisor)
         for j in range(tiles_shape[5]):
             grad_tiles[images, ..., j] = share[:, :, :, None, :]
     return grad_tiles
