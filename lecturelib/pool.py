@@ -518,14 +518,20 @@ def _first_maxima(parts, need_maximum=True):
     (PyTorch's tie rule), so every element is won by exactly one part.
     """
     best = parts[0]
-    winners = [np.ones(best.shape, dtype=bool)]
+    winners = []
     for k, part in enumerate(parts[1:], start=1):
         later = part > best  # strictly larger: on a tie the earlier part keeps the win
-        for winner in winners:
-            winner &= ~later
+        earlier = ~later
+        if k == 1:
+            winners.append(earlier)  # the first part wins wherever the second is not larger
+        else:
+            for winner in winners:
+                winner &= earlier
         winners.append(later)
         if need_maximum or k < len(parts) - 1:
             best = np.maximum(best, part)
+    if not winners:  # a single part wins everywhere
+        winners.append(np.ones(best.shape, dtype=bool))
     return (best if need_maximum else None), winners
 
 
