@@ -81,11 +81,14 @@ def output_size(
         ...
     ValueError: kernel 5 (dilated extent 5) is larger than padded input 4
     """
-    n = as_int(n, "n", 1)
-    kernel_size = as_int(kernel_size, "kernel_size", 1)
-    stride = as_int(stride, "stride", 1)
-    padding = as_int(padding, "padding", 0)
-    dilation = as_int(dilation, "dilation", 1)
+    plain = all(type(v) is int for v in (n, kernel_size, stride, padding, dilation))
+    if not (plain and min(n, kernel_size, stride, dilation) >= 1 and padding >= 0):
+        # not the common case of plain ints in range: check each (and say what is wrong)
+        n = as_int(n, "n", 1)
+        kernel_size = as_int(kernel_size, "kernel_size", 1)
+        stride = as_int(stride, "stride", 1)
+        padding = as_int(padding, "padding", 0)
+        dilation = as_int(dilation, "dilation", 1)
     if not isinstance(ceil_mode, bool | np.bool_):
         raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
     if not ceil_mode:

@@ -49,6 +49,8 @@ from .conv import output_size
 
 def _pool_pair(value, name, minimum):
     """(rows, cols) from an int, a 1-tuple (used for both, as PyTorch) or a pair."""
+    if type(value) is int and value >= minimum:  # the common case, checked quickly
+        return (value, value)
     if isinstance(value, tuple | list) and len(value) == 1:
         value = value[0]
     return as_pair(value, name, minimum)
@@ -227,12 +229,20 @@ def max_pool2d(
     """
     x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, dilation, ceil_mode)
     return_indices = _flag(return_indices, "return_indices")
-    tiles = None if return_indices else _tiles(x, geometry)
+    if return_indices:
+        y, indices = _max_and_indices(x, geometry)
+        return _result(y, unbatched), _result(indices, unbatched)
+    tiles = _tiles(x, geometry)
     if tiles is not None:
         return _result(_tiled_max(tiles), unbatched)
-    y, indices = _max_and_indices(x, geometry)
-    if return_indices:
-        return _result(y, unbatched), _result(indices, unbatched)
+    # the values alone: the (i, j)-th cell of every window at once, kept if larger
+    xp = _padded(x, geometry, -np.inf)
+    y = None
+    for _, _, rows, cols in _offset_slices(geometry):
+        if y is None:
+            y = xp[:, :, rows, cols].copy()
+        else:
+            np.maximum(y, xp[:, :, rows, cols], out=y)
     return _result(y, unbatched)
 
 
@@ -276,30 +286,35 @@ def max_pool2d_backward(
 def _max_and_indices(x, geometry):
     """The reference max pooling of x (N, C, H, W): (y, indices), both (N, C, OH, OW)."""
     xp = _padded(x, geometry, -np.inf)
-    y = winner = None  # winner: the kernel offset (0 .. KH*KW - 1, row-major) holding y
+    # winner: the kernel offset (0 .. KH*KW - 1, row-major) holding y, in the
+    # smallest unsigned type that holds it (uint8 up to 16 x 16 cells)
+    winner_type = np.min_scalar_type(geometry.kernel[0] * geometry.kernel[1] - 1).type
+    y = winner = None
     for k, (_, _, rows, cols) in enumerate(_offset_slices(geometry)):
         part = xp[:, :, rows, cols]
         if y is None:
-            y, winner = part.copy(), np.zeros(part.shape, dtype=np.int64)
+            y, winner = part.copy(), np.zeros(part.shape, dtype=winner_type)
+            larger = np.empty(part.shape, dtype=bool)
         else:
-            larger = part > y  # strictly larger: on a tie the earlier offset keeps the win
-            np.copyto(y, part, where=larger)
-            winner[larger] = k
-    # from (window, offset) to the row and column in the input: window (r, s)
-    # starts at row r * SH - PH and column s * SW - PW, offset (i, j) lies
-    # i * DH rows and j * DW columns further on
-    (kw, (sh, sw), (ph, pw), (dh, dw), (oh, ow)) = (
-        geometry.kernel[1],
+            np.greater(part, y, out=larger)  # strictly: on a tie the earlier offset keeps the win
+            np.maximum(y, part, out=y)
+            # offsets only grow, so the winner becomes k exactly where part is larger
+            np.maximum(winner, larger.view(np.uint8) * winner_type(k), out=winner)
+    # from (window, offset) to the flat position h * W + w in the input: window
+    # (r, s) starts at row r * SH - PH and column s * SW - PW; offset (i, j)
+    # lies i * DH rows and j * DW columns further on
+    ((sh, sw), (ph, pw), (dh, dw), (oh, ow)) = (
         geometry.stride,
         geometry.padding,
         geometry.dilation,
         geometry.out,
     )
+    width = x.shape[3]
     first_rows = np.arange(oh)[:, None] * sh - ph  # (OH, 1)
     first_cols = np.arange(ow)[None, :] * sw - pw  # (1, OW)
-    i, j = np.divmod(winner, kw)
-    width = x.shape[3]
-    indices = (first_rows + i * dh) * width + first_cols + j * dw
+    offset_steps = np.array([i * dh * width + j * dw for i, j, _, _ in _offset_slices(geometry)])
+    indices = offset_steps[winner]
+    indices += first_rows * width + first_cols
     # A window whose every real value is -inf: PyTorch names its first cell
     # inside the input (a padded cell is never a maximum), so do we.
     all_minus_inf = y == -np.inf
@@ -311,12 +326,13 @@ def _max_and_indices(x, geometry):
 
 def _scatter_add(values, indices, shape):
     """Zeros of ``shape`` (N, C, H, W) with every value added at its flat index
-    (``h * W + w``) in its own (n, c) plane; repeated indices add up."""
+    (``h * W + w``) in its own (n, c) plane; repeated indices add up, in the
+    order of the values (as PyTorch adds them). ``indices`` is overwritten."""
     n, c, h, w = shape
-    planes = np.arange(n * c).reshape(n, c, 1, 1) * (h * w)
+    indices += np.arange(n * c).reshape(n, c, 1, 1) * (h * w)  # index into all planes at once
     sums = np.bincount(
-        (indices + planes).ravel(),
-        weights=values.ravel().astype(np.float64),
+        indices.ravel(),
+        weights=values.ravel().astype(np.float64, copy=False),
         minlength=n * c * h * w,
     )
     return sums.reshape(shape).astype(values.dtype, copy=False)
@@ -493,31 +509,6 @@ def _tiled_max(tiles):
     return y
 
 
-def _tiled_max_backward(grad_y, tiles):
-    """max_pool2d_backward on tiles (N, C, OH, KH, OW, KW): the gradient of tiles.
-
-    Where a window holds its maximum once, that cell gets grad_y and the
-    others 0: one comparison per cell with the window's maximum. Counting the
-    matches tells whether some window holds its maximum more than once; only
-    then is that chunk redone with the first-maximum rule.
-    """
-    kh, kw = tiles.shape[3], tiles.shape[5]
-    grad_tiles = np.empty(tiles.shape, dtype=grad_y.dtype)
-    for images in _image_chunks(tiles):
-        chunk, grad, grad_chunk = tiles[images], grad_y[images], grad_tiles[images]
-        y = _tiled_max(chunk)
-        is_max = np.empty(y.shape, dtype=bool)
-        matches = 0
-        for i in range(kh):
-            for j in range(kw):
-                np.equal(chunk[:, :, :, i, :, j], y, out=is_max)
-                matches += np.count_nonzero(is_max)
-                np.multiply(grad, is_max, out=grad_chunk[:, :, :, i, :, j])
-        if matches != y.size:  # a tie (or a NaN) somewhere in this chunk
-            _tiled_max_backward_ties(grad, chunk, grad_chunk)
-    return grad_tiles
-
-
 def _first_maxima(parts, need_maximum=True):
     """Which of several equally shaped arrays holds the elementwise maximum first.
 
@@ -527,35 +518,45 @@ def _first_maxima(parts, need_maximum=True):
     (PyTorch's tie rule), so every element is won by exactly one part.
     """
     best = parts[0]
-    winners = [np.ones(best.shape, dtype=bool)]
+    winners = []
     for k, part in enumerate(parts[1:], start=1):
         later = part > best  # strictly larger: on a tie the earlier part keeps the win
-        for winner in winners:
-            winner &= ~later
+        earlier = ~later
+        if k == 1:
+            winners.append(earlier)  # the first part wins wherever the second is not larger
+        else:
+            for winner in winners:
+                winner &= earlier
         winners.append(later)
         if need_maximum or k < len(parts) - 1:
             best = np.maximum(best, part)
+    if not winners:  # a single part wins everywhere
+        winners.append(np.ones(best.shape, dtype=bool))
     return (best if need_maximum else None), winners
 
 
-def _tiled_max_backward_ties(grad_y, tiles, grad_tiles):
-    """The tie-proof version of :func:`_tiled_max_backward`, written into grad_tiles.
+def _tiled_max_backward(grad_y, tiles):
+    """max_pool2d_backward on tiles (N, C, OH, KH, OW, KW): the gradient of tiles.
 
     The first maximum of a window in row-major order lies in the first row
     holding the window's maximum, in the first column of that row holding
-    the row's maximum: the winners are found row by row.
+    the row's maximum: the winners are found row by row (the forward pass's
+    column-first order would break ties the wrong way).
     """
     kh, kw = tiles.shape[3], tiles.shape[5]
-    # which column wins inside every window row (n, C, OH, KH, OW), then which row wins
-    row_maxima, column_winners = _first_maxima([tiles[..., j] for j in range(kw)])
-    _, row_winners = _first_maxima([row_maxima[:, :, :, i] for i in range(kh)], False)
-    # grad_y goes to the winning row, then inside that row to the winning
-    # column; the others get grad_y * False = 0 (so no zero fill is needed)
-    grad_rows = np.empty(row_maxima.shape, dtype=grad_y.dtype)
-    for i, winner in enumerate(row_winners):
-        np.multiply(grad_y, winner, out=grad_rows[:, :, :, i])
-    for j, winner in enumerate(column_winners):
-        np.multiply(grad_rows, winner, out=grad_tiles[..., j])
+    grad_tiles = np.empty(tiles.shape, dtype=grad_y.dtype)
+    for images in _image_chunks(tiles):
+        # which column wins inside every window row (n, C, OH, KH, OW), then which row wins
+        row_maxima, column_winners = _first_maxima([tiles[images, ..., j] for j in range(kw)])
+        _, row_winners = _first_maxima([row_maxima[:, :, :, i] for i in range(kh)], False)
+        # grad_y goes to the winning row, then inside that row to the winning
+        # column; the others get grad_y * False = 0 (so no zero fill is needed)
+        grad_rows = np.empty(row_maxima.shape, dtype=grad_y.dtype)  # (n, C, OH, KH, OW)
+        for i, winner in enumerate(row_winners):
+            np.multiply(grad_y[images], winner, out=grad_rows[:, :, :, i])
+        for j, winner in enumerate(column_winners):
+            np.multiply(grad_rows, winner, out=grad_tiles[images, ..., j])
+    return grad_tiles
 
 
 # --- average pooling ----------------------------------------------------------------------
@@ -683,6 +684,18 @@ def _avg_divisors(x, geometry, count_include_pad, divisor_override):
 # window then counts all its KH * KW cells, or divisor_override.
 
 
+def _divide(values, divisor, out=None):
+    """values / divisor (a positive int), bit for bit.
+
+    Dividing by a power of two (4 for 2 x 2 windows) gives exactly the same
+    numbers as multiplying by its reciprocal, which is exact too (0.25), and
+    a multiplication is several times faster than a division.
+    """
+    if divisor & (divisor - 1) == 0:  # a power of two
+        return np.multiply(values, 1.0 / divisor, out=out)
+    return np.divide(values, divisor, out=out)
+
+
 def _tiled_avg(tiles, divisor):
     """avg_pool2d of tiles (N, C, OH, KH, OW, KW): y (N, C, OH, OW)."""
     n, c, oh, kh, ow, kw = tiles.shape
@@ -693,7 +706,7 @@ def _tiled_avg(tiles, divisor):
         sums = np.add(parts[0], parts[1] if len(parts) > 1 else 0.0, out=y[images])
         for part in parts[2:]:
             sums += part
-    y /= divisor
+        _divide(sums, divisor, out=sums)  # while this chunk is still in the cache
     return y
 
 
@@ -705,7 +718,7 @@ def _tiled_avg_backward(grad_y, tiles_shape, divisor):
     """
     grad_tiles = np.empty(tiles_shape, dtype=grad_y.dtype)
     for images in _image_chunks(grad_tiles):
-        share = grad_y[images] / divisor
+        share = _divide(grad_y[images], divisor)
         for j in range(tiles_shape[5]):
             grad_tiles[images, ..., j] = share[:, :, :, None, :]
     return grad_tiles

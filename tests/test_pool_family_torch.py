@@ -84,7 +84,7 @@ def test_max_pool2d_matches_torch_with_indices(ties):
 
 def test_max_pool2d_fast_path_matches_torch_with_and_without_ties():
     rng = np.random.default_rng(3)
-    for kernel in (2, 3, (2, 3)):
+    for kernel in (2, 3, (2, 3), 1, (1, 2), (3, 1)):
         for x in (
             rng.standard_normal((5, 3, 12, 12)),
             rng.integers(0, 2, size=(5, 3, 12, 12)).astype(float),  # ties everywhere
