@@ -142,11 +142,11 @@ def download_wheels(specs: list[str]) -> Path:
     """Pure-Python wheels for Python 3.14 from PyPI into the cache (only the missing ones)."""
     folder = CACHE / "wheels"
     folder.mkdir(parents=True, exist_ok=True)
-    have = {
-        normalise(path.name.split("-")[0]) + "==" + path.name.split("-")[1]
-        for path in folder.glob("*.whl")
-    }
-    missing = [spec for spec in specs if normalise(spec.split("==")[0]) + "==" + spec.split("==")[1] not in have]
+    have = {(normalise(p.name.split("-")[0]), p.name.split("-")[1]) for p in folder.glob("*.whl")}
+    wanted = {spec: spec.split("==") for spec in specs}
+    missing = [
+        spec for spec, (name, version) in wanted.items() if (normalise(name), version) not in have
+    ]
     if missing:
         log(f"pip download {len(missing)} wheels")
         subprocess.run(
@@ -187,9 +187,8 @@ def build_lecturelib_wheel() -> Path:
         shutil.copy(ROOT / "data" / name, packaged / name)
     shutil.copy(ROOT / "data" / "README.md", packaged / "README.md")
     with open(source / "pyproject.toml", "a", encoding="utf-8") as pyproject:
-        pyproject.write(
-            '\n[tool.setuptools.package-data]\nlecturelib = ["_data/*", "_data/*/*", "exercises/*.md"]\n'
-        )
+        pyproject.write("\n[tool.setuptools.package-data]\n")
+        pyproject.write('lecturelib = ["_data/*", "_data/*/*", "exercises/*.md"]\n')
     dist = CACHE / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     subprocess.run(

@@ -28,6 +28,7 @@ from conftest import MEASURED, checksum_table, code_cells
 pytestmark = pytest.mark.browser
 
 NOTEBOOK = "lite_probe.ipynb"
+CDN = "https://cdn.jsdelivr.net/pyodide/v314.0.6/full/"
 COMPILED_WHEELS = {"numpy", "matplotlib", "pillow", "kiwisolver", "contourpy"}
 
 # Cells of the probe notebook: pure-Python work only (see the module docstring).
@@ -141,18 +142,17 @@ def lite_page(browser, static_server):
         page.evaluate("async () => { await window.jupyterapp.restored; }")
         page.wait_for_function("() => window.jupyterapp.commands.hasCommand('docmanager:open')")
         page.evaluate(
-            """async (notebook) => {
+            """async ([path, notebook]) => {
                 await window.jupyterapp.serviceManager.contents.save(
-                    "%s", {type: "notebook", format: "json", content: notebook});
-            }"""
-            % NOTEBOOK,
-            probe_notebook(),
+                    path, {type: "notebook", format: "json", content: notebook});
+            }""",
+            [NOTEBOOK, probe_notebook()],
         )
         started = time.monotonic()
         page.evaluate(
-            """async () => { await window.jupyterapp.commands.execute("docmanager:open",
-                {path: "%s", factory: "Notebook", kernel: {name: "python"}}); }"""
-            % NOTEBOOK
+            """async (path) => { await window.jupyterapp.commands.execute("docmanager:open",
+                {path, factory: "Notebook", kernel: {name: "python"}}); }""",
+            NOTEBOOK,
         )
         try:
             page.wait_for_function(KERNEL_IDLE_JS, timeout=180000, polling=200)
@@ -175,7 +175,8 @@ def run(page, code: str) -> str:
 
 
 def test_kernel_is_pyodide_from_the_site_and_starts_offline(lite_page):
-    out = run(lite_page, "import sys, pyodide; print(sys.platform, sys.version_info[:2], pyodide.__version__)")
+    code = "import sys, pyodide; print(sys.platform, sys.version_info[:2], pyodide.__version__)"
+    out = run(lite_page, code)
     assert out.split()[0] == "emscripten"
     assert "(3, 14)" in out and "314.0.6" in out
     assert lite_page.offline.refused == [], lite_page.offline.refused
@@ -185,7 +186,9 @@ def test_kernel_is_pyodide_from_the_site_and_starts_offline(lite_page):
 def test_run_all_then_widget_round_trip(lite_page):
     page = lite_page
     started = time.monotonic()
-    page.evaluate('async () => { await window.jupyterapp.commands.execute("notebook:run-all-cells"); }')
+    page.evaluate(
+        'async () => { await window.jupyterapp.commands.execute("notebook:run-all-cells"); }'
+    )
     page.wait_for_function(ALL_RUN_JS, timeout=120000, polling=200)
     MEASURED["Run All of the probe notebook"] = (
         f"{time.monotonic() - started:.1f} s (ipywidgets loaded from the lock, data read"
@@ -230,8 +233,9 @@ def test_data_in_the_lecturelib_wheel_has_the_checksums(lite_page, static_server
 import importlib.util, micropip
 await micropip.install("{static_server}/static/pyodide/{wheel.name}", deps=False)
 folder = pathlib.Path(importlib.util.find_spec("lecturelib").origin).parent / "_data"
-print("WHEEL", json.dumps({{n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in {sorted(checksum_table())!r}}}))
-"""
+digests = {{n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in NAMES}}
+print("WHEEL", json.dumps(digests))
+""".replace("NAMES", repr(sorted(checksum_table())))
     out = run(lite_page, code)
     assert json.loads(out.split("WHEEL", 1)[1]) == checksum_table()
 
@@ -264,6 +268,6 @@ def test_import_lecturelib_asks_the_cdn_for_the_compiled_wheels_only(lite_page):
     time.sleep(1.0)
     asked = lite_page.offline.refused[before:]
     names = {re.match(r"[A-Za-z0-9_]+", url.rsplit("/", 1)[1]).group(0).lower() for url in asked}
-    assert asked and all(url.startswith("https://cdn.jsdelivr.net/pyodide/v314.0.6/full/") for url in asked), asked
+    assert asked and all(url.startswith(CDN) for url in asked), asked
     assert names <= COMPILED_WHEELS, names
     print("refused, as expected offline:", *asked, sep="\n  ", file=sys.stderr)
