@@ -226,12 +226,32 @@ def test_data_through_the_drive_has_the_checksums(lite_page):
     assert digests == checksum_table()
 
 
+def test_import_lecturelib_asks_the_cdn_for_the_compiled_wheels_only(lite_page):
+    """Offline, the import loads lecturelib and its pure dependencies from the site, then
+    fails at the CDN's wheels (before any other test installs lecturelib without them)."""
+    before = len(lite_page.offline.refused)
+    lite_page.evaluate(EXECUTE_JS, "import lecturelib")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(lite_page.offline.refused) == before:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    asked = lite_page.offline.refused[before:]
+    names = {re.match(r"[A-Za-z0-9_]+", url.rsplit("/", 1)[1]).group(0).lower() for url in asked}
+    assert asked and all(url.startswith(CDN) for url in asked), asked
+    assert names == COMPILED_WHEELS, names
+    loaded = [line for line in lite_page.console if line.startswith("Loaded ")]
+    assert loaded and "lecturelib" in loaded[-1], loaded
+    print("refused, as expected offline:", *asked, sep="\n  ", file=sys.stderr)
+
+
 def test_data_in_the_lecturelib_wheel_has_the_checksums(lite_page, static_server, site):
     (wheel,) = (site / "static" / "pyodide").glob("lecturelib-*.whl")
-    # micropip, without dependencies: importing lecturelib would need numpy from the CDN.
+    # Installed without dependencies (importing lecturelib needs numpy from the CDN); a
+    # no-op when the import test above has already loaded it from the lock.
     code = f"""
 import importlib.util, micropip
-await micropip.install("{static_server}/static/pyodide/{wheel.name}", deps=False)
+if importlib.util.find_spec("lecturelib") is None:
+    await micropip.install("{static_server}/static/pyodide/{wheel.name}", deps=False)
 folder = pathlib.Path(importlib.util.find_spec("lecturelib").origin).parent / "_data"
 digests = {{n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in NAMES}}
 print("WHEEL", json.dumps(digests))
@@ -256,18 +276,3 @@ print("COMPILED", sys.version_info[:2], json.dumps(failures))
     out = run(lite_page, code)
     assert "(3, 14)" in out
     assert json.loads(out.split(")", 1)[1]) == []
-
-
-def test_import_lecturelib_asks_the_cdn_for_the_compiled_wheels_only(lite_page):
-    """Last: offline, the import fails once it reaches the CDN's wheels."""
-    before = len(lite_page.offline.refused)
-    lite_page.evaluate(EXECUTE_JS, "import lecturelib")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(lite_page.offline.refused) == before:
-        time.sleep(0.2)
-    time.sleep(1.0)
-    asked = lite_page.offline.refused[before:]
-    names = {re.match(r"[A-Za-z0-9_]+", url.rsplit("/", 1)[1]).group(0).lower() for url in asked}
-    assert asked and all(url.startswith(CDN) for url in asked), asked
-    assert names <= COMPILED_WHEELS, names
-    print("refused, as expected offline:", *asked, sep="\n  ", file=sys.stderr)
