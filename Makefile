@@ -89,7 +89,8 @@ lite-test: venv lite $(STANDIN_STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider tests_lite/test_site.py tests_lite/test_lite_browser.py
 	$(STANDIN_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall build/lite/static/pyodide/lecturelib-*.whl
 	$(STANDIN_VENV)/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
-		tests_lite/test_standin.py --nbval notebooks --nbval-current-env
+		tests_lite/test_standin.py --nbval notebooks --nbval-current-env \
+		--nbval-sanitize-with tests_lite/standin_sanitize.cfg
 
 clean:
 	rm -rf $(VENV) $(LITE_VENV) $(STANDIN_VENV) build .pytest_cache .ruff_cache
