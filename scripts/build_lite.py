@@ -111,7 +111,8 @@ def fetch_pyodide() -> Path:
     if not tarball.is_file():
         log(f"npm pack pyodide@{PYODIDE_VERSION}")
         subprocess.run(
-            [npm, "pack", "--silent", f"pyodide@{PYODIDE_VERSION}", "--pack-destination", str(CACHE)],
+            [npm, "pack", "--silent", f"pyodide@{PYODIDE_VERSION}"]
+            + ["--pack-destination", str(CACHE)],
             check=True,
             stdout=subprocess.DEVNULL,
         )
