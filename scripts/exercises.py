@@ -163,11 +163,21 @@ def blocks(notebook) -> dict[str, list[int]]:
     return found
 
 
+def registered_title(spec: Spec) -> str:
+    """The title the checker registered (so that notebook and listing agree), else the file's."""
+    try:
+        from lecturelib.exercises import REGISTRY
+    except ImportError:
+        return spec.title
+    exercise = REGISTRY.get(spec.exercise_id)
+    return exercise.title if exercise is not None else spec.title
+
+
 def make_cells(spec: Spec, level: int, prefix: str) -> list:
     name = spec.function_name
     call = f'check("{spec.exercise_id}", {name})'
     task = (
-        f"{'#' * level} Exercise: {spec.title}\n\n{spec.task}\n\n"
+        f"{'#' * level} Exercise: {registered_title(spec)}\n\n{spec.task}\n\n"
         f"*Exercise `{spec.exercise_id}`.* Write the function in the next cell and run it: "
         "the box below it says whether your function is right and, if not, which mistake "
         "it sees. Two hints follow; the worked solution is in the collapsed cell after them."
