@@ -13,12 +13,13 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 export OMP_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 
-.PHONY: lab test lint notebooks check-notebooks browser present bench venv clean help
+.PHONY: lab test lint notebooks check-notebooks student browser present bench venv clean help
 
 help:
 	@echo "make lab        open the collection in JupyterLab"
 	@echo "make test       run every test (lint, unit, doctests, notebooks, browser)"
 	@echo "make notebooks  re-execute every notebook and save it"
+	@echo "make student    write student versions (no solutions) to build/student/"
 	@echo "make present NB=05_edge_detection   serve one notebook as an app (Voila)"
 	@echo "make bench      print the benchmark tables"
 
@@ -54,6 +55,11 @@ notebooks: venv
 
 browser: venv
 	$(BIN)/python -m pytest -p no:cacheprovider tests_browser
+
+# Student versions: worked solutions replaced by a stub (nbgrader's ClearSolutions),
+# outputs of exercise and solution cells cleared, hints kept.
+student: venv
+	$(BIN)/python scripts/exercises.py student --out build/student
 
 check-notebooks: venv
 	$(BIN)/python scripts/notebooks.py check

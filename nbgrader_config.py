@@ -11,8 +11,5 @@ all" goes through on a notebook nobody has started.
 c = get_config()  # noqa: F821 (nbgrader runs this file with get_config defined)
 
 c.ClearSolutions.code_stub = {
-    "python": (
-        "# The worked solution is not in this version of the notebook.\n"
-        "# This cell checks the function you wrote in the exercise cell above."
-    )
+    "python": "# (Not in the student version: this cell checks the function you wrote above again.)"
 }

@@ -37,14 +37,15 @@ A block file holds the blocks of one notebook (its name is the notebook's)::
 
 ``before:`` instead of ``after:`` puts the block before that cell; with
 ``your_turn: yes`` the block goes into a "Your turn" section (made once)
-just before that cell. When a later cell of the notebook uses a lecturelib
-function with the exercise's name, ``insert`` makes that cell call
-``lecturelib.<name>`` so that the student's stub does not shadow it.
+just before that cell. When the notebook imports a lecturelib function with
+the exercise's name, ``insert`` makes every other cell call
+``lecturelib.<name>`` instead, so that the student's stub never shadows it.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import re
 import subprocess
@@ -180,7 +181,8 @@ def make_cells(spec: Spec, level: int, prefix: str) -> list:
         f"{'#' * level} Exercise: {registered_title(spec)}\n\n{spec.task}\n\n"
         f"*Exercise `{spec.exercise_id}`.* Write the function in the next cell and run it: "
         "the box below it says whether your function is right and, if not, which mistake "
-        "it sees. Two hints follow; the worked solution is in the collapsed cell after them."
+        "it sees. Two hints follow, then the worked solution in a collapsed cell (left out of "
+        "the student version)."
     )
     hints = "\n\n".join(
         f"<details><summary>Hint {k}: {summary}</summary>\n\n{body}\n\n</details>"
@@ -269,6 +271,23 @@ def requalify(notebook, start: int, name: str) -> list[int]:
     return changed
 
 
+def drop_import(notebook, name: str) -> None:
+    """Remove ``name`` from the import cell's ``from lecturelib import ...``."""
+    cell = next(c for c in notebook.cells if c.cell_type == "code")
+    lines = cell.source.splitlines()
+    for node in ast.parse(cell.source).body:
+        if isinstance(node, ast.ImportFrom) and node.module == "lecturelib":
+            kept = [a for a in node.names if a.name != name]
+            if len(kept) == len(node.names):
+                continue
+            names = [a.name if a.asname is None else f"{a.name} as {a.asname}" for a in kept]
+            text = ", ".join(names)
+            new = [f"from lecturelib import {text}"] if kept else []
+            lines[node.lineno - 1 : node.end_lineno] = new
+            cell.source = "\n".join(lines)  # ruff format wraps it again
+            return
+
+
 def ensure_imports(notebook, module_import: bool) -> None:
     cell = next(c for c in notebook.cells if c.cell_type == "code")
     lines = cell.source.splitlines()
@@ -303,14 +322,18 @@ def insert(block_file: Path) -> Path:
         name = spec.function_name
         imported = re.search(rf"\b{name}\b", notebook.cells[first_code].source)
         if imported:
-            changed = requalify(notebook, index + len(cells), name)
+            # Every cell, before the block too: a function defined earlier (a panel's
+            # callback) looks the name up when it runs, after the stub has replaced it.
+            changed = requalify(notebook, first_code + 1, name)
             if changed:
                 module_import = True
+                drop_import(notebook, name)
                 print(f"{path.name}: cells {changed} now call lecturelib.{name}")
     ensure_imports(notebook, module_import)
     path.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
     ruff = Path(sys.executable).parent / "ruff"
-    subprocess.run([ruff, "check", "--quiet", "--select", "I", "--fix", path], check=False)
+    # The import of a name now called as lecturelib.<name> is unused: ruff removes it.
+    subprocess.run([ruff, "check", "--quiet", "--select", "I,F401", "--fix", path], check=False)
     subprocess.run([ruff, "format", "--quiet", path], check=True)
     print(f"{path.name}: {len(specs)} exercise blocks ({', '.join(s.exercise_id for s in specs)})")
     return path
