@@ -165,3 +165,41 @@ def test_list_exercises_and_main(capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "conv2d_forward" in out and "03_convolution_operation" in out
+
+
+def test_a_float32_answer_is_named():
+    def in_float32(x, w, b=None, stride=1, padding=0, dilation=1):
+        return lecturelib.conv2d(
+            x.astype(np.float32), w.astype(np.float32), b, stride, padding, dilation
+        )
+
+    result = check("conv2d_forward", in_float32)
+    assert result.status == "mistake"
+    assert "float32" in result.message
+
+
+ODD_ANSWERS = {
+    "a list": lambda *a, **k: [1, 2, 3],
+    "a string": lambda *a, **k: "x",
+    "a tuple of None": lambda *a, **k: (None, None, None),
+    "NaN array": lambda *a, **k: np.full((1, 1, 3, 3), np.nan),
+    "NaN": lambda *a, **k: float("nan"),
+    "infinity": lambda *a, **k: float("inf"),
+    "a complex number": lambda *a, **k: 1 + 2j,
+    "an object array": lambda *a, **k: np.array([object()]),
+    "a dict": lambda *a, **k: {"a": 1},
+    "a bool": lambda *a, **k: True,
+    "a ragged tuple": lambda *a, **k: ([1, 2], [3]),
+    "a generator": lambda *a, **k: (i for i in range(3)),
+    "no parameters": lambda: 1,
+    "an empty array": lambda *a, **k: np.array([]),
+    "a list of dicts": lambda *a, **k: [{"W": 1}],
+}
+
+
+@pytest.mark.parametrize("exercise_id", sorted(REGISTRY))
+def test_odd_answers_give_a_message_not_a_crash(exercise_id):
+    for name, function in ODD_ANSWERS.items():
+        result = check(exercise_id, function)
+        assert not result.passed, name
+        assert "Checking stopped" not in result.message, (name, result.message)

@@ -253,7 +253,11 @@ def _short(value, limit: int = 60) -> str:
 def _number_text(value) -> str:
     if isinstance(value, numbers.Integral | np.integer):
         return str(int(value))
+    if not isinstance(value, numbers.Real | np.floating):
+        return _short(value)
     value = float(value)
+    if not np.isfinite(value):
+        return str(value)
     if value == int(value) and abs(value) < 1e15:
         return f"{value:.1f}"
     return f"{value:.6g}"
@@ -388,7 +392,7 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
                     f"{what} should be a number, but your function returned {_type_name(got)}."
                 )
         _diagnose(got, diagnoses, rtol, atol)
-        if is_integer and not isinstance(got, numbers.Integral | np.integer):
+        if is_integer and isinstance(got, numbers.Real | np.floating) and np.isfinite(got):
             if float(got) == int(expected):
                 raise Mistake(
                     f"{what} should be a whole number (int), but your function returned the "
@@ -415,6 +419,12 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
     _diagnose(got_array, diagnoses, rtol, atol)
     got64 = got_array.astype(np.float64)
     expected64 = expected.astype(np.float64)
+    if np.allclose(got64, expected64, rtol=1e-4, atol=1e-6, equal_nan=True):
+        raise Mistake(
+            f"{what} is right to about 5 digits only (on {case}): that is float32 precision; "
+            "the inputs are float64, so compute in float64 (create arrays with the input's "
+            "dtype, e.g. np.zeros(shape, dtype=x.dtype), and do not convert to float32)"
+        )
     bad = ~np.isclose(got64, expected64, rtol=rtol, atol=atol, equal_nan=True)
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     count = int(bad.sum())
@@ -426,6 +436,82 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
 
 
 _COUNTER = [0]  # comparisons made by the checker that is running
+
+
+class Comparisons:
+    """Collect a checker's comparisons and name the mistake that explains all of them.
+
+    Used as ``with Comparisons() as checks:`` around a checker's loop over its
+    cases, with ``checks.add(...)`` (the arguments of :func:`compare`) in
+    place of :func:`compare`. On leaving the block, the answers are checked in
+    order; when some are wrong, the first diagnosis whose candidate matches
+    the student's answer on *every* wrong case is named (one case can fit
+    two mistakes: padding 1 counted once and a missing "+ 1" give the same
+    number, the next case tells them apart). When none fits them all, the
+    first wrong case is reported as :func:`compare` would. A Mistake raised
+    inside the block (the student's code failing on a later case) is
+    reported only when every earlier answer was right.
+    """
+
+    def __init__(self):
+        self.entries = []
+
+    def __enter__(self):
+        return self
+
+    def add(self, got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
+        """Record one comparison (checked when the block ends)."""
+        self.entries.append((got, expected, what, case, rtol, atol, list(diagnoses)))
+
+    def finish(self):
+        """Raise :class:`Mistake` for the recorded comparisons that fail."""
+        failing = []
+        for got, expected, what, case, rtol, atol, diagnoses in self.entries:
+            try:
+                compare(got, expected, what, case, rtol=rtol, atol=atol)
+            except Mistake:
+                failing.append((got, expected, what, case, rtol, atol, diagnoses))
+        if not failing:
+            return
+        cache = {}
+
+        def candidates(index, entry):
+            if index not in cache:
+                values = []
+                for message, candidate in entry[6]:
+                    if callable(candidate):
+                        try:
+                            candidate = candidate()
+                        except Exception:
+                            candidate = None
+                    values.append((message, candidate))
+                cache[index] = values
+            return cache[index]
+
+        def explains(message):
+            for index, entry in enumerate(failing):
+                got, _, _, _, rtol, atol, _ = entry
+                if not any(
+                    m == message and c is not None and _close(got, c, rtol, atol)
+                    for m, c in candidates(index, entry)
+                ):
+                    return False
+            return True
+
+        for message, _ in candidates(0, failing[0]):
+            if explains(message):
+                got, expected = failing[0][0], failing[0][1]
+                note = ""
+                if isinstance(expected, np.ndarray) and np.shape(got) != expected.shape:
+                    note = f" (shape: yours {np.shape(got)}, expected {expected.shape})"
+                raise Mistake(message + note)
+        got, expected, what, case, rtol, atol, diagnoses = failing[0]
+        compare(got, expected, what, case, rtol=rtol, atol=atol, diagnoses=diagnoses)
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None or issubclass(kind, Mistake):
+            self.finish()  # an earlier wrong answer is reported first
+        return False
 
 
 # --- check --------------------------------------------------------------------------------

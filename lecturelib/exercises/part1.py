@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import call_student, compare, register
+from ._core import Comparisons, call_student, compare, register
 
 NB01 = "01_why_depth"
 NB02 = "02_why_convolutions"
@@ -327,16 +327,17 @@ def _conv_worked_cases():
 
 
 def _check_conv(student, reference, diagnose, cases):
-    for text, x, w, b, stride, padding, dilation in cases:
-        got = call_student(student, x, w, b, stride, padding, dilation)
-        expected = reference(x, w, b, stride, padding, dilation)
-        compare(
-            got,
-            expected,
-            "the output y",
-            text,
-            diagnoses=diagnose(x, w, b, stride, padding, dilation),
-        )
+    with Comparisons() as checks:
+        for text, x, w, b, stride, padding, dilation in cases:
+            got = call_student(student, x, w, b, stride, padding, dilation)
+            expected = reference(x, w, b, stride, padding, dilation)
+            checks.add(
+                got,
+                expected,
+                "the output y",
+                text,
+                diagnoses=diagnose(x, w, b, stride, padding, dilation),
+            )
 
 
 @register("conv2d_forward", NB03, "A 2-D convolution with four loops", conv2d_forward)
@@ -386,7 +387,7 @@ def _true_convolution_diagnoses(image, kernel, stride, padding, bias):
         (
             "the kernel is transposed, not turned by 180 degrees: reverse the rows and the "
             "columns (kernel[::-1, ::-1])",
-            lambda: cross(kernel[::-1, ::-1].T) if kernel.shape[0] == kernel.shape[1] else None,
+            lambda: cross(kernel.T) if kernel.shape[0] == kernel.shape[1] else None,
         ),
     ]
     if bias:
@@ -408,35 +409,36 @@ def _true_convolution_diagnoses(image, kernel, stride, padding, bias):
 
 @register("true_convolution", NB03, "True convolution: flip, then slide", true_convolution)
 def _check_true_convolution(student):
-    x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=np.float64)
-    h = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64)
-    cases = [(f"{WORKED} (3 x 3 image, Sobel-y kernel, padding 1)", x, h, 1, 1, 0.0)]
-    rng = np.random.default_rng(11)
-    for k, (stride, padding, bias, shape) in enumerate(
-        [
-            (1, 0, 0.0, (3, 3)),
-            (1, 1, 0.5, (2, 3)),
-            (2, (1, 0), -1.0, (3, 2)),
-            ((1, 2), 2, 0.0, (3, 3)),
-        ]
-    ):
-        image = rng.normal(size=(int(rng.integers(5, 8)), int(rng.integers(5, 8))))
-        kernel = rng.normal(size=shape)
-        text = (
-            f"random case {k + 1}: image {image.shape}, kernel {kernel.shape}, "
-            f"stride {_text(stride)}, padding {_text(padding)}, bias {bias}"
-        )
-        cases.append((text, image, kernel, stride, padding, bias))
-    for text, image, kernel, stride, padding, bias in cases:
-        got = call_student(student, image, kernel, stride, padding, bias)
-        expected = true_convolution(image, kernel, stride, padding, bias)
-        compare(
-            got,
-            expected,
-            "the output",
-            text,
-            diagnoses=_true_convolution_diagnoses(image, kernel, stride, padding, bias),
-        )
+    with Comparisons() as checks:
+        x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=np.float64)
+        h = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype=np.float64)
+        cases = [(f"{WORKED} (3 x 3 image, Sobel-y kernel, padding 1)", x, h, 1, 1, 0.0)]
+        rng = np.random.default_rng(11)
+        for k, (stride, padding, bias, shape) in enumerate(
+            [
+                (1, 0, 0.0, (3, 3)),
+                (1, 1, 0.5, (2, 3)),
+                (2, (1, 0), -1.0, (3, 2)),
+                ((1, 2), 2, 0.0, (3, 3)),
+            ]
+        ):
+            image = rng.normal(size=(int(rng.integers(5, 8)), int(rng.integers(5, 8))))
+            kernel = rng.normal(size=shape)
+            text = (
+                f"random case {k + 1}: image {image.shape}, kernel {kernel.shape}, "
+                f"stride {_text(stride)}, padding {_text(padding)}, bias {bias}"
+            )
+            cases.append((text, image, kernel, stride, padding, bias))
+        for text, image, kernel, stride, padding, bias in cases:
+            got = call_student(student, image, kernel, stride, padding, bias)
+            expected = true_convolution(image, kernel, stride, padding, bias)
+            checks.add(
+                got,
+                expected,
+                "the output",
+                text,
+                diagnoses=_true_convolution_diagnoses(image, kernel, stride, padding, bias),
+            )
 
 
 # =========================================================================================
@@ -491,38 +493,39 @@ def _output_size_diagnoses(n, k, s, p, d):
 
 @register("output_size", NB04, "The output-size formula", output_size)
 def _check_output_size(student):
-    worked = [
-        ("5 x 5 input, 3 x 3 kernel, stride 2, padding 1", (5, 3, 2, 1, 1)),
-        ("AlexNet conv-1: 227, kernel 11, stride 4", (227, 11, 4, 0, 1)),
-        ("LeNet: 32, kernel 5", (32, 5, 1, 0, 1)),
-        ("10, kernel 3, padding 1 ('same')", (10, 3, 1, 1, 1)),
-        ("7, kernel 3, stride 2", (7, 3, 2, 0, 1)),
-        ("8, kernel 3, stride 3 (a row does not fit)", (8, 3, 3, 0, 1)),
-        ("9, kernel 3, dilation 2", (9, 3, 1, 0, 2)),
-        ("12, kernel 3, stride 2, padding 2, dilation 3", (12, 3, 2, 2, 3)),
-    ]
-    rng = np.random.default_rng(4)
-    cases = [
-        (f"{WORKED} ({text})" if i < 4 else text, args) for i, (text, args) in enumerate(worked)
-    ]
-    for k in range(12):
-        kernel, stride = int(rng.integers(1, 6)), int(rng.integers(1, 5))
-        padding, dilation = int(rng.integers(0, 3)), int(rng.integers(1, 3))
-        n = int(rng.integers(dilation * (kernel - 1) + 1, 30))
-        text = (
-            f"random case {k + 1}: n={n}, kernel {kernel}, stride {stride}, padding {padding}, "
-            f"dilation {dilation}"
-        )
-        cases.append((text, (n, kernel, stride, padding, dilation)))
-    for text, args in cases:
-        got = call_student(student, *args)
-        compare(
-            got,
-            output_size(*args),
-            "the output size",
-            text,
-            diagnoses=_output_size_diagnoses(*args),
-        )
+    with Comparisons() as checks:
+        worked = [
+            ("5 x 5 input, 3 x 3 kernel, stride 2, padding 1", (5, 3, 2, 1, 1)),
+            ("AlexNet conv-1: 227, kernel 11, stride 4", (227, 11, 4, 0, 1)),
+            ("LeNet: 32, kernel 5", (32, 5, 1, 0, 1)),
+            ("10, kernel 3, padding 1 ('same')", (10, 3, 1, 1, 1)),
+            ("7, kernel 3, stride 2", (7, 3, 2, 0, 1)),
+            ("8, kernel 3, stride 3 (a row does not fit)", (8, 3, 3, 0, 1)),
+            ("12, kernel 3, dilation 3", (12, 3, 1, 0, 3)),
+            ("12, kernel 3, stride 2, padding 2, dilation 3", (12, 3, 2, 2, 3)),
+        ]
+        rng = np.random.default_rng(4)
+        cases = [
+            (f"{WORKED} ({text})" if i < 4 else text, args) for i, (text, args) in enumerate(worked)
+        ]
+        for k in range(12):
+            kernel, stride = int(rng.integers(1, 6)), int(rng.integers(1, 5))
+            padding, dilation = int(rng.integers(0, 3)), int(rng.integers(1, 3))
+            n = int(rng.integers(dilation * (kernel - 1) + 1, 30))
+            text = (
+                f"random case {k + 1}: n={n}, kernel {kernel}, stride {stride}, padding {padding}, "
+                f"dilation {dilation}"
+            )
+            cases.append((text, (n, kernel, stride, padding, dilation)))
+        for text, args in cases:
+            got = call_student(student, *args)
+            checks.add(
+                got,
+                output_size(*args),
+                "the output size",
+                text,
+                diagnoses=_output_size_diagnoses(*args),
+            )
 
 
 def zero_pad(x, padding):
@@ -579,27 +582,30 @@ def _zero_pad_diagnoses(x, padding):
 
 @register("zero_pad", NB04, "Zero padding on every side", zero_pad)
 def _check_zero_pad(student):
-    rng = np.random.default_rng(5)
-    cases = [(f"{WORKED} (a 3 x 3 image, padding 1)", np.arange(1.0, 10.0).reshape(1, 1, 3, 3), 1)]
-    for k, (shape, padding) in enumerate(
-        [((2, 3, 4, 5), 2), ((1, 2, 3, 3), (1, 2)), ((2, 1, 5, 4), (2, 0)), ((3, 2, 2, 2), 3)]
-    ):
-        cases.append(
-            (
-                f"random case {k + 1}: x {shape}, padding {_text(padding)}",
-                rng.normal(size=shape),
-                padding,
+    with Comparisons() as checks:
+        rng = np.random.default_rng(5)
+        cases = [
+            (f"{WORKED} (a 3 x 3 image, padding 1)", np.arange(1.0, 10.0).reshape(1, 1, 3, 3), 1)
+        ]
+        for k, (shape, padding) in enumerate(
+            [((2, 3, 4, 5), 2), ((1, 2, 3, 3), (1, 2)), ((2, 1, 5, 4), (2, 0)), ((3, 2, 2, 2), 3)]
+        ):
+            cases.append(
+                (
+                    f"random case {k + 1}: x {shape}, padding {_text(padding)}",
+                    rng.normal(size=shape),
+                    padding,
+                )
             )
-        )
-    for text, x, padding in cases:
-        got = call_student(student, x, padding)
-        compare(
-            got,
-            zero_pad(x, padding),
-            "the padded x",
-            text,
-            diagnoses=_zero_pad_diagnoses(x, padding),
-        )
+        for text, x, padding in cases:
+            got = call_student(student, x, padding)
+            checks.add(
+                got,
+                zero_pad(x, padding),
+                "the padded x",
+                text,
+                diagnoses=_zero_pad_diagnoses(x, padding),
+            )
 
 
 # =========================================================================================
@@ -755,15 +761,16 @@ def _pool_random_cases(seed, count, *, ties=True):
 
 @register("max_pool_forward", NB06, "Max pooling with loops", max_pool_forward)
 def _check_max_pool_forward(student):
-    for text, x, kernel, stride, padding in _pool_worked_cases() + _pool_random_cases(6, 8):
-        got = call_student(student, x, kernel, stride, padding)
-        compare(
-            got,
-            max_pool_forward(x, kernel, stride, padding),
-            "the output y",
-            text,
-            diagnoses=_max_pool_diagnoses(x, kernel, stride, padding),
-        )
+    with Comparisons() as checks:
+        for text, x, kernel, stride, padding in _pool_worked_cases() + _pool_random_cases(6, 8):
+            got = call_student(student, x, kernel, stride, padding)
+            checks.add(
+                got,
+                max_pool_forward(x, kernel, stride, padding),
+                "the output y",
+                text,
+                diagnoses=_max_pool_diagnoses(x, kernel, stride, padding),
+            )
 
 
 def max_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
@@ -876,23 +883,26 @@ def _max_pool_backward_diagnoses(grad_y, x, kernel_size, stride, padding):
 
 @register("max_pool_backward", NB06, "Backpropagation through max pooling", max_pool_backward)
 def _check_max_pool_backward(student):
-    rng = np.random.default_rng(7)
-    cases = _pool_worked_cases()
-    tie = np.array([[[[3, 3, 1, 0], [1, 2, 3, 3], [0, 5, 2, 2], [5, 5, 2, 1]]]], dtype=np.float64)
-    cases = cases[:1] + [(f"{WORKED} with ties (2 x 2, stride 2)", tie, 2, None, 0)] + cases[1:]
-    cases += _pool_random_cases(8, 8)
-    for text, x, kernel, stride, padding in cases:
-        oh_ow = max_pool_forward(x, kernel, stride, padding).shape
-        grad_y = np.round(rng.normal(size=oh_ow), 2) + 0.0
-        expected = max_pool_backward(grad_y, x, kernel, stride, padding)
-        got = call_student(student, grad_y, x, kernel, stride, padding)
-        compare(
-            got,
-            expected,
-            "grad_x",
-            text,
-            diagnoses=_max_pool_backward_diagnoses(grad_y, x, kernel, stride, padding),
+    with Comparisons() as checks:
+        rng = np.random.default_rng(7)
+        cases = _pool_worked_cases()
+        tie = np.array(
+            [[[[3, 3, 1, 0], [1, 2, 3, 3], [0, 5, 2, 2], [5, 5, 2, 1]]]], dtype=np.float64
         )
+        cases = cases[:1] + [(f"{WORKED} with ties (2 x 2, stride 2)", tie, 2, None, 0)] + cases[1:]
+        cases += _pool_random_cases(8, 8)
+        for text, x, kernel, stride, padding in cases:
+            oh_ow = max_pool_forward(x, kernel, stride, padding).shape
+            grad_y = np.round(rng.normal(size=oh_ow), 2) + 0.0
+            expected = max_pool_backward(grad_y, x, kernel, stride, padding)
+            got = call_student(student, grad_y, x, kernel, stride, padding)
+            checks.add(
+                got,
+                expected,
+                "grad_x",
+                text,
+                diagnoses=_max_pool_backward_diagnoses(grad_y, x, kernel, stride, padding),
+            )
 
 
 def avg_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
@@ -1003,20 +1013,21 @@ def _avg_pool_backward_diagnoses(grad_y, x, kernel_size, stride, padding):
 
 @register("avg_pool_backward", NB06, "Backpropagation through average pooling", avg_pool_backward)
 def _check_avg_pool_backward(student):
-    rng = np.random.default_rng(9)
-    for text, x, kernel, stride, padding in _pool_worked_cases() + _pool_random_cases(
-        10, 8, ties=False
-    ):
-        out = _avg_pool(x, kernel, stride, padding)
-        grad_y = np.round(rng.normal(size=out.shape), 2) + 0.0
-        got = call_student(student, grad_y, x, kernel, stride, padding)
-        compare(
-            got,
-            avg_pool_backward(grad_y, x, kernel, stride, padding),
-            "grad_x",
-            text,
-            diagnoses=_avg_pool_backward_diagnoses(grad_y, x, kernel, stride, padding),
-        )
+    with Comparisons() as checks:
+        rng = np.random.default_rng(9)
+        for text, x, kernel, stride, padding in _pool_worked_cases() + _pool_random_cases(
+            10, 8, ties=False
+        ):
+            out = _avg_pool(x, kernel, stride, padding)
+            grad_y = np.round(rng.normal(size=out.shape), 2) + 0.0
+            got = call_student(student, grad_y, x, kernel, stride, padding)
+            checks.add(
+                got,
+                avg_pool_backward(grad_y, x, kernel, stride, padding),
+                "grad_x",
+                text,
+                diagnoses=_avg_pool_backward_diagnoses(grad_y, x, kernel, stride, padding),
+            )
 
 
 # =========================================================================================
@@ -1152,34 +1163,35 @@ def _conv_backward_overwrite(grad_y, x, w, stride, padding, dilation):
 
 @register("conv2d_backward", NB09, "Backpropagation through a convolution", conv2d_backward)
 def _check_conv2d_backward(student):
-    worked_x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # x1 .. x9
-    worked_w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])  # w1 .. w4
-    worked_grad = np.array([[[[1.0, -1.0], [2.0, 0.5]]]])
-    cases = [
-        (
-            f"{WORKED} (3 x 3 input x1..x9, 2 x 2 kernel w1..w4)",
-            worked_grad,
-            worked_x,
-            worked_w,
-            np.zeros(1),
-            1,
-            0,
-            1,
-        )
-    ]
-    rng = np.random.default_rng(12)
-    for text, x, w, b, stride, padding, dilation in _conv_cases(seed=13, count=8):
-        oh_ow = conv2d_forward(x, w, b, stride, padding, dilation).shape
-        cases.append((text, rng.normal(size=oh_ow), x, w, b, stride, padding, dilation))
-    for text, grad_y, x, w, b, stride, padding, dilation in cases:
-        got = call_student(student, grad_y, x, w, b, stride, padding, dilation)
-        expected = conv2d_backward(grad_y, x, w, b, stride, padding, dilation)
-        if not isinstance(got, tuple | list) or len(got) != 3:
-            compare(got, expected, "the result (grad_x, grad_w, grad_b)", text)
-        dx, dw, db = _conv_backward_diagnoses(grad_y, x, w, b, stride, padding, dilation)
-        compare(got[1], expected[1], "grad_w", text, diagnoses=dw)
-        compare(got[2], expected[2], "grad_b", text, diagnoses=db)
-        compare(got[0], expected[0], "grad_x", text, diagnoses=dx)
+    with Comparisons() as checks:
+        worked_x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # x1 .. x9
+        worked_w = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])  # w1 .. w4
+        worked_grad = np.array([[[[1.0, -1.0], [2.0, 0.5]]]])
+        cases = [
+            (
+                f"{WORKED} (3 x 3 input x1..x9, 2 x 2 kernel w1..w4)",
+                worked_grad,
+                worked_x,
+                worked_w,
+                np.zeros(1),
+                1,
+                0,
+                1,
+            )
+        ]
+        rng = np.random.default_rng(12)
+        for text, x, w, b, stride, padding, dilation in _conv_cases(seed=13, count=8):
+            oh_ow = conv2d_forward(x, w, b, stride, padding, dilation).shape
+            cases.append((text, rng.normal(size=oh_ow), x, w, b, stride, padding, dilation))
+        for text, grad_y, x, w, b, stride, padding, dilation in cases:
+            got = call_student(student, grad_y, x, w, b, stride, padding, dilation)
+            expected = conv2d_backward(grad_y, x, w, b, stride, padding, dilation)
+            if not isinstance(got, tuple | list) or len(got) != 3:
+                compare(got, expected, "the result (grad_x, grad_w, grad_b)", text)
+            dx, dw, db = _conv_backward_diagnoses(grad_y, x, w, b, stride, padding, dilation)
+            checks.add(got[1], expected[1], "grad_w", text, diagnoses=dw)
+            checks.add(got[2], expected[2], "grad_b", text, diagnoses=db)
+            checks.add(got[0], expected[0], "grad_x", text, diagnoses=dx)
 
 
 def sgd_step(params, grads, lr):
@@ -1193,47 +1205,50 @@ def sgd_step(params, grads, lr):
 
 @register("sgd_step", NB09, "One step of gradient descent", sgd_step)
 def _check_sgd_step(student):
-    rng = np.random.default_rng(14)
-    cases = [
-        (
-            "a 3 x 3 kernel and a bias, learning rate 0.1",
-            {"w": np.arange(9.0).reshape(3, 3) / 10, "b": np.array([0.5])},
-            {"w": np.ones((3, 3)), "b": np.array([2.0])},
-            0.1,
-        )
-    ]
-    for k, lr in enumerate([0.01, 0.5, 2.0]):
-        params = {
-            "w1": rng.normal(size=(4, 3)),
-            "b1": rng.normal(size=4),
-            "w2": rng.normal(size=(2, 1, 3, 3)),
-        }
-        grads = {name: rng.normal(size=value.shape) for name, value in params.items()}
-        cases.append(
-            (f"random case {k + 1}: three parameters, learning rate {lr}", params, grads, lr)
-        )
-    for text, params, grads, lr in cases:
-        got = call_student(student, params, grads, lr)
-        diagnoses = [
+    with Comparisons() as checks:
+        rng = np.random.default_rng(14)
+        cases = [
             (
-                "the step goes uphill: subtract lr * grad (the gradient points to where the "
-                "loss grows)",
-                {k: params[k] + lr * grads[k] for k in params},
-            ),
-            (
-                "the learning rate is missing: the step is lr * grad",
-                {k: params[k] - grads[k] for k in params},
-            ),
-            (
-                "the gradient is divided by the learning rate: multiply",
-                {k: params[k] - grads[k] / lr for k in params},
-            ),
-            (
-                "the step returns the gradient step only: new = old - lr * grad",
-                {k: -lr * grads[k] for k in params},
-            ),
+                "a 3 x 3 kernel and a bias, learning rate 0.1",
+                {"w": np.arange(9.0).reshape(3, 3) / 10, "b": np.array([0.5])},
+                {"w": np.ones((3, 3)), "b": np.array([2.0])},
+                0.1,
+            )
         ]
-        compare(got, sgd_step(params, grads, lr), "the new parameters", text, diagnoses=diagnoses)
+        for k, lr in enumerate([0.01, 0.5, 2.0]):
+            params = {
+                "w1": rng.normal(size=(4, 3)),
+                "b1": rng.normal(size=4),
+                "w2": rng.normal(size=(2, 1, 3, 3)),
+            }
+            grads = {name: rng.normal(size=value.shape) for name, value in params.items()}
+            cases.append(
+                (f"random case {k + 1}: three parameters, learning rate {lr}", params, grads, lr)
+            )
+        for text, params, grads, lr in cases:
+            got = call_student(student, params, grads, lr)
+            diagnoses = [
+                (
+                    "the step goes uphill: subtract lr * grad (the gradient points to where the "
+                    "loss grows)",
+                    {k: params[k] + lr * grads[k] for k in params},
+                ),
+                (
+                    "the learning rate is missing: the step is lr * grad",
+                    {k: params[k] - grads[k] for k in params},
+                ),
+                (
+                    "the gradient is divided by the learning rate: multiply",
+                    {k: params[k] - grads[k] / lr for k in params},
+                ),
+                (
+                    "the step returns the gradient step only: new = old - lr * grad",
+                    {k: -lr * grads[k] for k in params},
+                ),
+            ]
+            checks.add(
+                got, sgd_step(params, grads, lr), "the new parameters", text, diagnoses=diagnoses
+            )
 
 
 # =========================================================================================
@@ -1258,63 +1273,69 @@ def multichannel_pixel(window, kernel, bias):
 
 @register("multichannel_pixel", NB07, "One output value over three channels", multichannel_pixel)
 def _check_multichannel_pixel(student):
-    red = [[0, 0, 0], [0, 156, 155], [0, 153, 154]]
-    green = [[0, 0, 0], [0, 167, 166], [0, 164, 165]]
-    blue = [[0, 0, 0], [0, 163, 162], [0, 160, 161]]
-    k_red = [[-1, -1, 1], [0, 1, -1], [0, 1, 1]]
-    k_green = [[1, 0, 0], [1, -1, -1], [1, 0, -1]]
-    k_blue = [[0, 1, 1], [0, 1, 0], [1, -1, 1]]
-    cases = [
-        (
-            f"{WORKED} (RGB window, 3 x 3 x 3 kernel, bias 1)",
-            np.array([red, green, blue], dtype=np.float64),
-            np.array([k_red, k_green, k_blue], dtype=np.float64),
-            1.0,
-        )
-    ]
-    rng = np.random.default_rng(15)
-    for k, shape in enumerate([(2, 3, 3), (4, 2, 3), (3, 5, 5)]):
-        bias = float(np.round(rng.normal(), 2))
-        cases.append(
+    with Comparisons() as checks:
+        red = [[0, 0, 0], [0, 156, 155], [0, 153, 154]]
+        green = [[0, 0, 0], [0, 167, 166], [0, 164, 165]]
+        blue = [[0, 0, 0], [0, 163, 162], [0, 160, 161]]
+        k_red = [[-1, -1, 1], [0, 1, -1], [0, 1, 1]]
+        k_green = [[1, 0, 0], [1, -1, -1], [1, 0, -1]]
+        k_blue = [[0, 1, 1], [0, 1, 0], [1, -1, 1]]
+        cases = [
             (
-                f"random case {k + 1}: window and kernel {shape}, bias {bias}",
-                rng.normal(size=shape),
-                rng.normal(size=shape),
-                bias,
+                f"{WORKED} (RGB window, 3 x 3 x 3 kernel, bias 1)",
+                np.array([red, green, blue], dtype=np.float64),
+                np.array([k_red, k_green, k_blue], dtype=np.float64),
+                1.0,
             )
-        )
-    for text, window, kernel, bias in cases:
-        got = call_student(student, window, kernel, bias)
-        sums = np.array([np.sum(window[c] * kernel[c]) for c in range(window.shape[0])])
-        c = window.shape[0]
-        diagnoses = [
-            (
-                "the bias is added once per channel: add it once, after summing over the channels",
-                sums.sum() + c * bias,
-            ),
-            ("the bias is missing: add it once to the sum", sums.sum()),
-            (
-                "only the first channel is used: the kernel spans every input channel, sum over "
-                "all of them",
-                sums[0] + bias,
-            ),
-            (
-                "the channels are averaged: sum over the channels, do not average",
-                sums.mean() + bias,
-            ),
-            (
-                "you returned one sum per channel: add them up (and the bias) into one number",
-                sums + bias,
-            ),
-            ("you returned one sum per channel: add them up (and the bias) into one number", sums),
         ]
-        compare(
-            got,
-            multichannel_pixel(window, kernel, bias),
-            "the output value",
-            text,
-            diagnoses=diagnoses,
-        )
+        rng = np.random.default_rng(15)
+        for k, shape in enumerate([(2, 3, 3), (4, 2, 3), (3, 5, 5)]):
+            bias = float(np.round(rng.normal(), 2))
+            cases.append(
+                (
+                    f"random case {k + 1}: window and kernel {shape}, bias {bias}",
+                    rng.normal(size=shape),
+                    rng.normal(size=shape),
+                    bias,
+                )
+            )
+        for text, window, kernel, bias in cases:
+            got = call_student(student, window, kernel, bias)
+            sums = np.array([np.sum(window[c] * kernel[c]) for c in range(window.shape[0])])
+            c = window.shape[0]
+            diagnoses = [
+                (
+                    "the bias is added once per channel: add it once, after summing over the "
+                    "channels",
+                    sums.sum() + c * bias,
+                ),
+                ("the bias is missing: add it once to the sum", sums.sum()),
+                (
+                    "only the first channel is used: the kernel spans every input channel, sum "
+                    "over "
+                    "all of them",
+                    sums[0] + bias,
+                ),
+                (
+                    "the channels are averaged: sum over the channels, do not average",
+                    sums.mean() + bias,
+                ),
+                (
+                    "you returned one sum per channel: add them up (and the bias) into one number",
+                    sums + bias,
+                ),
+                (
+                    "you returned one sum per channel: add them up (and the bias) into one number",
+                    sums,
+                ),
+            ]
+            checks.add(
+                got,
+                multichannel_pixel(window, kernel, bias),
+                "the output value",
+                text,
+                diagnoses=diagnoses,
+            )
 
 
 def layer_params(input_shape, filters, kernel_size, stride=1, padding=0):
@@ -1333,64 +1354,76 @@ def layer_params(input_shape, filters, kernel_size, stride=1, padding=0):
 
 @register("layer_params", NB07, "A convolutional layer's shape and parameters", layer_params)
 def _check_layer_params(student):
-    cases = [
-        (f"{WORKED} (32 x 32 x 3 input, six 5 x 5 filters)", ((3, 32, 32), 6, 5, 1, 0)),
-        (f"{WORKED} (256 filters 3 x 3 on 256 channels, padding 1)", ((256, 13, 13), 256, 3, 1, 1)),
-        (
-            f"{WORKED} (AlexNet conv-1: 227 x 227 x 3, 96 filters 11 x 11, stride 4)",
-            ((3, 227, 227), 96, 11, 4, 0),
-        ),
-        (f"{WORKED} (LeNet C3: 16 filters 5 x 5 on 6 maps of 14 x 14)", ((6, 14, 14), 16, 5, 1, 0)),
-    ]
-    rng = np.random.default_rng(16)
-    for k in range(6):
-        c, f = int(rng.integers(1, 9)), int(rng.integers(1, 17))
-        kernel = (
-            (int(rng.integers(1, 6)), int(rng.integers(1, 6))) if k % 2 else int(rng.integers(1, 6))
-        )
-        stride, padding = int(rng.integers(1, 4)), int(rng.integers(0, 3))
-        h, w = int(rng.integers(8, 40)), int(rng.integers(8, 40))
-        cases.append(
+    with Comparisons() as checks:
+        cases = [
+            (f"{WORKED} (32 x 32 x 3 input, six 5 x 5 filters)", ((3, 32, 32), 6, 5, 1, 0)),
             (
-                f"random case {k + 1}: input {(c, h, w)}, {f} filters {_text(kernel)}, stride "
-                f"{stride}, padding {padding}",
-                ((c, h, w), f, kernel, stride, padding),
-            )
-        )
-    for text, args in cases:
-        got = call_student(student, *args)
-        (f, oh, ow), params = layer_params(*args)
-        (c, h, w), _, kernel, stride, padding = args
-        kh, kw = _pair(kernel)
-        diagnoses = [
-            (
-                "the biases are missing: each filter has one bias, F * C * KH * KW + F",
-                ((f, oh, ow), params - f),
+                f"{WORKED} (256 filters 3 x 3 on 256 channels, padding 1)",
+                ((256, 13, 13), 256, 3, 1, 1),
             ),
             (
-                "the input channels are not counted: a filter spans every input channel, C * KH "
-                "* KW weights each",
-                ((f, oh, ow), f * kh * kw + f),
+                f"{WORKED} (AlexNet conv-1: 227 x 227 x 3, 96 filters 11 x 11, stride 4)",
+                ((3, 227, 227), 96, 11, 4, 0),
             ),
             (
-                "the biases are counted per output pixel: there is one bias per filter, shared "
-                "by all positions",
-                ((f, oh, ow), params - f + f * oh * ow),
-            ),
-            (
-                "the output has the input's channels: it has one channel per filter (F)",
-                ((c, oh, ow), params),
-            ),
-            (
-                "the output size is off by one: OH = (H + 2P - K) // S + 1",
-                ((f, oh - 1, ow - 1), params),
-            ),
-            (
-                "the padding is ignored in the output size: OH = (H + 2P - K) // S + 1",
-                (layer_params((c, h, w), f, kernel, stride, 0)[0], params),
+                f"{WORKED} (LeNet C3: 16 filters 5 x 5 on 6 maps of 14 x 14)",
+                ((6, 14, 14), 16, 5, 1, 0),
             ),
         ]
-        compare(got, ((f, oh, ow), params), "(output_shape, params)", text, diagnoses=diagnoses)
+        rng = np.random.default_rng(16)
+        for k in range(6):
+            c, f = int(rng.integers(1, 9)), int(rng.integers(1, 17))
+            kernel = (
+                (int(rng.integers(1, 6)), int(rng.integers(1, 6)))
+                if k % 2
+                else int(rng.integers(1, 6))
+            )
+            stride, padding = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+            h, w = int(rng.integers(8, 40)), int(rng.integers(8, 40))
+            cases.append(
+                (
+                    f"random case {k + 1}: input {(c, h, w)}, {f} filters {_text(kernel)}, stride "
+                    f"{stride}, padding {padding}",
+                    ((c, h, w), f, kernel, stride, padding),
+                )
+            )
+        for text, args in cases:
+            got = call_student(student, *args)
+            (f, oh, ow), params = layer_params(*args)
+            (c, h, w), _, kernel, stride, padding = args
+            kh, kw = _pair(kernel)
+            diagnoses = [
+                (
+                    "the biases are missing: each filter has one bias, F * C * KH * KW + F",
+                    ((f, oh, ow), params - f),
+                ),
+                (
+                    "the input channels are not counted: a filter spans every input channel, C * "
+                    "KH "
+                    "* KW weights each",
+                    ((f, oh, ow), f * kh * kw + f),
+                ),
+                (
+                    "the biases are counted per output pixel: there is one bias per filter, shared "
+                    "by all positions",
+                    ((f, oh, ow), params - f + f * oh * ow),
+                ),
+                (
+                    "the output has the input's channels: it has one channel per filter (F)",
+                    ((c, oh, ow), params),
+                ),
+                (
+                    "the output size is off by one: OH = (H + 2P - K) // S + 1",
+                    ((f, oh - 1, ow - 1), params),
+                ),
+                (
+                    "the padding is ignored in the output size: OH = (H + 2P - K) // S + 1",
+                    (layer_params((c, h, w), f, kernel, stride, 0)[0], params),
+                ),
+            ]
+            checks.add(
+                got, ((f, oh, ow), params), "(output_shape, params)", text, diagnoses=diagnoses
+            )
 
 
 # =========================================================================================
@@ -1468,60 +1501,67 @@ def _alexnet_cases():
 
 @register("alexnet_layer_row", NB08, "One row of the AlexNet table", alexnet_layer_row)
 def _check_alexnet_layer_row(student):
-    for text, shape, layer in _alexnet_cases():
-        got = call_student(student, shape, layer)
-        out, params = alexnet_layer_row(shape, layer)
-        kind = layer["kind"]
-        diagnoses = []
-        if kind == "conv":
-            f, k, c = layer["filters"], layer["kernel"], shape[0]
-            diagnoses = [
-                ("the conv layer's biases are missing: one per filter", (out, params - f)),
-                (
-                    "the input channels are not counted: each filter has C * K * K weights",
-                    (out, f * k * k + f),
-                ),
-                (
-                    "the output has the input's channels: a conv layer outputs one map per filter",
-                    ((c,) + out[1:], params),
-                ),
-            ]
-        elif kind == "maxpool":
-            c, k = shape[0], layer["kernel"]
-            diagnoses = [
-                ("a pooling layer has no parameters: it only takes maxima", (out, c * k * k + c)),
-                ("a pooling layer has no parameters: it only takes maxima", (out, c * k * k)),
-                (
-                    "a pooling layer has no parameters: it only takes maxima",
-                    (out, c * c * k * k + c),
-                ),
-                (
-                    "the stride is ignored: the 3 x 3 pool moves by 2",
-                    ((c,) + alexnet_layer_row(shape, dict(layer, stride=1))[0][1:], 0),
-                ),
-            ]
-        else:
-            units = layer["units"]
-            diagnoses = [
-                (
-                    "the fully connected layer's biases are missing: one per unit",
-                    (out, params - units),
-                ),
-                (
-                    "the input is not flattened: a fully connected layer sees all C * H * W values",
-                    (out, shape[0] * units + units),
-                ),
-                (
-                    "the input is not flattened: a fully connected layer sees all C * H * W values",
-                    (out, shape[0] * units),
-                ),
-                (
-                    "you returned a (C, H, W) shape for a fully connected layer: its output is "
-                    "(units,)",
-                    ((units, 1, 1), params),
-                ),
-            ]
-        compare(got, (out, params), "(output_shape, params)", text, diagnoses=diagnoses)
+    with Comparisons() as checks:
+        for text, shape, layer in _alexnet_cases():
+            got = call_student(student, shape, layer)
+            out, params = alexnet_layer_row(shape, layer)
+            kind = layer["kind"]
+            diagnoses = []
+            if kind == "conv":
+                f, k, c = layer["filters"], layer["kernel"], shape[0]
+                diagnoses = [
+                    ("the conv layer's biases are missing: one per filter", (out, params - f)),
+                    (
+                        "the input channels are not counted: each filter has C * K * K weights",
+                        (out, f * k * k + f),
+                    ),
+                    (
+                        "the output has the input's channels: a conv layer outputs one map per "
+                        "filter",
+                        ((c,) + out[1:], params),
+                    ),
+                ]
+            elif kind == "maxpool":
+                c, k = shape[0], layer["kernel"]
+                diagnoses = [
+                    (
+                        "a pooling layer has no parameters: it only takes maxima",
+                        (out, c * k * k + c),
+                    ),
+                    ("a pooling layer has no parameters: it only takes maxima", (out, c * k * k)),
+                    (
+                        "a pooling layer has no parameters: it only takes maxima",
+                        (out, c * c * k * k + c),
+                    ),
+                    (
+                        "the stride is ignored: the 3 x 3 pool moves by 2",
+                        ((c,) + alexnet_layer_row(shape, dict(layer, stride=1))[0][1:], 0),
+                    ),
+                ]
+            else:
+                units = layer["units"]
+                diagnoses = [
+                    (
+                        "the fully connected layer's biases are missing: one per unit",
+                        (out, params - units),
+                    ),
+                    (
+                        "the input is not flattened: a fully connected layer sees all C * H * W "
+                        "values",
+                        (out, shape[0] * units + units),
+                    ),
+                    (
+                        "the input is not flattened: a fully connected layer sees all C * H * W "
+                        "values",
+                        (out, shape[0] * units),
+                    ),
+                    (
+                        "you returned a (C, H, W) shape for a fully connected layer: its output is "
+                        "(units,)",
+                        ((units, 1, 1), params),
+                    ),
+                ]
+            checks.add(got, (out, params), "(output_shape, params)", text, diagnoses=diagnoses)
 
 
 def fc_fraction(layers, input_shape):
@@ -1559,48 +1599,59 @@ def _fc_parts(layers, input_shape):
 
 @register("fc_fraction", NB08, "Where AlexNet's parameters are", fc_fraction)
 def _check_fc_fraction(student):
-    rng = np.random.default_rng(18)
-    cases = [(f"{WORKED} (AlexNet on 227 x 227 x 3: about 94%)", ALEXNET_LAYERS, (3, 227, 227))]
-    for k in range(3):
-        layers = [
-            {
-                "kind": "conv",
-                "filters": int(rng.integers(4, 32)),
-                "kernel": 3,
-                "stride": 1,
-                "padding": 1,
-            },
-            {"kind": "maxpool", "kernel": 2, "stride": 2},
-            {
-                "kind": "conv",
-                "filters": int(rng.integers(4, 32)),
-                "kernel": 3,
-                "stride": 1,
-                "padding": 0,
-            },
-            {"kind": "fc", "units": int(rng.integers(10, 100))},
-            {"kind": "fc", "units": int(rng.integers(2, 10))},
-        ]
-        shape = (int(rng.integers(1, 4)), 16, 16)
-        cases.append((f"random case {k + 1}: a small CNN on {shape}", layers, shape))
-    for text, layers, shape in cases:
-        got = call_student(student, layers, shape)
-        fc, total, fc_w, total_w, first = _fc_parts(layers, shape)
-        diagnoses = [
-            ("you returned a percentage: return the fraction (between 0 and 1)", 100 * fc / total),
-            ("the biases are left out: count weights and biases (all parameters)", fc_w / total_w),
-            (
-                "you divided by the conv layers' parameters only: divide by all parameters",
-                fc / (total - fc),
-            ),
-            ("only the first fully connected layer is counted: add up all of them", first / total),
-            (
-                "you returned the conv layers' share: the question asks for the fully connected "
-                "layers'",
-                1 - fc / total,
-            ),
-        ]
-        compare(got, fc / total, "the fraction", text, diagnoses=diagnoses)
+    with Comparisons() as checks:
+        rng = np.random.default_rng(18)
+        cases = [(f"{WORKED} (AlexNet on 227 x 227 x 3: about 94%)", ALEXNET_LAYERS, (3, 227, 227))]
+        for k in range(3):
+            layers = [
+                {
+                    "kind": "conv",
+                    "filters": int(rng.integers(4, 32)),
+                    "kernel": 3,
+                    "stride": 1,
+                    "padding": 1,
+                },
+                {"kind": "maxpool", "kernel": 2, "stride": 2},
+                {
+                    "kind": "conv",
+                    "filters": int(rng.integers(4, 32)),
+                    "kernel": 3,
+                    "stride": 1,
+                    "padding": 0,
+                },
+                {"kind": "fc", "units": int(rng.integers(10, 100))},
+                {"kind": "fc", "units": int(rng.integers(2, 10))},
+            ]
+            shape = (int(rng.integers(1, 4)), 16, 16)
+            cases.append((f"random case {k + 1}: a small CNN on {shape}", layers, shape))
+        for text, layers, shape in cases:
+            got = call_student(student, layers, shape)
+            fc, total, fc_w, total_w, first = _fc_parts(layers, shape)
+            diagnoses = [
+                (
+                    "you returned a percentage: return the fraction (between 0 and 1)",
+                    100 * fc / total,
+                ),
+                (
+                    "the biases are left out: count weights and biases (all parameters)",
+                    fc_w / total_w,
+                ),
+                (
+                    "you divided by the conv layers' parameters only: divide by all parameters",
+                    fc / (total - fc),
+                ),
+                (
+                    "only the first fully connected layer is counted: add up all of them",
+                    first / total,
+                ),
+                (
+                    "you returned the conv layers' share: the question asks for the fully "
+                    "connected "
+                    "layers'",
+                    1 - fc / total,
+                ),
+            ]
+            checks.add(got, fc / total, "the fraction", text, diagnoses=diagnoses)
 
 
 # =========================================================================================
@@ -1643,48 +1694,54 @@ def _receptive_field_variant(kernel_sizes, strides, dilations, mistake):
 
 @register("receptive_field", NB02, "How far one unit sees", receptive_field)
 def _check_receptive_field(student):
-    cases = [
-        (f"{WORKED} (two layers of width-3 kernels)", ([3, 3], 1, 1)),
-        ("three layers of width 3", ([3, 3, 3], 1, 1)),
-        ("kernels 5 and 3, strides 2 and 1", ([5, 3], [2, 1], 1)),
-        ("kernels 3, 3, 3, stride 2 everywhere", ([3, 3, 3], 2, 1)),
-        ("kernels 3 and 3, dilations 1 and 2", ([3, 3], 1, [1, 2])),
-        ("kernels 2, 3, 2, strides 2, 1, 3, dilations 1, 2, 1", ([2, 3, 2], [2, 1, 3], [1, 2, 1])),
-        ("kernels 7, 3, 3, 3, strides 2, 2, 1, 1", ([7, 3, 3, 3], [2, 2, 1, 1], 1)),
-    ]
-    for text, (k, s, d) in cases:
-        got = call_student(student, k, s, d)
-        diagnoses = [
+    with Comparisons() as checks:
+        cases = [
+            (f"{WORKED} (two layers of width-3 kernels)", ([3, 3], 1, 1)),
+            ("three layers of width 3", ([3, 3, 3], 1, 1)),
+            ("kernels 5 and 3, strides 2 and 1", ([5, 3], [2, 1], 1)),
+            ("kernels 3, 3, 3, stride 2 everywhere", ([3, 3, 3], 2, 1)),
+            ("kernels 3 and 3, dilations 1 and 2", ([3, 3], 1, [1, 2])),
             (
-                "the strides are ignored: after a stride-S layer, one step of the next layer "
-                "spans S inputs",
-                _receptive_field_variant(k, s, d, "no stride"),
+                "kernels 2, 3, 2, strides 2, 1, 3, dilations 1, 2, 1",
+                ([2, 3, 2], [2, 1, 3], [1, 2, 1]),
             ),
-            (
-                "each layer's own stride is applied to its own kernel: a layer's stride only "
-                "spreads the layers above it",
-                _receptive_field_variant(k, s, d, "jump first"),
-            ),
-            (
-                "the dilation is ignored: a dilated kernel spans (K - 1) D + 1 inputs",
-                _receptive_field_variant(k, s, d, "no dilation"),
-            ),
-            (
-                "the kernel sizes are simply added: each layer adds K - 1, not K (they overlap "
-                "by one)",
-                sum(k),
-            ),
-            (
-                "the kernel sizes are multiplied: each layer adds (K - 1) times the spacing",
-                int(np.prod(k)),
-            ),
-            (
-                "the field is one too small: start from 1 (a single input) and add (K - 1) per "
-                "layer",
-                receptive_field(k, s, d) - 1,
-            ),
+            ("kernels 7, 3, 3, 3, strides 2, 2, 1, 1", ([7, 3, 3, 3], [2, 2, 1, 1], 1)),
         ]
-        compare(got, receptive_field(k, s, d), "the receptive field", text, diagnoses=diagnoses)
+        for text, (k, s, d) in cases:
+            got = call_student(student, k, s, d)
+            diagnoses = [
+                (
+                    "the strides are ignored: after a stride-S layer, one step of the next layer "
+                    "spans S inputs",
+                    _receptive_field_variant(k, s, d, "no stride"),
+                ),
+                (
+                    "each layer's own stride is applied to its own kernel: a layer's stride only "
+                    "spreads the layers above it",
+                    _receptive_field_variant(k, s, d, "jump first"),
+                ),
+                (
+                    "the dilation is ignored: a dilated kernel spans (K - 1) D + 1 inputs",
+                    _receptive_field_variant(k, s, d, "no dilation"),
+                ),
+                (
+                    "the kernel sizes are simply added: each layer adds K - 1, not K (they overlap "
+                    "by one)",
+                    sum(k),
+                ),
+                (
+                    "the kernel sizes are multiplied: each layer adds (K - 1) times the spacing",
+                    int(np.prod(k)),
+                ),
+                (
+                    "the field is one too small: start from 1 (a single input) and add (K - 1) per "
+                    "layer",
+                    receptive_field(k, s, d) - 1,
+                ),
+            ]
+            checks.add(
+                got, receptive_field(k, s, d), "the receptive field", text, diagnoses=diagnoses
+            )
 
 
 def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
@@ -1779,49 +1836,52 @@ def _conv1d_diagnoses(x, w, b, stride, padding, dilation):
 
 @register("conv1d_forward", NB02, "A 1-D convolution: smoothing a noisy signal", conv1d_forward)
 def _check_conv1d_forward(student):
-    readings = np.array([1.00, 1.10, 1.20, 1.40, 1.70, 1.80, 1.90, 2.10, 2.20, 2.40, 2.50, 2.70])
-    weights = np.array([0.01, 0.01, 0.02, 0.02, 0.04, 0.4, 0.5])  # oldest to newest
-    cases = [
-        (
-            f"{WORKED} (12 readings, 7 smoothing weights: s_6 = 1.811)",
-            readings[None, None],
-            weights[None, None],
-            None,
-            1,
-            0,
-            1,
+    with Comparisons() as checks:
+        readings = np.array(
+            [1.00, 1.10, 1.20, 1.40, 1.70, 1.80, 1.90, 2.10, 2.20, 2.40, 2.50, 2.70]
         )
-    ]
-    rng = np.random.default_rng(19)
-    for k, (stride, padding, dilation, bias) in enumerate(
-        [(1, 0, 1, True), (2, 1, 1, True), (1, 2, 2, False), (3, 1, 1, True), (2, 0, 2, True)]
-    ):
-        n, c, f = int(rng.integers(2, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
-        x = rng.normal(size=(n, c, int(rng.integers(9, 14))))
-        w = rng.normal(size=(f, c, int(rng.integers(2, 4))))
-        b = rng.normal(size=f) if bias else None
-        cases.append(
+        weights = np.array([0.01, 0.01, 0.02, 0.02, 0.04, 0.4, 0.5])  # oldest to newest
+        cases = [
             (
-                f"random case {k + 1}: x {x.shape}, w {w.shape}, "
-                f"{'b given' if bias else 'b=None'}, stride {stride}, padding {padding}, "
-                f"dilation {dilation}",
-                x,
-                w,
-                b,
-                stride,
-                padding,
-                dilation,
+                f"{WORKED} (12 readings, 7 smoothing weights: s_6 = 1.811)",
+                readings[None, None],
+                weights[None, None],
+                None,
+                1,
+                0,
+                1,
             )
-        )
-    for text, x, w, b, stride, padding, dilation in cases:
-        got = call_student(student, x, w, b, stride, padding, dilation)
-        compare(
-            got,
-            conv1d_forward(x, w, b, stride, padding, dilation),
-            "the output y",
-            text,
-            diagnoses=_conv1d_diagnoses(x, w, b, stride, padding, dilation),
-        )
+        ]
+        rng = np.random.default_rng(19)
+        for k, (stride, padding, dilation, bias) in enumerate(
+            [(1, 0, 1, True), (2, 1, 1, True), (1, 2, 2, False), (3, 1, 1, True), (2, 0, 2, True)]
+        ):
+            n, c, f = int(rng.integers(2, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 4))
+            x = rng.normal(size=(n, c, int(rng.integers(9, 14))))
+            w = rng.normal(size=(f, c, int(rng.integers(2, 4))))
+            b = rng.normal(size=f) if bias else None
+            cases.append(
+                (
+                    f"random case {k + 1}: x {x.shape}, w {w.shape}, "
+                    f"{'b given' if bias else 'b=None'}, stride {stride}, padding {padding}, "
+                    f"dilation {dilation}",
+                    x,
+                    w,
+                    b,
+                    stride,
+                    padding,
+                    dilation,
+                )
+            )
+        for text, x, w, b, stride, padding, dilation in cases:
+            got = call_student(student, x, w, b, stride, padding, dilation)
+            checks.add(
+                got,
+                conv1d_forward(x, w, b, stride, padding, dilation),
+                "the output y",
+                text,
+                diagnoses=_conv1d_diagnoses(x, w, b, stride, padding, dilation),
+            )
 
 
 # =========================================================================================
@@ -1841,44 +1901,47 @@ def flip_kernel(kernel):
 
 @register("flip_kernel", NB05, "Turn a kernel by 180 degrees", flip_kernel)
 def _check_flip_kernel(student):
-    sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64)
-    diagonal = np.array(
-        [[0, 0, -1, 0], [0, -2, 0, 1], [-1, 0, 2, 0], [0, 1, 0, 0]], dtype=np.float64
-    )
-    rng = np.random.default_rng(20)
-    cases = [
-        (f"{WORKED} (Sobel x)", sobel_x),
-        (f"{WORKED} (the 4 x 4 diagonal detector)", diagonal),
-        ("random case 1: a 2 x 3 kernel", rng.normal(size=(2, 3))),
-        ("random case 2: a 3 x 3 kernel", rng.normal(size=(3, 3))),
-        (
-            "random case 3: kernels (4, 3, 3, 2) (filters, channels, rows, columns)",
-            rng.normal(size=(4, 3, 3, 2)),
-        ),
-        ("random case 4: kernels (2, 2, 3, 3)", rng.normal(size=(2, 2, 3, 3))),
-    ]
-    for text, kernel in cases:
-        got = call_student(student, kernel)
-        diagnoses = [
+    with Comparisons() as checks:
+        sobel_x = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64)
+        diagonal = np.array(
+            [[0, 0, -1, 0], [0, -2, 0, 1], [-1, 0, 2, 0], [0, 1, 0, 0]], dtype=np.float64
+        )
+        rng = np.random.default_rng(20)
+        cases = [
+            (f"{WORKED} (Sobel x)", sobel_x),
+            (f"{WORKED} (the 4 x 4 diagonal detector)", diagonal),
+            ("random case 1: a 2 x 3 kernel", rng.normal(size=(2, 3))),
+            ("random case 2: a 3 x 3 kernel", rng.normal(size=(3, 3))),
             (
-                "only the rows are reversed (upside down): reverse the columns too",
-                kernel[..., ::-1, :],
+                "random case 3: kernels (4, 3, 3, 2) (filters, channels, rows, columns)",
+                rng.normal(size=(4, 3, 3, 2)),
             ),
-            (
-                "only the columns are reversed (left to right): reverse the rows too",
-                kernel[..., :, ::-1],
-            ),
-            (
-                "the kernel is transposed, not turned: reverse the rows and the columns instead",
-                np.swapaxes(kernel, -1, -2),
-            ),
-            (
-                "every axis is reversed, the filters and channels too: reverse only the last two",
-                np.flip(kernel),
-            ),
-            ("the kernel is unchanged: reverse its rows and its columns", kernel),
+            ("random case 4: kernels (2, 2, 3, 3)", rng.normal(size=(2, 2, 3, 3))),
         ]
-        compare(got, flip_kernel(kernel), "the flipped kernel", text, diagnoses=diagnoses)
+        for text, kernel in cases:
+            got = call_student(student, kernel)
+            diagnoses = [
+                (
+                    "only the rows are reversed (upside down): reverse the columns too",
+                    kernel[..., ::-1, :],
+                ),
+                (
+                    "only the columns are reversed (left to right): reverse the rows too",
+                    kernel[..., :, ::-1],
+                ),
+                (
+                    "the kernel is transposed, not turned: reverse the rows and the columns "
+                    "instead",
+                    np.swapaxes(kernel, -1, -2),
+                ),
+                (
+                    "every axis is reversed, the filters and channels too: reverse only the last "
+                    "two",
+                    np.flip(kernel),
+                ),
+                ("the kernel is unchanged: reverse its rows and its columns", kernel),
+            ]
+            checks.add(got, flip_kernel(kernel), "the flipped kernel", text, diagnoses=diagnoses)
 
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
@@ -1903,47 +1966,50 @@ def edge_magnitude(image):
 
 @register("edge_magnitude", NB05, "Edge strength from Sobel x and Sobel y", edge_magnitude)
 def _check_edge_magnitude(student):
-    step = np.zeros((6, 6))
-    step[:, :3] = 10.0
-    bar = np.zeros((8, 8))
-    bar[:, 2:6] = 1.0
-    rng = np.random.default_rng(21)
-    cases = [
-        (f"{WORKED} (6 x 6 image: left half 10, right half 0)", step),
-        (f"{WORKED} (8 x 8 image, a vertical bar in columns 2-5)", bar),
-        ("random case 1: a 7 x 9 image", rng.normal(size=(7, 9))),
-        ("random case 2: a 5 x 5 image", rng.integers(0, 5, size=(5, 5)).astype(np.float64)),
-    ]
-    prewitt = np.array([[-1.0, 0.0, 1.0]] * 3)
-    for text, image in cases:
-        got = call_student(student, image)
-        gx, gy = _correlate_same(image, SOBEL_X), _correlate_same(image, SOBEL_Y)
-
-        def valid(k, image=image):
-            return conv2d_forward(image[None, None], k[None, None])[0, 0]
-
-        diagnoses = [
-            ("the square root is missing: the magnitude is sqrt(Gx**2 + Gy**2)", gx**2 + gy**2),
-            (
-                "you added |Gx| and |Gy|: the magnitude is sqrt(Gx**2 + Gy**2)",
-                np.abs(gx) + np.abs(gy),
-            ),
-            ("you added Gx and Gy: the magnitude is sqrt(Gx**2 + Gy**2)", gx + gy),
-            ("only Gx is used: combine both directions, sqrt(Gx**2 + Gy**2)", np.abs(gx)),
-            (
-                "the padding is missing: pad the image with one ring of zeros so the output has "
-                "its size",
-                np.sqrt(valid(SOBEL_X) ** 2 + valid(SOBEL_Y) ** 2),
-            ),
-            (
-                "the Prewitt kernels are used: the exercise asks for Sobel (the middle row "
-                "weighs 2)",
-                np.sqrt(
-                    _correlate_same(image, prewitt) ** 2 + _correlate_same(image, prewitt.T) ** 2
-                ),
-            ),
+    with Comparisons() as checks:
+        step = np.zeros((6, 6))
+        step[:, :3] = 10.0
+        bar = np.zeros((8, 8))
+        bar[:, 2:6] = 1.0
+        rng = np.random.default_rng(21)
+        cases = [
+            (f"{WORKED} (6 x 6 image: left half 10, right half 0)", step),
+            (f"{WORKED} (8 x 8 image, a vertical bar in columns 2-5)", bar),
+            ("random case 1: a 7 x 9 image", rng.normal(size=(7, 9))),
+            ("random case 2: a 5 x 5 image", rng.integers(0, 5, size=(5, 5)).astype(np.float64)),
         ]
-        compare(got, edge_magnitude(image), "the magnitude", text, diagnoses=diagnoses)
+        prewitt = np.array([[-1.0, 0.0, 1.0]] * 3)
+        for text, image in cases:
+            got = call_student(student, image)
+            gx, gy = _correlate_same(image, SOBEL_X), _correlate_same(image, SOBEL_Y)
+
+            def valid(k, image=image):
+                return conv2d_forward(image[None, None], k[None, None])[0, 0]
+
+            diagnoses = [
+                ("the square root is missing: the magnitude is sqrt(Gx**2 + Gy**2)", gx**2 + gy**2),
+                (
+                    "you added |Gx| and |Gy|: the magnitude is sqrt(Gx**2 + Gy**2)",
+                    np.abs(gx) + np.abs(gy),
+                ),
+                ("you added Gx and Gy: the magnitude is sqrt(Gx**2 + Gy**2)", gx + gy),
+                ("only Gx is used: combine both directions, sqrt(Gx**2 + Gy**2)", np.abs(gx)),
+                (
+                    "the padding is missing: pad the image with one ring of zeros so the output "
+                    "has "
+                    "its size",
+                    np.sqrt(valid(SOBEL_X) ** 2 + valid(SOBEL_Y) ** 2),
+                ),
+                (
+                    "the Prewitt kernels are used: the exercise asks for Sobel (the middle row "
+                    "weighs 2)",
+                    np.sqrt(
+                        _correlate_same(image, prewitt) ** 2
+                        + _correlate_same(image, prewitt.T) ** 2
+                    ),
+                ),
+            ]
+            checks.add(got, edge_magnitude(image), "the magnitude", text, diagnoses=diagnoses)
 
 
 # =========================================================================================
@@ -1971,66 +2037,73 @@ def collapse_linear(weights, biases):
 
 @register("collapse_linear", NB01, "A deep linear network is one layer", collapse_linear)
 def _check_collapse_linear(student):
-    rng = np.random.default_rng(22)
-    cases = [
-        (
-            f"{WORKED} (two 2 x 2 layers)",
-            [np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[0.0, 1.0], [1.0, 1.0]])],
-            [np.array([1.0, -1.0]), np.array([0.5, 2.0])],
-        )
-    ]
-    for k, sizes in enumerate([[3, 3, 3, 3, 3, 3], [4, 4, 4], [2, 5, 3, 4], [3, 2, 2, 3]]):
-        weights = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
-        biases = [rng.normal(size=b) for b in sizes[1:]]
-        cases.append((f"random case {k + 1}: layer widths {sizes}", weights, biases))
-    for text, weights, biases in cases:
-        got = call_student(student, weights, biases)
-        w, b = collapse_linear(weights, biases)
-        diagnoses = []
-        square = all(m.shape[0] == m.shape[1] == weights[0].shape[0] for m in weights)
-        if square:
-            rev = weights[0]
-            for m in weights[1:]:
-                rev = m @ rev
+    with Comparisons() as checks:
+        rng = np.random.default_rng(22)
+        cases = [
+            (
+                f"{WORKED} (two 2 x 2 layers)",
+                [np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[0.0, 1.0], [1.0, 1.0]])],
+                [np.array([1.0, -1.0]), np.array([0.5, 2.0])],
+            )
+        ]
+        for k, sizes in enumerate([[3, 3, 3, 3, 3, 3], [4, 4, 4], [2, 5, 3, 4], [3, 2, 2, 3]]):
+            weights = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+            biases = [rng.normal(size=b) for b in sizes[1:]]
+            cases.append((f"random case {k + 1}: layer widths {sizes}", weights, biases))
+        for text, weights, biases in cases:
+            got = call_student(student, weights, biases)
+            w, b = collapse_linear(weights, biases)
+            diagnoses = []
+            square = all(m.shape[0] == m.shape[1] == weights[0].shape[0] for m in weights)
+            if square:
+                rev = weights[0]
+                for m in weights[1:]:
+                    rev = m @ rev
+                diagnoses += [
+                    (
+                        "the matrices are multiplied in reverse order: with row vectors x @ W1 @ "
+                        "W2, "
+                        "W = W1 @ W2 @ ... @ WL",
+                        (rev, b),
+                    ),
+                    (
+                        "the biases are simply added: each bias also goes through the layers after "
+                        "it (b = b1 @ W2 + b2 ...)",
+                        (w, sum(biases)),
+                    ),
+                    (
+                        "the matrices are multiplied element by element: use the matrix product "
+                        "(@)",
+                        (np.prod(weights, axis=0), b),
+                    ),
+                ]
             diagnoses += [
                 (
-                    "the matrices are multiplied in reverse order: with row vectors x @ W1 @ W2, "
-                    "W = W1 @ W2 @ ... @ WL",
-                    (rev, b),
+                    "only the last bias is kept: each earlier bias goes through the layers after "
+                    "it "
+                    "and adds up",
+                    (w, biases[-1]),
                 ),
                 (
-                    "the biases are simply added: each bias also goes through the layers after "
-                    "it (b = b1 @ W2 + b2 ...)",
-                    (w, sum(biases)),
+                    "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, "
+                    "and so "
+                    "on)",
+                    (w, np.zeros_like(b)),
                 ),
                 (
-                    "the matrices are multiplied element by element: use the matrix product (@)",
-                    (np.prod(weights, axis=0), b),
+                    "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, "
+                    "and so "
+                    "on)",
+                    (w, None),
+                ),
+                (
+                    "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, "
+                    "and so "
+                    "on)",
+                    w,
                 ),
             ]
-        diagnoses += [
-            (
-                "only the last bias is kept: each earlier bias goes through the layers after it "
-                "and adds up",
-                (w, biases[-1]),
-            ),
-            (
-                "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, and so "
-                "on)",
-                (w, np.zeros_like(b)),
-            ),
-            (
-                "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, and so "
-                "on)",
-                (w, None),
-            ),
-            (
-                "the biases are dropped: they fold into one bias b too (b = b1 @ W2 + b2, and so "
-                "on)",
-                w,
-            ),
-        ]
-        compare(got, (w, b), "(W, b)", text, diagnoses=diagnoses)
+            checks.add(got, (w, b), "(W, b)", text, diagnoses=diagnoses)
 
 
 def perceptron_and(x, W, b):
@@ -2047,48 +2120,54 @@ def perceptron_and(x, W, b):
 
 @register("perceptron_and", NB01, "Three perceptrons and an AND: a triangle", perceptron_and)
 def _check_perceptron_and(student):
-    grid = np.array([[i, j] for i in range(-1, 6) for j in range(-1, 6)], dtype=np.float64)
-    triangle_w = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, -1.0]])  # x > 0, y > 0, x + y < 4
-    triangle_b = np.array([0.0, 0.0, 4.0])
-    rng = np.random.default_rng(23)
-    cases = [
-        (
-            f"{WORKED} (the triangle x > 0, y > 0, x + y < 4, on a grid of points)",
-            grid,
-            triangle_w,
-            triangle_b,
-        )
-    ]
-    for k in range(3):
-        w = rng.integers(-2, 3, size=(2, 3)).astype(np.float64)
-        b = rng.integers(-3, 4, size=3).astype(np.float64)
-        cases.append((f"random case {k + 1}: three lines with small integer weights", grid, w, b))
-    for text, x, w, b in cases:
-        got = call_student(student, x, w, b)
-        pre = x @ w + b
-        fires = (pre > 0).astype(np.int64)
-        diagnoses = [
+    with Comparisons() as checks:
+        grid = np.array([[i, j] for i in range(-1, 6) for j in range(-1, 6)], dtype=np.float64)
+        triangle_w = np.array([[1.0, 0.0, -1.0], [0.0, 1.0, -1.0]])  # x > 0, y > 0, x + y < 4
+        triangle_b = np.array([0.0, 0.0, 4.0])
+        rng = np.random.default_rng(23)
+        cases = [
             (
-                "you returned the three hidden units: combine them with the AND unit (weights 1, "
-                "1, 1, bias -2.5)",
-                fires,
-            ),
-            (
-                "the points on a line count as inside: a perceptron fires only when w . x + b > "
-                "0 (strictly)",
-                ((pre >= 0).sum(axis=1) == 3).astype(np.int64),
-            ),
-            (
-                "this is an OR, not an AND: with bias -0.5 one firing unit is enough; AND needs "
-                "bias -2.5",
-                (fires.sum(axis=1) > 0.5).astype(np.int64),
-            ),
-            (
-                "the output fires when two of three units do (bias -1.5): AND needs bias -2.5",
-                (fires.sum(axis=1) > 1.5).astype(np.int64),
-            ),
+                f"{WORKED} (the triangle x > 0, y > 0, x + y < 4, on a grid of points)",
+                grid,
+                triangle_w,
+                triangle_b,
+            )
         ]
-        compare(got, perceptron_and(x, w, b), "the output", text, diagnoses=diagnoses)
+        for k in range(3):
+            w = rng.integers(-2, 3, size=(2, 3)).astype(np.float64)
+            b = rng.integers(-3, 4, size=3).astype(np.float64)
+            cases.append(
+                (f"random case {k + 1}: three lines with small integer weights", grid, w, b)
+            )
+        for text, x, w, b in cases:
+            got = call_student(student, x, w, b)
+            pre = x @ w + b
+            fires = (pre > 0).astype(np.int64)
+            diagnoses = [
+                (
+                    "you returned the three hidden units: combine them with the AND unit "
+                    "(weights 1, "
+                    "1, 1, bias -2.5)",
+                    fires,
+                ),
+                (
+                    "the points on a line count as inside: a perceptron fires only when w . x + "
+                    "b > "
+                    "0 (strictly)",
+                    ((pre >= 0).sum(axis=1) == 3).astype(np.int64),
+                ),
+                (
+                    "this is an OR, not an AND: with bias -0.5 one firing unit is enough; AND "
+                    "needs "
+                    "bias -2.5",
+                    (fires.sum(axis=1) > 0.5).astype(np.int64),
+                ),
+                (
+                    "the output fires when two of three units do (bias -1.5): AND needs bias -2.5",
+                    (fires.sum(axis=1) > 1.5).astype(np.int64),
+                ),
+            ]
+            checks.add(got, perceptron_and(x, w, b), "the output", text, diagnoses=diagnoses)
 
 
 # =========================================================================================
@@ -2113,47 +2192,58 @@ def transposed_output_size(n, kernel_size, stride=1, padding=0, output_padding=0
     transposed_output_size,
 )
 def _check_transposed_output_size(student):
-    cases = [
-        ("a 2 x upsampling: n=4, kernel 2, stride 2", (4, 2, 2, 0, 0, 1)),
-        ("the inverse of a stride-2 conv: n=3, kernel 3, stride 2, padding 1", (3, 3, 2, 1, 0, 1)),
-        ("the same with output_padding 1", (3, 3, 2, 1, 1, 1)),
-        ("n=5, kernel 4, stride 2, padding 1", (5, 4, 2, 1, 0, 1)),
-        ("n=4, kernel 3, dilation 2", (4, 3, 1, 0, 0, 2)),
-        ("n=6, kernel 5, stride 3, padding 2, output_padding 2, dilation 2", (6, 5, 3, 2, 2, 2)),
-        ("n=7, kernel 3, stride 1, padding 1", (7, 3, 1, 1, 0, 1)),
-    ]
-    for text, args in cases:
-        n, k, s, p, op, d = args
-        got = call_student(student, *args)
-        diagnoses = [
+    with Comparisons() as checks:
+        cases = [
+            ("a 2 x upsampling: n=4, kernel 2, stride 2", (4, 2, 2, 0, 0, 1)),
             (
-                "you used the ordinary convolution's formula: a transposed convolution grows the "
-                "input, O = (n - 1) S - 2P + D(K - 1) + output_padding + 1",
-                (n + 2 * p - d * (k - 1) - 1) // s + 1,
+                "the inverse of a stride-2 conv: n=3, kernel 3, stride 2, padding 1",
+                (3, 3, 2, 1, 0, 1),
             ),
+            ("the same with output_padding 1", (3, 3, 2, 1, 1, 1)),
+            ("n=5, kernel 4, stride 2, padding 1", (5, 4, 2, 1, 0, 1)),
+            ("n=4, kernel 3, dilation 2", (4, 3, 1, 0, 0, 2)),
             (
-                "the stride multiplies n: it multiplies the n - 1 gaps between inputs, (n - 1) S",
-                n * s - 2 * p + d * (k - 1) + op + 1,
+                "n=6, kernel 5, stride 3, padding 2, output_padding 2, dilation 2",
+                (6, 5, 3, 2, 2, 2),
             ),
-            (
-                "the padding is added: in a transposed convolution padding is cropped, - 2P",
-                (n - 1) * s + 2 * p + d * (k - 1) + op + 1,
-            ),
-            (
-                "output_padding is ignored: it adds rows at one end, + output_padding",
-                (n - 1) * s - 2 * p + d * (k - 1) + 1,
-            ),
-            (
-                "the dilation is ignored: the kernel spans D(K - 1) + 1",
-                (n - 1) * s - 2 * p + (k - 1) + op + 1,
-            ),
-            ("the + 1 is missing", (n - 1) * s - 2 * p + d * (k - 1) + op),
-            (
-                "the padding is subtracted once: PyTorch crops P at both ends, - 2P",
-                (n - 1) * s - p + d * (k - 1) + op + 1,
-            ),
+            ("n=7, kernel 3, stride 1, padding 1", (7, 3, 1, 1, 0, 1)),
         ]
-        compare(got, transposed_output_size(*args), "the output size", text, diagnoses=diagnoses)
+        for text, args in cases:
+            n, k, s, p, op, d = args
+            got = call_student(student, *args)
+            diagnoses = [
+                (
+                    "you used the ordinary convolution's formula: a transposed convolution grows "
+                    "the "
+                    "input, O = (n - 1) S - 2P + D(K - 1) + output_padding + 1",
+                    (n + 2 * p - d * (k - 1) - 1) // s + 1,
+                ),
+                (
+                    "the stride multiplies n: it multiplies the n - 1 gaps between inputs, (n - "
+                    "1) S",
+                    n * s - 2 * p + d * (k - 1) + op + 1,
+                ),
+                (
+                    "the padding is added: in a transposed convolution padding is cropped, - 2P",
+                    (n - 1) * s + 2 * p + d * (k - 1) + op + 1,
+                ),
+                (
+                    "output_padding is ignored: it adds rows at one end, + output_padding",
+                    (n - 1) * s - 2 * p + d * (k - 1) + 1,
+                ),
+                (
+                    "the dilation is ignored: the kernel spans D(K - 1) + 1",
+                    (n - 1) * s - 2 * p + (k - 1) + op + 1,
+                ),
+                ("the + 1 is missing", (n - 1) * s - 2 * p + d * (k - 1) + op),
+                (
+                    "the padding is subtracted once: PyTorch crops P at both ends, - 2P",
+                    (n - 1) * s - p + d * (k - 1) + op + 1,
+                ),
+            ]
+            checks.add(
+                got, transposed_output_size(*args), "the output size", text, diagnoses=diagnoses
+            )
 
 
 def separable_params(in_channels, out_channels, kernel_size, bias=True):
@@ -2174,50 +2264,54 @@ def separable_params(in_channels, out_channels, kernel_size, bias=True):
 
 @register("separable_params", NB10, "What depthwise-separable convolutions save", separable_params)
 def _check_separable_params(student):
-    cases = [
-        ("MobileNet-style: 32 -> 64 channels, 3 x 3", (32, 64, 3, True)),
-        ("3 -> 16 channels, 5 x 5, no biases", (3, 16, 5, False)),
-        ("256 -> 256 channels, 3 x 3", (256, 256, 3, True)),
-        ("8 -> 4 channels, 7 x 7", (8, 4, 7, True)),
-        ("16 -> 32 channels, 1 x 1, no biases", (16, 32, 1, False)),
-    ]
-    for text, args in cases:
-        c, f, k, bias = args
-        got = call_student(student, *args)
-        standard, separable = separable_params(*args)
-        nb = separable_params(c, f, k, False)
-        wb = separable_params(c, f, k, True)
-        diagnoses = [
-            (
-                "the depthwise part is counted like a full convolution: it has one K x K kernel "
-                "per input channel (in * K * K), not out * in * K * K",
-                (standard, separable - c * k * k + f * c * k * k),
-            ),
-            (
-                "the pointwise (1 x 1) part is missing: the depthwise conv alone cannot mix "
-                "channels",
-                (standard, separable - f * c - (f if bias else 0)),
-            ),
-            (
-                "the depthwise part is missing: the 1 x 1 conv alone has no spatial extent",
-                (standard, separable - c * k * k - (c if bias else 0)),
-            ),
+    with Comparisons() as checks:
+        cases = [
+            ("MobileNet-style: 32 -> 64 channels, 3 x 3", (32, 64, 3, True)),
+            ("3 -> 16 channels, 5 x 5, no biases", (3, 16, 5, False)),
+            ("256 -> 256 channels, 3 x 3", (256, 256, 3, True)),
+            ("8 -> 4 channels, 7 x 7", (8, 4, 7, True)),
+            ("16 -> 32 channels, 1 x 1, no biases", (16, 32, 1, False)),
         ]
-        if bias:
-            diagnoses += [
+        for text, args in cases:
+            c, f, k, bias = args
+            got = call_student(student, *args)
+            standard, separable = separable_params(*args)
+            nb = separable_params(c, f, k, False)
+            wb = separable_params(c, f, k, True)
+            diagnoses = [
                 (
-                    "the biases are missing: with bias=True every conv layer has one bias per "
-                    "output channel",
-                    nb,
+                    "the depthwise part is counted like a full convolution: it has one K x K "
+                    "kernel "
+                    "per input channel (in * K * K), not out * in * K * K",
+                    (standard, separable - c * k * k + f * c * k * k),
                 ),
                 (
-                    "the depthwise layer's biases are missing: it has one per input channel",
-                    (standard, separable - c),
+                    "the pointwise (1 x 1) part is missing: the depthwise conv alone cannot mix "
+                    "channels",
+                    (standard, separable - f * c - (f if bias else 0)),
+                ),
+                (
+                    "the depthwise part is missing: the 1 x 1 conv alone has no spatial extent",
+                    (standard, separable - c * k * k - (c if bias else 0)),
                 ),
             ]
-        else:
-            diagnoses.append(("bias=False is ignored: count no biases then", wb))
-        compare(got, (standard, separable), "(standard, separable)", text, diagnoses=diagnoses)
+            if bias:
+                diagnoses += [
+                    (
+                        "the biases are missing: with bias=True every conv layer has one bias per "
+                        "output channel",
+                        nb,
+                    ),
+                    (
+                        "the depthwise layer's biases are missing: it has one per input channel",
+                        (standard, separable - c),
+                    ),
+                ]
+            else:
+                diagnoses.append(("bias=False is ignored: count no biases then", wb))
+            checks.add(
+                got, (standard, separable), "(standard, separable)", text, diagnoses=diagnoses
+            )
 
 
 # =========================================================================================
@@ -2246,52 +2340,60 @@ def rbm_hidden_probabilities(x, W, c):
     rbm_hidden_probabilities,
 )
 def _check_rbm_hidden_probabilities(student):
-    rng = np.random.default_rng(24)
-    cases = [
-        (
-            "a 2-hidden, 3-visible RBM on two binary vectors",
-            np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
-            np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]]),
-            np.array([-0.5, 0.25]),
-        )
-    ]
-    for k, (n, h, v) in enumerate([(4, 3, 3), (5, 4, 6), (3, 6, 2)]):
-        x = rng.integers(0, 2, size=(n, v)).astype(np.float64)
-        cases.append(
+    with Comparisons() as checks:
+        rng = np.random.default_rng(24)
+        cases = [
             (
-                f"random case {k + 1}: x {x.shape}, W {(h, v)}",
-                x,
-                rng.normal(size=(h, v)),
-                rng.normal(size=h),
+                "a 3-hidden, 3-visible RBM on two binary vectors",
+                np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]),
+                np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0], [0.5, 0.5, -0.5]]),
+                np.array([-0.5, 0.25, 0.0]),
             )
-        )
-    for text, x, w, c in cases:
-        got = call_student(student, x, w, c)
-        pre = x @ w.T + c
-        diagnoses = [
-            (
-                "the sigmoid is missing: P(h = 1 | x) = sigmoid(c + x W^T), a probability "
-                "between 0 and 1",
-                pre,
-            ),
-            (
-                "tanh is used: the probability is the logistic sigmoid, 1 / (1 + exp(-z))",
-                np.tanh(pre),
-            ),
-            ("the hidden bias is missing: add c", _sigmoid(x @ w.T)),
-            ("the bias is subtracted: P(h = 1 | x) = sigmoid(c + x W^T)", _sigmoid(x @ w.T - c)),
-            (
-                "W is not transposed: W[i, j] couples hidden i to visible j, so use x @ W.T",
-                _sigmoid(x @ w + c) if w.shape[0] == w.shape[1] else None,
-            ),
-            (
-                "you sampled the hidden units (0/1): return the probabilities",
-                (pre > 0).astype(np.float64),
-            ),
         ]
-        compare(
-            got, rbm_hidden_probabilities(x, w, c), "the probabilities", text, diagnoses=diagnoses
-        )
+        for k, (n, h, v) in enumerate([(4, 3, 3), (5, 4, 6), (3, 6, 2)]):
+            x = rng.integers(0, 2, size=(n, v)).astype(np.float64)
+            cases.append(
+                (
+                    f"random case {k + 1}: x {x.shape}, W {(h, v)}",
+                    x,
+                    rng.normal(size=(h, v)),
+                    rng.normal(size=h),
+                )
+            )
+        for text, x, w, c in cases:
+            got = call_student(student, x, w, c)
+            pre = x @ w.T + c
+            diagnoses = [
+                (
+                    "the sigmoid is missing: P(h = 1 | x) = sigmoid(c + x W^T), a probability "
+                    "between 0 and 1",
+                    pre,
+                ),
+                (
+                    "tanh is used: the probability is the logistic sigmoid, 1 / (1 + exp(-z))",
+                    np.tanh(pre),
+                ),
+                ("the hidden bias is missing: add c", _sigmoid(x @ w.T)),
+                (
+                    "the bias is subtracted: P(h = 1 | x) = sigmoid(c + x W^T)",
+                    _sigmoid(x @ w.T - c),
+                ),
+                (
+                    "W is not transposed: W[i, j] couples hidden i to visible j, so use x @ W.T",
+                    _sigmoid(x @ w + c) if w.shape[0] == w.shape[1] else None,
+                ),
+                (
+                    "you sampled the hidden units (0/1): return the probabilities",
+                    (pre > 0).astype(np.float64),
+                ),
+            ]
+            checks.add(
+                got,
+                rbm_hidden_probabilities(x, w, c),
+                "the probabilities",
+                text,
+                diagnoses=diagnoses,
+            )
 
 
 def frozen_update(params, grads, lr, frozen):
@@ -2320,64 +2422,68 @@ def _frozen_variant(params, grads, lr, is_frozen):
 
 @register("frozen_update", NB11, "Fine-tuning with frozen layers", frozen_update)
 def _check_frozen_update(student):
-    rng = np.random.default_rng(25)
-    cases = []
-    for k, (layers, frozen, lr) in enumerate(
-        [(3, 1, 0.1), (4, 2, 0.5), (4, 0, 0.01), (3, 3, 0.2), (5, 3, 1.0)]
-    ):
-        sizes = [int(rng.integers(2, 5)) for _ in range(layers + 1)]
-        params = [
-            {"W": rng.normal(size=(a, b)), "b": rng.normal(size=b)}
-            for a, b in zip(sizes[:-1], sizes[1:])
-        ]
-        grads = [{name: rng.normal(size=v.shape) for name, v in layer.items()} for layer in params]
-        text = f"case {k + 1}: {layers} layers, the first {frozen} frozen, learning rate {lr}"
-        cases.append((text, params, grads, lr, frozen))
-    for text, params, grads, lr, frozen in cases:
-        got = call_student(student, params, grads, lr, frozen)
-        n = len(params)
-        diagnoses = [
-            (
-                "the last layers are frozen: freeze the first `frozen` layers (the general "
-                "features near the input) and train the last ones",
-                _frozen_variant(params, grads, lr, lambda i, n=n, f=frozen: i >= n - f),
-            ),
-            (
-                "one layer too many is frozen: layers 0 .. frozen - 1 stay fixed (index < frozen)",
-                _frozen_variant(params, grads, lr, lambda i, f=frozen: i <= f),
-            ),
-            (
-                "one layer too few is frozen: layers 0 .. frozen - 1 stay fixed",
-                _frozen_variant(params, grads, lr, lambda i, f=frozen: i < f - 1),
-            ),
-            (
-                "nothing is frozen: the first `frozen` layers must keep their values",
-                _frozen_variant(params, grads, lr, lambda i: False),
-            ),
-            (
-                "the frozen layers are set to zero: a frozen layer keeps its pretrained values",
-                [
-                    {
-                        k: np.zeros_like(v) if i < frozen else v - lr * grads[i][k]
-                        for k, v in layer.items()
-                    }
-                    for i, layer in enumerate(params)
-                ],
-            ),
-            (
-                "the step goes uphill: subtract lr * grad",
-                _frozen_variant(
-                    [{k: v for k, v in layer.items()} for layer in params],
-                    [{k: -v for k, v in g.items()} for g in grads],
-                    lr,
-                    lambda i, f=frozen: i < f,
+    with Comparisons() as checks:
+        rng = np.random.default_rng(25)
+        cases = []
+        for k, (layers, frozen, lr) in enumerate(
+            [(3, 1, 0.1), (4, 2, 0.5), (4, 0, 0.01), (3, 3, 0.2), (5, 3, 1.0)]
+        ):
+            sizes = [int(rng.integers(2, 5)) for _ in range(layers + 1)]
+            params = [
+                {"W": rng.normal(size=(a, b)), "b": rng.normal(size=b)}
+                for a, b in zip(sizes[:-1], sizes[1:])
+            ]
+            grads = [
+                {name: rng.normal(size=v.shape) for name, v in layer.items()} for layer in params
+            ]
+            text = f"case {k + 1}: {layers} layers, the first {frozen} frozen, learning rate {lr}"
+            cases.append((text, params, grads, lr, frozen))
+        for text, params, grads, lr, frozen in cases:
+            got = call_student(student, params, grads, lr, frozen)
+            n = len(params)
+            diagnoses = [
+                (
+                    "the last layers are frozen: freeze the first `frozen` layers (the general "
+                    "features near the input) and train the last ones",
+                    _frozen_variant(params, grads, lr, lambda i, n=n, f=frozen: i >= n - f),
                 ),
-            ),
-        ]
-        compare(
-            got,
-            frozen_update(params, grads, lr, frozen),
-            "the new parameters",
-            text,
-            diagnoses=diagnoses,
-        )
+                (
+                    "one layer too many is frozen: layers 0 .. frozen - 1 stay fixed (index < "
+                    "frozen)",
+                    _frozen_variant(params, grads, lr, lambda i, f=frozen: i <= f),
+                ),
+                (
+                    "one layer too few is frozen: layers 0 .. frozen - 1 stay fixed",
+                    _frozen_variant(params, grads, lr, lambda i, f=frozen: i < f - 1),
+                ),
+                (
+                    "nothing is frozen: the first `frozen` layers must keep their values",
+                    _frozen_variant(params, grads, lr, lambda i: False),
+                ),
+                (
+                    "the frozen layers are set to zero: a frozen layer keeps its pretrained values",
+                    [
+                        {
+                            k: np.zeros_like(v) if i < frozen else v - lr * grads[i][k]
+                            for k, v in layer.items()
+                        }
+                        for i, layer in enumerate(params)
+                    ],
+                ),
+                (
+                    "the step goes uphill: subtract lr * grad",
+                    _frozen_variant(
+                        [{k: v for k, v in layer.items()} for layer in params],
+                        [{k: -v for k, v in g.items()} for g in grads],
+                        lr,
+                        lambda i, f=frozen: i < f,
+                    ),
+                ),
+            ]
+            checks.add(
+                got,
+                frozen_update(params, grads, lr, frozen),
+                "the new parameters",
+                text,
+                diagnoses=diagnoses,
+            )

@@ -72,6 +72,7 @@ from ..gated import gru_forward, lstm_forward
 from ..jacobians import orthogonal_init, simulate_rnn
 from ..rnn import rnn_backward, rnn_forward
 from ._core import Mistake, NotAttempted, call_student, call_student_in_place, compare, register
+from ._core import _close as _same
 
 # --- helpers shared by the checkers ---------------------------------------------
 
@@ -85,22 +86,68 @@ def _accept_library(student, library_function, adapter):
     return adapter if student is library_function else student
 
 
-def _check_output(got, expected, what, case, candidates=(), *, shape_hints=None, **tolerance):
-    """``compare`` with the candidates, after the mistakes that show in a shape.
+class _Verdict:
+    """Compares a checker's results case by case and names the mistake.
 
-    ``shape_hints`` maps a key of a dict result (or an index of a tuple
-    result) to {wrong shape: message}, for mistakes such as a gradient not
-    summed over the batch.
+    On a mismatch it looks for the known wrong implementations (candidates)
+    that explain the student's result. One: its message is raised. None: the
+    generic message of ``compare`` (case, index, expected, got). Several that
+    disagree (a small worked example can make two mistakes give the same
+    numbers): the verdict waits for a later case that tells them apart, and
+    ``finish`` names the first of those still possible if none does.
     """
-    for key, hints in (shape_hints or {}).items():
-        try:
-            part, reference = got[key], expected[key]
-        except (KeyError, IndexError, TypeError):
-            continue
-        shape = np.shape(part) if part is not None else None
-        if shape != np.shape(reference) and shape in hints:
-            raise Mistake(hints[shape])
-    compare(got, expected, what, case, diagnoses=candidates, **tolerance)
+
+    def __init__(self):
+        self.pending = None  # the messages still possible after an ambiguous case
+
+    def __call__(
+        self,
+        got,
+        expected,
+        what,
+        case,
+        candidates=(),
+        *,
+        diagnoses=(),
+        shape_hints=None,
+        rtol=1e-7,
+        atol=1e-9,
+    ):
+        """``shape_hints`` maps a key of a dict result (or an index of a tuple result)
+        to {wrong shape: message}, for mistakes such as a gradient not summed over
+        the batch."""
+        for key, hints in (shape_hints or {}).items():
+            try:
+                part, reference = got[key], expected[key]
+            except (KeyError, IndexError, TypeError):
+                continue
+            shape = np.shape(part) if part is not None else None
+            if shape != np.shape(reference) and shape in hints:
+                raise Mistake(hints[shape])
+        if _same(got, expected, rtol, atol):
+            compare(got, expected, what, case, rtol=rtol, atol=atol)  # type checks, counting
+            return
+        matching = []
+        for message, candidate in [*candidates, *diagnoses]:
+            if callable(candidate):
+                candidate = candidate()
+            if message not in matching and _same(got, candidate, rtol, atol):
+                matching.append(message)
+        if self.pending is not None:
+            matching = [m for m in matching if m in self.pending] or matching
+        if len(matching) == 1:
+            raise Mistake(matching[0])
+        if len(matching) > 1:
+            self.pending = matching
+            return
+        if self.pending is not None:
+            self.finish()
+        compare(got, expected, what, case, rtol=rtol, atol=atol)
+
+    def finish(self):
+        """At the end of a checker: name a mistake that no case could tell apart."""
+        if self.pending:
+            raise Mistake(self.pending[0])
 
 
 def _gaussian(rng, *shape, scale=1.0):
@@ -188,12 +235,14 @@ def _rnn_step_forward_mistakes(x, h_prev, U, W, b):
     rnn_step_forward,
 )
 def _check_rnn_step_forward(student):
+    verdict = _Verdict()
     student = _accept_library(student, rnn_forward, _rnn_step_via_library)
     for case, args in _rnn_step_cases():
         got = call_student(student, *args)
         with np.errstate(all="ignore"):
             mistakes = _rnn_step_forward_mistakes(*args)
-        _check_output(got, rnn_step_forward(*args), "h", case, mistakes)
+        verdict(got, rnn_step_forward(*args), "h", case, mistakes)
+    verdict.finish()
 
 
 # --- 12: parameters of a recurrent layer ---------------------------------------
@@ -264,6 +313,7 @@ def _rnn_param_count_mistakes(kind, inputs, hidden, outputs, biases):
     rnn_param_count,
 )
 def _check_rnn_param_count(student):
+    verdict = _Verdict()
     cases = [
         (
             "the lecture's video example (784 inputs, 200 units, 2 classes, weights only)",
@@ -283,7 +333,8 @@ def _check_rnn_param_count(student):
         got = call_student(student, kind, inputs, hidden, outputs=outputs, biases=biases)
         expected = rnn_param_count(kind, inputs, hidden, outputs, biases)
         mistakes = _rnn_param_count_mistakes(kind, inputs, hidden, outputs, biases)
-        compare(got, expected, "the parameter count", case, diagnoses=mistakes)
+        verdict(got, expected, "the parameter count", case, diagnoses=mistakes)
+    verdict.finish()
 
 
 # --- 13: the backward pass of one step -----------------------------------------
@@ -378,6 +429,7 @@ def _batch_sum_hint(key, N, shape, name):
     rnn_step_backward,
 )
 def _check_rnn_step_backward(student):
+    verdict = _Verdict()
     student = _accept_library(student, rnn_backward, _rnn_step_backward_via_library)
     cases = [
         (
@@ -409,9 +461,8 @@ def _check_rnn_step_backward(student):
         with np.errstate(all="ignore"):
             mistakes = _rnn_step_backward_mistakes(*args)
         hints = _batch_sum_hint("b", N, (H,), "b")
-        _check_output(
-            got, rnn_step_backward(*args), "the gradients", case, mistakes, shape_hints=hints
-        )
+        verdict(got, rnn_step_backward(*args), "the gradients", case, mistakes, shape_hints=hints)
+    verdict.finish()
 
 
 # --- 13: backpropagation through time ------------------------------------------
@@ -499,6 +550,14 @@ def _bptt_mistakes(grad_h, cache, truncate):
             _bptt_variant(grad_h, cache, window(1)),
         ),
     ]
+    if k == T and T >= 2:
+        mistakes.append(
+            (
+                "full BPTT stops one step short (off by one): the loss at step t must reach "
+                "every state h_t, ..., h_0 and then h0; check the end of your backward loop",
+                _bptt_variant(grad_h, cache, window(T - 1)),
+            )
+        )
     if k < T:
         mistakes += [
             (
@@ -632,6 +691,7 @@ def _bptt_cases():
     bptt,
 )
 def _check_bptt(student):
+    verdict = _Verdict()
     for case, (grad_h, cache, truncate) in _bptt_cases():
         if truncate is None:
             got = call_student(student, grad_h, cache)
@@ -649,9 +709,10 @@ def _check_bptt(student):
             "the gradient of b was not summed over time: b is used at every step, so dL/db "
             f"adds the terms of all T steps (expected shape ({H},))"
         )
-        _check_output(
+        verdict(
             got, bptt(grad_h, cache, truncate), "the gradients", case, mistakes, shape_hints=hints
         )
+    verdict.finish()
 
 
 # --- 14: Jacobian products and the lecture's bound ------------------------------
@@ -734,6 +795,7 @@ def _jacobian_mistakes(h, W, k, t):
     jacobian_product_norm,
 )
 def _check_jacobian_product_norm(student):
+    verdict = _Verdict()
     W_check = orthogonal_init(4, rng=0, gain=1.2)
     _, cache = simulate_rnn(W_check, steps=6, activation="tanh", rng=1)
     cases = [
@@ -751,7 +813,8 @@ def _check_jacobian_product_norm(student):
         got = call_student(student, *args)
         with np.errstate(all="ignore"):
             mistakes = _jacobian_mistakes(*args)
-        compare(got, jacobian_product_norm(*args), "the norm", case, diagnoses=mistakes, rtol=1e-9)
+        verdict(got, jacobian_product_norm(*args), "the norm", case, diagnoses=mistakes, rtol=1e-9)
+    verdict.finish()
 
 
 def sigmoid_gradient_bound(W, steps):
@@ -811,6 +874,7 @@ def _bound_mistakes(W, steps):
     sigmoid_gradient_bound,
 )
 def _check_sigmoid_gradient_bound(student):
+    verdict = _Verdict()
     cases = [
         (
             "notebook 14's example (lambda = 2, sigmoid, 10 steps)",
@@ -827,7 +891,7 @@ def _check_sigmoid_gradient_bound(student):
         )
     for case, (W, steps) in cases:
         got = call_student(student, W, steps)
-        compare(
+        verdict(
             got,
             sigmoid_gradient_bound(W, steps),
             "the bound",
@@ -835,6 +899,7 @@ def _check_sigmoid_gradient_bound(student):
             diagnoses=_bound_mistakes(W, steps),
             rtol=1e-9,
         )
+    verdict.finish()
 
 
 # --- 15: gradient clipping --------------------------------------------------------
@@ -895,19 +960,24 @@ def _received(grads):
     return dict(grads) if isinstance(grads, dict) else tuple(grads)
 
 
+def _like(grads, arrays):
+    """``arrays`` in the layout ``_received`` gives ``grads``: a dict with its keys, or a tuple."""
+    return dict(zip(grads, arrays)) if isinstance(grads, dict) else tuple(arrays)
+
+
 def _scaled(arrays, factor):
     return [a * factor for a in arrays]
 
 
-def _clip_norm_arrays(arrays, max_norm, per_array=False, always=False):
+def _clip_norm_arrays(arrays, max_norm, per_array=False, always=False, eps=1e-6):
     if per_array:
         out = []
         for a in arrays:
             norm = float(np.sqrt(np.sum(a**2)))
-            out.append(a * (max_norm / (norm + 1e-6)) if (norm > max_norm or always) else a)
+            out.append(a * (max_norm / (norm + eps)) if (norm > max_norm or always) else a)
         return out
     norm = float(np.sqrt(sum(np.sum(a**2) for a in arrays)))
-    return _scaled(arrays, max_norm / (norm + 1e-6)) if (norm > max_norm or always) else arrays
+    return _scaled(arrays, max_norm / (norm + eps)) if (norm > max_norm or always) else arrays
 
 
 def _clip_norm_cases():
@@ -932,6 +1002,7 @@ def _clip_norm_cases():
     clip_grad_norm,
 )
 def _check_clip_grad_norm(student):
+    verdict = _Verdict()
     for case, grads, max_norm in _clip_norm_cases():
         original = _arrays(grads)
         result, (changed, _), _ = call_student_in_place(student, _copy_grads(grads), max_norm)
@@ -944,26 +1015,26 @@ def _check_clip_grad_norm(student):
                 "you clipped each array on its own norm (per tensor); clipping by norm treats "
                 "ALL gradients as one vector: one global norm, one common scale, so the "
                 "direction of the whole update is kept",
-                _received(_clip_norm_arrays(original, max_norm, per_array=True)),
+                _like(grads, _clip_norm_arrays(original, max_norm, per_array=True)),
             ),
             (
                 "you clipped although the norm was below the threshold: when ||g|| <= "
                 "max_norm the gradients must stay as they are (yours were scaled up to the "
                 "threshold)",
-                _received(_clip_norm_arrays(original, max_norm, always=True)),
+                _like(grads, _clip_norm_arrays(original, max_norm, always=True)),
             ),
             (
                 "the gradients were not changed in place: clip_grad_norm must scale the "
                 "arrays it is given (a *= scale, not a = a * scale) and return the total norm",
-                _received(original),
+                _like(grads, original),
             ),
             (
                 "you clipped every entry into [-max_norm, max_norm] (clipping by value); "
                 "clipping by norm rescales the whole gradient by max_norm / ||g||",
-                _received([np.clip(a, -max_norm, max_norm) for a in original]),
+                _like(grads, [np.clip(a, -max_norm, max_norm) for a in original]),
             ),
         ]
-        compare(
+        verdict(
             got,
             _received(expected_grads),
             "the clipped gradients",
@@ -977,7 +1048,7 @@ def _check_clip_grad_norm(student):
                 "total norm before clipping; your function returned None"
             )
         square = sum(n**2 for n in norms)
-        compare(
+        verdict(
             result,
             norm,
             "the returned norm",
@@ -1005,6 +1076,7 @@ def _check_clip_grad_norm(student):
                 ),
             ],
         )
+    verdict.finish()
 
 
 def _clip_value_cases():
@@ -1034,6 +1106,7 @@ def _clip_value_cases():
     clip_grad_value,
 )
 def _check_clip_grad_value(student):
+    verdict = _Verdict()
     for case, grads, v in _clip_value_cases():
         original = _arrays(grads)
         result, (changed, _), _ = call_student_in_place(student, _copy_grads(grads), v)
@@ -1050,40 +1123,42 @@ def _check_clip_grad_value(student):
             (
                 "you clipped only one side: every entry must end up in [-v, v], so large "
                 "negative entries are raised to -v as well as large positive ones lowered to v",
-                _received([np.minimum(a, v) for a in original]),
+                _like(grads, [np.minimum(a, v) for a in original]),
             ),
             (
                 "you clipped only one side: every entry must end up in [-v, v], so large "
                 "positive entries are lowered to v as well as large negative ones raised to -v",
-                _received([np.maximum(a, -v) for a in original]),
+                _like(grads, [np.maximum(a, -v) for a in original]),
             ),
             (
                 "the signs were lost: clipping by value keeps each entry's sign and only "
                 "limits its size, g -> min(max(g, -v), v)",
-                _received([np.minimum(np.abs(a), v) for a in original]),
+                _like(grads, [np.minimum(np.abs(a), v) for a in original]),
             ),
             (
                 "you clipped into [0, v]; the interval is [-v, v]",
-                _received([np.clip(a, 0, v) for a in original]),
+                _like(grads, [np.clip(a, 0, v) for a in original]),
             ),
             (
                 "you rescaled by the norm (clipping by norm); clipping by value limits every "
                 "entry on its own to [-v, v]",
-                _received(_clip_norm_arrays(original, v)),
+                _like(grads, _clip_norm_arrays(original, v, eps=0.0)),
             ),
             (
                 "the gradients were not changed in place: clip_grad_value must change the "
                 "arrays it is given (np.clip(a, -v, v, out=a), not a = np.clip(a, -v, v))",
-                _received(original),
+                _like(grads, original),
             ),
         ]
-        compare(
+        verdict(
             _received(changed),
             _received(expected),
             "the clipped gradients",
             case,
             diagnoses=mistakes,
+            rtol=1e-5,
         )
+    verdict.finish()
 
 
 # --- 16: one step of an LSTM and of a GRU -----------------------------------------
@@ -1204,12 +1279,14 @@ def _lstm_cases():
     lstm_step_forward,
 )
 def _check_lstm_step_forward(student):
+    verdict = _Verdict()
     student = _accept_library(student, lstm_forward, _lstm_step_via_library)
     for case, args in _lstm_cases():
         got = call_student(student, *args)
         if isinstance(got, list):
             got = tuple(got)
-        _check_output(got, lstm_step_forward(*args), "(h, c)", case, _lstm_mistakes(*args))
+        verdict(got, lstm_step_forward(*args), "(h, c)", case, _lstm_mistakes(*args))
+    verdict.finish()
 
 
 def gru_step_forward(x, h_prev, U, W, b_x, b_h):
@@ -1320,10 +1397,12 @@ def _gru_cases():
     gru_step_forward,
 )
 def _check_gru_step_forward(student):
+    verdict = _Verdict()
     student = _accept_library(student, gru_forward, _gru_step_via_library)
     for case, args in _gru_cases():
         got = call_student(student, *args)
-        _check_output(got, gru_step_forward(*args), "h", case, _gru_mistakes(*args))
+        verdict(got, gru_step_forward(*args), "h", case, _gru_mistakes(*args))
+    verdict.finish()
 
 
 # --- 17: dropout ------------------------------------------------------------------
@@ -1430,6 +1509,7 @@ def _pair(result, what):
     dropout_forward,
 )
 def _check_dropout_forward(student):
+    verdict = _Verdict()
     for seed, (case, x, p, training) in enumerate(_dropout_cases()):
         rng = seed if seed % 2 == 0 else np.random.default_rng(seed)  # a seed or a Generator
         y, mask = _pair(
@@ -1452,7 +1532,7 @@ def _check_dropout_forward(student):
                     "units were dropped in eval mode: with training=False dropout does "
                     "nothing, y = x (and the mask is all ones)"
                 )
-            compare(
+            verdict(
                 y,
                 x,
                 "y",
@@ -1476,9 +1556,18 @@ def _check_dropout_forward(student):
                     ),
                 ],
             )
-            compare(mask, np.ones_like(x), "the mask", case)
+            verdict(mask, np.ones_like(x), "the mask", case)
             continue
-        compare(y, x * mask / (1 - p), "y", case, diagnoses=_dropout_scale_mistakes(x, mask, p))
+        verdict(y, x * mask / (1 - p), "y", case, diagnoses=_dropout_scale_mistakes(x, mask, p))
+        if (
+            0 < p < 1
+            and x.shape[0] >= 4
+            and all(np.array_equal(mask[0], mask[n]) for n in range(1, x.shape[0]))
+        ):
+            raise Mistake(
+                "one mask for the whole batch: every example got the same dropped units; "
+                "dropout draws a new mask for every unit of every example (a mask shaped like x)"
+            )
         kept = float(mask.mean())
         tolerance = 5 * np.sqrt(p * (1 - p) / x.size) + 1e-12
         if abs(kept - (1 - p)) > tolerance:
@@ -1492,15 +1581,6 @@ def _check_dropout_forward(student):
                 f"you kept {kept:.1%} of the units on {case}; each unit should be kept "
                 f"with probability 1 - p = {1 - p:g}"
             )
-        if (
-            0 < p < 1
-            and x.shape[0] >= 4
-            and all(np.array_equal(mask[0], mask[n]) for n in range(1, x.shape[0]))
-        ):
-            raise Mistake(
-                "one mask for the whole batch: every example got the same dropped units; "
-                "dropout draws a new mask for every unit of every example (a mask shaped like x)"
-            )
         if seed == 0:
             again = np.asarray(
                 _pair(call_student(student, x, p=p, training=True, rng=seed), "dropout_forward")[1],
@@ -1512,6 +1592,7 @@ def _check_dropout_forward(student):
                     "Draw from np.random.default_rng(rng) (it accepts a seed or a Generator), "
                     "not from np.random's global state"
                 )
+    verdict.finish()
 
 
 @register(
@@ -1521,6 +1602,7 @@ def _check_dropout_forward(student):
     dropout_backward,
 )
 def _check_dropout_backward(student):
+    verdict = _Verdict()
     cases = [
         (
             "lecturelib's example (mask [1, 0, 1, 1], p = 0.25)",
@@ -1546,7 +1628,8 @@ def _check_dropout_backward(student):
             ),
             *_dropout_scale_mistakes(grad_y, mask, p),
         ]
-        compare(got, dropout_backward(grad_y, mask, p), "grad_x", case, diagnoses=mistakes)
+        verdict(got, dropout_backward(grad_y, mask, p), "grad_x", case, diagnoses=mistakes)
+    verdict.finish()
 
 
 # --- 18: batch normalisation ---------------------------------------------------------
@@ -1771,6 +1854,7 @@ def _bn_forward_cases():
     batchnorm_forward,
 )
 def _check_batchnorm_forward(student):
+    verdict = _Verdict()
     for case, arguments in _bn_forward_cases():
         arguments = {"weight": None, "bias": None, "momentum": 0.1, "eps": 1e-5, **arguments}
         x = arguments.pop("x")
@@ -1796,7 +1880,7 @@ def _check_batchnorm_forward(student):
         mistakes = _bn_forward_mistakes(
             x, initial_mean, initial_var, arguments["weight"], arguments["bias"], training, eps
         )
-        compare(result, expected, "y", case, diagnoses=mistakes)
+        verdict(result, expected, "y", case, diagnoses=mistakes)
         for key, got, want, initial in (
             ("running_mean", got_mean, expected_mean, initial_mean),
             ("running_var", got_var, expected_var, initial_var),
@@ -1808,13 +1892,14 @@ def _check_batchnorm_forward(student):
                         "updates them; eval reads them and leaves them as they are"
                     )
                 continue
-            compare(
+            verdict(
                 got,
                 want,
                 f"{key} after the call",
                 case,
                 diagnoses=_bn_running_mistakes(x, initial, key, arguments["momentum"]),
             )
+    verdict.finish()
 
 
 def batchnorm_backward(
@@ -2005,6 +2090,7 @@ def _bn_backward_cases():
     batchnorm_backward,
 )
 def _check_batchnorm_backward(student):
+    verdict = _Verdict()
     for case, arguments in _bn_backward_cases():
         arguments = {
             "weight": None,
@@ -2021,7 +2107,7 @@ def _check_batchnorm_backward(student):
             got = tuple(got)
         expected = batchnorm_backward(grad_y, x, **arguments)
         mistakes = _bn_backward_mistakes(grad_y, x, *arguments.values())
-        _check_output(
+        verdict(
             got,
             expected,
             "(grad_x, grad_weight, grad_bias)",
@@ -2029,3 +2115,4 @@ def _check_batchnorm_backward(student):
             mistakes,
             shape_hints=_bn_sum_hints(x),
         )
+    verdict.finish()
