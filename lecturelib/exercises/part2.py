@@ -140,8 +140,8 @@ class _Verdict:
         if len(matching) > 1:
             self.pending = matching
             return
-        if self.pending is not None:
-            self.finish()
+        # No known mistake explains this case (an earlier ambiguous match was a
+        # coincidence): say where the answer differs.
         compare(got, expected, what, case, rtol=rtol, atol=atol)
 
     def finish(self):
@@ -281,8 +281,9 @@ def _rnn_param_count_mistakes(kind, inputs, hidden, outputs, biases):
             right - blocks * W,
         ),
         (
-            f"a {kind.upper()} has {blocks} weight block(s) (LSTM: i, f, g, o; GRU: r, z, n); "
-            f"you counted {swapped}",
+            "the number of gate blocks is wrong: an LSTM has 4 (i, f, g, o), a GRU 3 "
+            f"(r, z, n), a vanilla RNN 1, each with its own U, W and biases; for the "
+            f"{kind.upper()} you counted {swapped}",
             swapped * (U + W + biases * hidden) + V + c,
         ),
         (
@@ -417,7 +418,7 @@ def _batch_sum_hint(key, N, shape, name):
     return {
         key: {
             (N, *shape): f"the gradient of {name} was not summed over the batch: {name} is "
-            f"shared by all {N} examples, so its gradient adds up every example's part "
+            "shared by every example, so its gradient adds up every example's part "
             f"(expected shape {shape}, got {(N, *shape)})"
         }
     }

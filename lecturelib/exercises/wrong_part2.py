@@ -58,7 +58,7 @@ def param_count_no_w(kind, inputs, hidden, outputs=0, biases=1):
     )
 
 
-@wrong("rnn_param_count", "LSTM and GRU block counts swapped", "weight block")
+@wrong("rnn_param_count", "LSTM and GRU block counts swapped", "number of gate blocks")
 def param_count_blocks_swapped(kind, inputs, hidden, outputs=0, biases=1):
     blocks = {"rnn": 1, "gru": 4, "lstm": 3}[kind]
     return (
