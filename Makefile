@@ -19,7 +19,7 @@ help:
 	@echo "make lab        open the collection in JupyterLab"
 	@echo "make test       run every test (lint, unit, doctests, notebooks, browser)"
 	@echo "make notebooks  re-execute every notebook and save it"
-	@echo "make present NB=04_edge_detection   serve one notebook as an app (Voila)"
+	@echo "make present NB=05_edge_detection   serve one notebook as an app (Voila)"
 	@echo "make bench      print the benchmark tables"
 
 venv: $(STAMP)

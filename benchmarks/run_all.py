@@ -1,12 +1,15 @@
 """Every speed target of the collection, measured in one run.
 
-    python benchmarks/run_all.py [--rounds 7] [--no-notebooks]
+    python benchmarks/run_all.py [--rounds 7] [--no-notebooks] [--browser]
 
 Part 1 times lecturelib against PyTorch (when installed) on one thread, in
 alternating rounds (see timing.py), and prints each ratio (our time / torch
 time) next to its target; the naive four-loop convolution is the baseline
 the notebooks quote. Part 2 executes every notebook and moves every control
-of every panel (benchmarks/panels.py). Run it on an otherwise idle machine:
+of every panel (benchmarks/panels.py). Part 3 (``--browser``, a few more
+minutes) runs the browser tests, which time every slider and dropdown from
+the key press to the painted picture in JupyterLab and Voila, and prints
+their table. Run it on an otherwise idle machine:
 on a loaded one all numbers grow, and ratios wobble by 10-20 %.
 """
 
@@ -293,6 +296,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--no-notebooks", action="store_true", help="skip part 2")
+    parser.add_argument("--browser", action="store_true", help="part 3: latency in the browser")
     args = parser.parse_args(argv)
     print("Part 1: lecturelib vs the naive loops vs PyTorch, one thread, CPU time per call")
     if torch is None:
@@ -310,7 +314,25 @@ def main(argv=None) -> int:
 
         print("\nPart 2: notebooks and panels (kernel side)")
         panels.main([])
+    if args.browser:
+        print("\nPart 3: panels in the browser (key press to painted picture)")
+        return browser_latency()
     return 0
+
+
+def browser_latency() -> int:
+    """Run the browser tests quietly and print the latency table they write."""
+    import subprocess
+
+    table = ROOT / "benchmarks" / "results" / "panel_latency.txt"
+    table.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests_browser"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if not table.exists():
+        print(run.stdout[-3000:])
+        return run.returncode or 1
+    print(table.read_text(encoding="utf-8"))
+    return run.returncode
 
 
 if __name__ == "__main__":

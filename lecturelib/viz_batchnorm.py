@@ -1,4 +1,4 @@
-"""Figures and small demonstrations for notebook 15 (batch normalisation).
+"""Figures and small demonstrations for notebook 18 (batch normalisation).
 
 The numbers come from the package (:func:`lecturelib.batch_norm`, the layer
 objects of :mod:`lecturelib.layers`); this module only sets up the lecture's

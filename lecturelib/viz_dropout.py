@@ -1,4 +1,4 @@
-"""Figures for notebook 14 (dropout): thinned networks, learning curves, ensembles.
+"""Figures for notebook 17 (dropout): thinned networks, learning curves, ensembles.
 
 The lecture and PyTorch disagree on what ``p`` means, so every function here
 says which one it takes: ``retain_*`` arguments are the lecture's retention

@@ -14,17 +14,17 @@ whatever the number of cells) and every class below creates its artists once
 and then only updates them:
 
 - :class:`CellGrid`: a grid of coloured, numbered cells;
-- :class:`PoolMatrixView`: a small matrix and its pooled output (notebook 05);
+- :class:`PoolMatrixView`: a small matrix and its pooled output (notebook 06);
 - :class:`ShiftExperimentView` and :func:`draw_unchanged`, with
   :func:`shifted_crop` and :func:`unchanged_fraction`: how much of a pooled
-  feature map survives a shift of the input (notebook 05);
+  feature map survives a shift of the input (notebook 06);
 - :class:`MultiChannelStepper`: a 3-channel convolution, one output position
-  at a time (notebook 06); :class:`VolumeDiagram`: input, kernel and output
-  volumes with their shapes (notebook 06);
+  at a time (notebook 07); :class:`VolumeDiagram`: input, kernel and output
+  volumes with their shapes (notebook 07);
 - :func:`draw_conv_matrix`, :func:`draw_sparse_connectivity`,
   :func:`draw_receptive_growth`, :func:`draw_cnn_pipeline`: static figures
-  of notebook 06;
-- the bar charts of notebook 07 live in :mod:`lecturelib.viz_alexnet`.
+  of notebook 07;
+- the bar charts of notebook 08 live in :mod:`lecturelib.viz_alexnet`.
 
 The ``draw_*`` functions are one-shot versions for static figures (small
 multiples): they take an axes and the same settings as the panel's controls.
@@ -277,7 +277,7 @@ def _place(box: Rectangle, bounds) -> None:
     box.set_bounds(*bounds)
 
 
-# --- pooling a small matrix (notebook 05) --------------------------------------------------
+# --- pooling a small matrix (notebook 06) --------------------------------------------------
 
 
 def visited_cells(size: int, kernel_size: int, stride: int) -> np.ndarray:
@@ -383,7 +383,7 @@ def draw_pooling(ax, matrix, kernel_size, stride=None, mode="max", image_shape=N
     return pooled
 
 
-# --- shifting the input of a pooling layer (notebook 05) -----------------------------------
+# --- shifting the input of a pooling layer (notebook 06) -----------------------------------
 
 
 def shifted_crop(feature_map, shift: int, size: int, origin=(0, 0)) -> np.ndarray:
@@ -615,7 +615,7 @@ def _two_colour_map(low, high):
 _percent = FuncFormatter(lambda value, _position: f"{value:.0%}")
 
 
-# --- a multi-channel convolution, one output at a time (notebook 06) -----------------------
+# --- a multi-channel convolution, one output at a time (notebook 07) -----------------------
 
 CHANNEL_NAMES = ("red", "green", "blue")
 
@@ -776,7 +776,7 @@ def draw_multichannel_step(ax, x, w, b=0.0, step=0, stride=1, padding=1, names=N
     return facts
 
 
-# --- shapes of a conv layer as volumes (notebook 06) ---------------------------------------
+# --- shapes of a conv layer as volumes (notebook 07) ---------------------------------------
 
 
 def _depth(channels: int) -> float:
@@ -889,7 +889,7 @@ def draw_volumes(ax, channels, size, kernel_size, filters, stride=1, padding=0, 
     return out
 
 
-# --- static figures of notebook 06 ------------------------------------------------------
+# --- static figures of notebook 07 ------------------------------------------------------
 
 
 def draw_conv_matrix(ax, input_shape, kernel, stride=1, padding=0):
@@ -1060,7 +1060,7 @@ def draw_cnn_pipeline(ax, stages):
     ax.set_ylim(-0.1, 1.4)
 
 
-# --- layer tables (notebook 07) ------------------------------------------------------------
+# --- layer tables (notebook 08) ------------------------------------------------------------
 
 
 def short_name(row) -> str:

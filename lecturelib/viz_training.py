@@ -1,4 +1,4 @@
-"""Figures for notebook 08 (learning the kernels: training a CNN).
+"""Figures for notebook 09 (learning the kernels: training a CNN).
 
 Everything is drawn in the collection's vocabulary (:mod:`lecturelib.viz`):
 kernels, gradients and feature maps are signed, so they use the diverging

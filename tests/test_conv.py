@@ -245,7 +245,7 @@ def test_conv2d_backward_numerical_without_bias_and_random_shapes():
 
 
 def test_conv2d_backward_lecture_example():
-    """Notebook 08's example: 3x3 input, 2x2 kernel, outputs o1..o4."""
+    """Notebook 09's example: 3x3 input, 2x2 kernel, outputs o1..o4."""
     x = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)  # x1..x9
     w = np.array([[[[2.0, -1.0], [0.5, 3.0]]]])  # w1..w4
     grad_y = np.array([[[[1.0, -2.0], [0.5, 4.0]]]])  # dL/do1..dL/do4

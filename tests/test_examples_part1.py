@@ -1,4 +1,4 @@
-"""Every worked example of notebooks 01-07 (SYLLABUS.md, Part I), computed by
+"""Every worked example of notebooks 02-08 (SYLLABUS.md, Part I), computed by
 lecturelib and checked against the lecture's numbers."""
 
 import numpy as np

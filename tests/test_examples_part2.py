@@ -1,4 +1,4 @@
-"""The worked examples of the sequence lectures (notebooks 09-13), computed by the library."""
+"""The worked examples of the sequence lectures (notebooks 12-16), computed by the library."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Smoke tests for lecturelib.viz_alexnet (the layer chart of notebook 07)."""
+"""Smoke tests for lecturelib.viz_alexnet (the layer chart of notebook 08)."""
 
 import io
 

@@ -1,4 +1,4 @@
-"""Smoke and sanity tests for the figures and demos of notebook 15 (lecturelib.viz_batchnorm)."""
+"""Smoke and sanity tests for the figures and demos of notebook 18 (lecturelib.viz_batchnorm)."""
 
 import matplotlib
 

@@ -1,4 +1,4 @@
-"""Smoke tests for the figures of notebook 14 (lecturelib.viz_dropout)."""
+"""Smoke tests for the figures of notebook 17 (lecturelib.viz_dropout)."""
 
 import matplotlib
 

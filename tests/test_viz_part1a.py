@@ -1,4 +1,4 @@
-"""Smoke tests for the drawings of notebooks 01 and 02 (viz_connections, viz_sliding).
+"""Smoke tests for the drawings of notebooks 02 and 03 (viz_connections, viz_sliding).
 
 The drawings only read numbers computed elsewhere, so these tests check that
 what they show matches the library (counts, receptive fields, sums), that

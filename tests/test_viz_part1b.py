@@ -1,4 +1,4 @@
-"""Smoke tests for the drawing modules of notebooks 03 and 04.
+"""Smoke tests for the drawing modules of notebooks 04 and 05.
 
 lecturelib.viz_arithmetic (the convolution-arithmetic diagram) and
 lecturelib.viz_kernels (kernel gallery, feature maps, kernel editor figure):

@@ -1,4 +1,4 @@
-"""Smoke tests for lecturelib.viz_layers (figures of notebooks 05, 06 and 07).
+"""Smoke tests for lecturelib.viz_layers (figures of notebooks 06, 07 and 08).
 
 Each test draws into an off-screen figure and checks what was computed or
 placed, so a broken helper fails here rather than inside a notebook.

@@ -1,4 +1,4 @@
-"""Smoke tests for the figures of notebook 08 (lecturelib.viz_training)."""
+"""Smoke tests for the figures of notebook 09 (lecturelib.viz_training)."""
 
 import matplotlib
 

@@ -37,6 +37,39 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = ROOT / "screenshots"
+LATENCY_TABLE = ROOT / "benchmarks" / "results" / "panel_latency.txt"
+# Control timings gathered by the tests, printed at the end of the session.
+LATENCY: dict[str, list] = {"JupyterLab": [], "Voila": []}
+BURSTS: list[tuple[str, dict]] = []
+
+
+def latency_report() -> str:
+    from latency import format_table
+
+    tables = [
+        format_table(timings, f"Panel latency in {front_end}: key press or choice to picture")
+        for front_end, timings in LATENCY.items()
+        if timings
+    ]
+    if BURSTS:
+        lines = ["Bursts: 30 key presses as fast as possible on a panel's first slider"]
+        lines += [
+            f"{where:34} pictures drawn {r['pictures']:3d}, final value {r['readout']:>8}, "
+            f"last picture {'matches' if r['final_matches'] else 'DOES NOT match'} that value"
+            for where, r in BURSTS
+        ]
+        tables.append("\n".join(lines))
+    return "\n\n".join(tables)
+
+
+def pytest_terminal_summary(terminalreporter):
+    report = latency_report()
+    if report:
+        terminalreporter.write_sep("=", "panel latency")
+        terminalreporter.write_line(report)
+        LATENCY_TABLE.parent.mkdir(parents=True, exist_ok=True)
+        LATENCY_TABLE.write_text(report + "\n", encoding="utf-8")
+        terminalreporter.write_line(f"(also written to {LATENCY_TABLE.relative_to(ROOT)})")
 
 
 def free_port() -> int:

@@ -1,0 +1,206 @@
+"""How long a student waits: from a key press (or a choice) to the new picture on screen.
+
+For every panel on a page, each slider is stepped with the arrow keys and
+each dropdown switched to its neighbouring option, a few times. A move is
+timed in the page itself: the clock starts when the keyboard or change
+event reaches the document, and stops when the panel's image has a new
+source, that image has been decoded, and two animation frames have passed
+(so the browser has painted it). Moves that do not change the picture (the
+end of a range, a setting the panel explains instead of drawing) are not
+timed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Targets of the speed table (this machine, idle): slider steps and dropdown switches.
+TARGET_P90_MS = {"slider": 100.0, "dropdown": 150.0}
+
+ARM = """([image, eventName]) => {
+  window.__latencyStart = null;
+  const start = () => { window.__latencyStart = performance.now(); };
+  document.addEventListener(eventName, start, {capture: true, once: true});
+  window.__latencyDone = new Promise(resolve => {
+    const timer = setTimeout(() => { observer.disconnect(); resolve(null); }, %d);
+    const observer = new MutationObserver(async () => {
+      observer.disconnect();
+      clearTimeout(timer);
+      try { await image.decode(); } catch (error) { /* a broken image still counts as shown */ }
+      requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+    });
+    observer.observe(image, {attributes: true, attributeFilter: ["src"]});
+  });
+}"""
+
+READ = """async () => {
+  const end = await window.__latencyDone;
+  return end === null || window.__latencyStart === null ? null : end - window.__latencyStart;
+}"""
+
+
+@dataclass
+class ControlTiming:
+    where: str  # "notebook, panel 2"
+    control: str  # the control's label
+    kind: str  # "slider" or "dropdown"
+    times_ms: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return float(np.median(self.times_ms)) if self.times_ms else math.nan
+
+    @property
+    def p90(self) -> float:
+        return float(np.percentile(self.times_ms, 90)) if self.times_ms else math.nan
+
+    @property
+    def meets_target(self) -> bool:
+        return bool(self.times_ms) and self.p90 <= TARGET_P90_MS[self.kind]
+
+
+def _timed(page, image, event_name: str, timeout_ms: int, act, *args, **kwargs) -> float | None:
+    """Run ``act(*args, **kwargs)`` and return the milliseconds until the new picture showed."""
+    page.evaluate(ARM % timeout_ms, [image, event_name])
+    act(*args, **kwargs)
+    return page.evaluate(READ)
+
+
+def _label(control) -> str:
+    label = control.locator("label").first
+    text = label.inner_text().strip() if label.count() else ""
+    return text or "(unlabelled)"
+
+
+def measure_panels(page, scope: str, where: str, moves: int = 4, timeout_ms: int = 3000):
+    """Time every slider and dropdown of every panel in ``scope``; returns ControlTimings."""
+    results = []
+    panels = page.locator(f"{scope} .lecturelib-panel")
+    for p in range(panels.count()):
+        panel = panels.nth(p)
+        if panel.locator("img").count() == 0:
+            continue
+        image = panel.locator("img").first.element_handle()
+        sliders = panel.locator(".widget-slider")
+        for s in range(sliders.count()):
+            control = sliders.nth(s)
+            handle = control.locator(".noUi-handle").first
+            if handle.count() == 0:
+                continue
+            timing = ControlTiming(f"{where}, panel {p}", _label(control), "slider")
+            handle.scroll_into_view_if_needed()
+            handle.focus()
+            key, misses = "ArrowRight", 0
+            while len(timing.times_ms) < moves and misses < 3:
+                elapsed = _timed(page, image, "keydown", timeout_ms, page.keyboard.press, key)
+                if elapsed is None:  # the end of the range, or no new picture: turn round
+                    key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+                    misses += 1
+                else:
+                    timing.times_ms.append(elapsed)
+                    key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+            results.append(timing)
+        dropdowns = panel.locator(".widget-dropdown")
+        for d in range(dropdowns.count()):
+            control = dropdowns.nth(d)
+            select = control.locator("select").first
+            options = select.locator("option").all_inner_texts()
+            if len(options) < 2:
+                continue
+            timing = ControlTiming(f"{where}, panel {p}", _label(control), "dropdown")
+            start = select.evaluate("s => s.selectedIndex")
+            order = [(start + 1 + i) % len(options) for i in range(min(moves, len(options)))]
+            order.append(start)  # leave the panel as it was
+            for index in order:
+                choose = select.select_option
+                elapsed = _timed(page, image, "change", timeout_ms, choose, index=index)
+                if elapsed is not None:
+                    timing.times_ms.append(elapsed)
+            results.append(timing)
+    return results
+
+
+def format_table(timings, title: str) -> str:
+    """A plain-text table, one row per control, with the target verdict."""
+    header = f"{'where':34} {'control':24} {'kind':8} {'moves':>5} {'median ms':>9} {'p90 ms':>7}"
+    lines = [title, header + "  target"]
+    for t in timings:
+        verdict = "met" if t.meets_target else ("no picture" if not t.times_ms else "MISSED")
+        lines.append(
+            f"{t.where[:34]:34} {t.control[:24]:24} {t.kind:8} {len(t.times_ms):5d} "
+            f"{t.median:9.0f} {t.p90:7.0f}  {verdict} (p90 <= {TARGET_P90_MS[t.kind]:.0f})"
+        )
+    timed = [t for t in timings if t.times_ms]
+    met = sum(t.meets_target for t in timed)
+    lines.append(f"{met} of {len(timed)} timed controls meet their target")
+    return "\n".join(lines)
+
+
+COUNT_PICTURES = """(image) => {
+  window.__pictures = 0;
+  window.__pictureObserver = new MutationObserver(() => { window.__pictures += 1; });
+  window.__pictureObserver.observe(image, {attributes: true, attributeFilter: ["src"]});
+}"""
+
+PICTURE_BYTES = """async (image) => {
+  const response = await fetch(image.src);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  let hash = 0;
+  for (const b of bytes) hash = (hash * 31 + b) >>> 0;
+  return `${bytes.length}:${hash}`;
+}"""
+
+
+def _settle(page, quiet_ms: int = 1500, most_ms: int = 20000) -> None:
+    """Wait until the picture has not changed for ``quiet_ms``."""
+    last, quiet = page.evaluate("window.__pictures"), 0
+    waited = 0
+    while quiet < quiet_ms and waited < most_ms:
+        page.wait_for_timeout(100)
+        waited += 100
+        now = page.evaluate("window.__pictures")
+        quiet = quiet + 100 if now == last else 0
+        last = now
+
+
+def burst(page, scope: str, presses: int = 30) -> dict | None:
+    """Press an arrow key ``presses`` times as fast as possible on the first slider of a panel.
+
+    Returns how many pictures arrived, the slider's readout at the end, and
+    whether the final picture is the one that value draws (checked by moving
+    away and back, which must reproduce it). None when no panel has a slider.
+    """
+    panels = page.locator(f"{scope} .lecturelib-panel")
+    for p in range(panels.count()):
+        panel = panels.nth(p)
+        handles = panel.locator(".widget-slider .noUi-handle")
+        if panel.locator("img").count() == 0 or handles.count() == 0:
+            continue
+        image = panel.locator("img").first.element_handle()
+        handle = handles.first
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        page.evaluate(COUNT_PICTURES, image)
+        for _ in range(presses):
+            page.keyboard.press("ArrowRight")
+        _settle(page)
+        pictures = page.evaluate("window.__pictures")
+        readout = panel.locator(".widget-readout").first.inner_text().strip()
+        final = page.evaluate(PICTURE_BYTES, image)
+        page.keyboard.press("ArrowLeft")
+        _settle(page)
+        page.keyboard.press("ArrowRight")
+        _settle(page)
+        again = page.evaluate(PICTURE_BYTES, image)
+        page.evaluate("window.__pictureObserver.disconnect()")
+        return {
+            "panel": p,
+            "presses": presses,
+            "pictures": pictures,
+            "readout": readout,
+            "final_matches": final == again,
+        }
+    return None
