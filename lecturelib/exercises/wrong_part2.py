@@ -957,3 +957,11 @@ def bn_backward_no_gamma(
         grad_y, x, weight, bias, eps, training, running_mean, running_var
     )
     return grad_x, grad_weight, grad_bias
+
+
+@wrong("dropout_forward", "inverted scaling applied at test time as well", "rescaled at test time")
+def dropout_scaled_twice(x, p=0.5, training=True, rng=None):
+    if not training:
+        return x / (1 - p), np.ones_like(x)
+    mask = (np.random.default_rng(rng).random(x.shape) >= p).astype(float)
+    return x * mask / (1 - p), mask
