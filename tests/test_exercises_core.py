@@ -165,3 +165,14 @@ def test_list_exercises_and_main(capsys):
     assert main([]) == 0
     out = capsys.readouterr().out
     assert "conv2d_forward" in out and "03_convolution_operation" in out
+
+
+def test_a_float32_answer_is_named():
+    def in_float32(x, w, b=None, stride=1, padding=0, dilation=1):
+        return lecturelib.conv2d(
+            x.astype(np.float32), w.astype(np.float32), b, stride, padding, dilation
+        )
+
+    result = check("conv2d_forward", in_float32)
+    assert result.status == "mistake"
+    assert "float32" in result.message

@@ -28,6 +28,7 @@ from ._core import (
     REGISTRY,
     WRONG,
     CheckResult,
+    Comparisons,
     Exercise,
     Mistake,
     NotAttempted,
@@ -62,6 +63,7 @@ def load_wrong_implementations() -> list[WrongImplementation]:
 
 __all__ = [
     "CheckResult",
+    "Comparisons",
     "Exercise",
     "Mistake",
     "NotAttempted",

@@ -25,30 +25,30 @@ def _print_exercises() -> None:
     print(f"\n{len(exercises)} exercises in {len(counts)} notebooks")
 
 
-def _print_mistakes(markdown: bool) -> int:
-    load_wrong_implementations()
-    rows = mistake_table()
+def format_mistakes(rows, markdown: bool = False) -> str:
+    """The mistakes table (rows from ``mistake_table``) as text or Markdown, with a summary."""
+    lines = []
     if markdown:
-        print("| exercise | notebook | wrong implementation | caught | named |")
-        print("|---|---|---|---|---|")
+        lines.append("| exercise | notebook | wrong implementation | caught | named |")
+        lines.append("|---|---|---|---|---|")
         for r in rows:
             caught = "yes" if r["caught"] else "NO"
             named = "yes" if r["named"] else "NO"
-            print(f"| {r['id']} | {r['notebook']} | {r['mistake']} | {caught} | {named} |")
+            lines.append(f"| {r['id']} | {r['notebook']} | {r['mistake']} | {caught} | {named} |")
     else:
         for r in rows:
             verdict = "named " if r["named"] else ("caught" if r["caught"] else "MISSED")
-            print(f"{verdict}  {r['id']:<24} {r['mistake']}")
+            lines.append(f"{verdict}  {r['id']:<24} {r['mistake']}")
             if not r["named"]:
-                print(f"        message: {r['message']}")
+                lines.append(f"        message: {r['message']}")
     caught = sum(r["caught"] for r in rows)
     named = sum(r["named"] for r in rows)
     exercises = len({r["id"] for r in rows})
-    print(
+    lines.append(
         f"\n{len(rows)} wrong implementations of {exercises} exercises: "
         f"{caught} rejected, {named} rejected with the mistake named"
     )
-    return 0 if named == len(rows) else 1
+    return "\n".join(lines)
 
 
 def main(argv=None) -> int:
@@ -59,7 +59,10 @@ def main(argv=None) -> int:
     parser.add_argument("--markdown", action="store_true", help="the mistakes table in Markdown")
     args = parser.parse_args(argv)
     if args.mistakes:
-        return _print_mistakes(args.markdown)
+        load_wrong_implementations()
+        rows = mistake_table()
+        print(format_mistakes(rows, args.markdown))
+        return 0 if all(r["named"] for r in rows) else 1
     _print_exercises()
     return 0
 

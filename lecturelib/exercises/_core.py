@@ -415,6 +415,12 @@ def compare(got, expected, what, case, *, rtol=1e-7, atol=1e-9, diagnoses=()):
     _diagnose(got_array, diagnoses, rtol, atol)
     got64 = got_array.astype(np.float64)
     expected64 = expected.astype(np.float64)
+    if np.allclose(got64, expected64, rtol=1e-4, atol=1e-6, equal_nan=True):
+        raise Mistake(
+            f"{what} is right to about 5 digits only (on {case}): that is float32 precision; "
+            "the inputs are float64, so compute in float64 (create arrays with the input's "
+            "dtype, e.g. np.zeros(shape, dtype=x.dtype), and do not convert to float32)"
+        )
     bad = ~np.isclose(got64, expected64, rtol=rtol, atol=atol, equal_nan=True)
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     count = int(bad.sum())
