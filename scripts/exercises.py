@@ -366,7 +366,7 @@ def student_version(notebook):
     clear = TagRemovePreprocessor(remove_all_outputs_tags={"exercise", "solution"})
     notebook, resources = clear.preprocess(notebook, resources)
     for cell in notebook.cells:
-        if cell.cell_type == "code" and not cell.get("outputs"):
+        if {"exercise", "solution"} & set(cell.metadata.get("tags", [])):
             cell.execution_count = None
     return notebook
 
