@@ -65,8 +65,19 @@ from .shapes import (
     MaxPool,
     ReLU,
     Subsample,
+    dense_stack_counts,
     layer_table,
+    memory_estimate,
     shape_text,
+)
+
+# --- why depth (depth.py) ----------------------------------------------------
+from .depth import (
+    collapse_linear,
+    fit_one_hidden_layer,
+    one_hidden_layer,
+    perceptron,
+    perceptron_and,
 )
 
 # --- recurrent networks (rnn.py, gated.py, text.py, tasks.py) ---------------

@@ -203,3 +203,12 @@ def test_odd_answers_give_a_message_not_a_crash(exercise_id):
         result = check(exercise_id, function)
         assert not result.passed, name
         assert "Checking stopped" not in result.message, (name, result.message)
+
+
+def test_a_placeholder_left_in_the_code_is_named():
+    def half_done(n, kernel_size, stride=1, padding=0, dilation=1):
+        extent = ...
+        return extent
+
+    result = check("output_size", half_done)
+    assert result.status == "mistake" and "placeholder" in result.message

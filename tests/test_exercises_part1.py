@@ -18,7 +18,7 @@ def test_every_notebook_01_to_11_has_two_exercises():
         notebook = REGISTRY[exercise_id].notebook
         counts[notebook] = counts.get(notebook, 0) + 1
     assert len(counts) == 11 and min(counts.values()) >= 2, counts
-    assert len(PART1) == 23
+    assert len(PART1) >= 23
 
 
 @pytest.mark.parametrize("exercise_id", PART1)

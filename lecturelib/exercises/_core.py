@@ -219,8 +219,25 @@ def call_student_in_place(function, *args, **kwargs):
     except RecursionError:
         raise Mistake("your function raised RecursionError: does it call itself?") from None
     except Exception as error:  # the student's code: report it, never a traceback
-        raise Mistake(f"your function raised {_describe_exception(error)}") from None
+        hint = _hint(error)
+        raise Mistake(
+            f"your function raised {_describe_exception(error)}" + (f" ({hint})" if hint else "")
+        ) from None
     return result, args, kwargs
+
+
+def _hint(error: Exception) -> str:
+    """A short hint for the errors students meet most, or ""."""
+    text = str(error)
+    if isinstance(error, IndexError):
+        return "an index ran past the end of an array: check the output size, padding and stride"
+    if isinstance(error, ValueError) and "broadcast" in text:
+        return "two arrays' shapes do not fit together: print the shapes of what you combine"
+    if isinstance(error, TypeError) and "argument" in text:
+        return "your function must accept the same arguments as the stub"
+    if isinstance(error, NameError):
+        return "a name is not defined: a typo, or a cell above not run yet?"
+    return ""
 
 
 def call_student(function, *args, **kwargs):
@@ -233,6 +250,12 @@ def call_student(function, *args, **kwargs):
     result, _, _ = call_student_in_place(function, *args, **kwargs)
     if result is None:
         raise NotAttempted("your function returned None: it is not written yet (or lacks a return)")
+    parts = result if isinstance(result, tuple | list) else (result,)
+    if any(part is Ellipsis for part in parts):
+        raise Mistake(
+            "your function returned ... (Ellipsis): a ... placeholder is still in your code; "
+            "replace it with the computation"
+        )
     return result
 
 
