@@ -147,11 +147,13 @@ def test_student_version_passes_the_hygiene_checks(path, students):
     assert not problems, f"{name}:\n" + "\n".join(problems)
 
 
-def test_make_student_writes_every_notebook(tmp_path):
-    written = authoring.write_students(NOTEBOOKS[:2], tmp_path)
+def test_make_student_writes_every_notebook(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # nbgrader's preprocessors must not need its database
+    written = authoring.write_students(NOTEBOOKS[:2], tmp_path / "student")
     assert [p.name for p in written] == [p.name for p in NOTEBOOKS[:2]]
     for path in written:
         assert "BEGIN SOLUTION" not in path.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["student"]  # no gradebook.db
 
 
 def test_the_stub_that_replaces_solutions_is_nbgrader_s_configured_one():
