@@ -20,12 +20,13 @@ LITE_STAMP := $(LITE_VENV)/.installed
 STANDIN_VENV := .venv-pyodide
 STANDIN_STAMP := $(STANDIN_VENV)/.installed
 
-.PHONY: lab test lint notebooks check-notebooks browser present bench venv clean help lite lite-test
+.PHONY: lab test lint notebooks check-notebooks student browser present bench venv clean help lite lite-test
 
 help:
 	@echo "make lab        open the collection in JupyterLab"
 	@echo "make test       run every test (lint, unit, doctests, notebooks, browser)"
 	@echo "make notebooks  re-execute every notebook and save it"
+	@echo "make student    write student versions (no solutions) to build/student/"
 	@echo "make present NB=05_edge_detection   serve one notebook as an app (Voila)"
 	@echo "make bench      print the benchmark tables"
 	@echo "make lite       build the in-browser site (JupyterLite) into build/lite"
@@ -63,6 +64,11 @@ notebooks: venv
 
 browser: venv
 	$(BIN)/python -m pytest -p no:cacheprovider tests_browser
+
+# Student versions: worked solutions replaced by a stub (nbgrader's ClearSolutions),
+# outputs of exercise and solution cells cleared, hints kept.
+student: venv
+	$(BIN)/python scripts/exercises.py student --out build/student
 
 check-notebooks: venv
 	$(BIN)/python scripts/notebooks.py check
