@@ -75,7 +75,7 @@ def _label(control) -> str:
     return text or "(unlabelled)"
 
 
-def measure_panels(page, scope: str, where: str, moves: int = 4, timeout_ms: int = 3000):
+def measure_panels(page, scope: str, where: str, moves: int = 3, timeout_ms: int = 1500):
     """Time every slider and dropdown of every panel in ``scope``; returns ControlTimings."""
     results = []
     panels = page.locator(f"{scope} .lecturelib-panel")
