@@ -53,16 +53,8 @@ def _kernel_environment() -> None:
         os.environ[variable] = "1"
 
 
-def run(path: Path, exercise: bool = False):
-    """Execute ``path`` in a fresh kernel.
-
-    Returns ``(notebook, seconds, exercise_report)``; the report (a list of
-    dicts, one per panel) is None unless ``exercise`` is set, in which case
-    every control of every panel is moved after the last cell.
-    """
-    _kernel_environment()
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(
+def _client(notebook, path: Path) -> NotebookClient:
+    return NotebookClient(
         notebook,
         timeout=600,
         kernel_name="python3",
@@ -73,6 +65,27 @@ def run(path: Path, exercise: bool = False):
         # them so the saved outputs do not depend on timing.
         coalesce_streams=True,
     )
+
+
+def _move_every_control(client, notebook) -> list:
+    """Run the every-control probe after the notebook's last cell; its per-panel report."""
+    probe = nbformat.v4.new_code_cell(EXERCISE_SOURCE)
+    notebook.cells.append(probe)
+    client.execute_cell(probe, len(notebook.cells) - 1)
+    text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
+    return json.loads(text.strip().splitlines()[-1]) if text.strip() else []
+
+
+def run(path: Path, exercise: bool = False):
+    """Execute ``path`` in a fresh kernel.
+
+    Returns ``(notebook, seconds, exercise_report)``; the report (a list of
+    dicts, one per panel) is None unless ``exercise`` is set, in which case
+    every control of every panel is moved after the last cell.
+    """
+    _kernel_environment()
+    notebook = nbformat.read(path, as_version=4)
+    client = _client(notebook, path)
     report = None
     start = time.perf_counter()
     with client.setup_kernel():
@@ -82,11 +95,7 @@ def run(path: Path, exercise: bool = False):
         client.set_widgets_metadata()
         executed = normalise(notebook, path.stem)
         if exercise:
-            probe = nbformat.v4.new_code_cell(EXERCISE_SOURCE)
-            notebook.cells.append(probe)
-            client.execute_cell(probe, len(notebook.cells) - 1)
-            text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
-            report = json.loads(text.strip().splitlines()[-1]) if text.strip() else []
+            report = _move_every_control(client, notebook)
     return executed, seconds, report
 
 
@@ -108,15 +117,7 @@ def run_with_student(path: Path, exercise: bool = False):
     _kernel_environment()
     source = nbformat.read(path, as_version=4)
     student = exercises.student_version(source)
-    client = NotebookClient(
-        student,
-        timeout=600,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        record_timing=False,
-        store_widget_state=True,
-        coalesce_streams=True,
-    )
+    client = _client(student, path)
     report = None
     start = time.perf_counter()
     with client.setup_kernel():
@@ -133,11 +134,7 @@ def run_with_student(path: Path, exercise: bool = False):
             fresh.metadata["widgets"] = copy.deepcopy(student.metadata["widgets"])
         executed_student = normalise(student, path.stem)
         if exercise:
-            probe = nbformat.v4.new_code_cell(EXERCISE_SOURCE)
-            student.cells.append(probe)
-            client.execute_cell(probe, len(student.cells) - 1)
-            text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
-            report = json.loads(text.strip().splitlines()[-1]) if text.strip() else []
+            report = _move_every_control(client, student)
         for index, cell in enumerate(fresh.cells):
             info = cell.metadata.get("exercise", {})
             if cell.cell_type == "code" and info.get("part") in ("stub", "solution"):
