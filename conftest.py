@@ -3,6 +3,7 @@
 import os
 
 import numpy as np
+import pytest
 
 # Progress bars print wall-clock rates, which would make notebook outputs differ
 # between runs; kernels started by nbval and the notebook checks inherit this.
@@ -15,3 +16,13 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 def pytest_configure(config):
     np.set_printoptions(legacy=False)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """PyTorch on one thread: small convolutions run far slower with competing threads."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed: parity tests skipped")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 F = torch.nn.functional
 
 from lecturelib import (  # noqa: E402
@@ -22,14 +23,6 @@ from lecturelib import (  # noqa: E402
 
 TOLERANCE = 1e-10
 CASES = 80
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def assert_close(ours, theirs, what):

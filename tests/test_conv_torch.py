@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed: parity tests skipped")
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 F = torch.nn.functional
 
 from lecturelib import (  # noqa: E402
@@ -19,15 +20,6 @@ from lecturelib import (  # noqa: E402
 )
 
 TOLERANCE = {np.float64: 1e-10, np.float32: 2e-5}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Small convolutions are far slower in PyTorch with competing threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def assert_close(ours, theirs, dtype):

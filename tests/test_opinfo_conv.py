@@ -26,6 +26,8 @@ common_methods_invocations = pytest.importorskip(
 
 import lecturelib  # noqa: E402
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 OP_DB = {op.name: op for op in common_methods_invocations.op_db}
 TOLERANCE = 1e-10
 
@@ -58,14 +60,6 @@ OPERATIONS = {
         60,
     ),
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def skip_reason(sample, dtype, keywords):
