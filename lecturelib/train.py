@@ -49,6 +49,26 @@ class History:
     def epochs(self) -> int:
         return len(self.train_loss)
 
+    def diverged_from(self, loss_limit: float) -> int | None:
+        """The epoch (counted from 1) from which on every training loss is above
+        ``loss_limit`` or not finite; None when the last epoch's loss is below it.
+
+        A diverged run's later losses are chaos: their digits change with the
+        order in which a machine sums. Choose ``loss_limit`` far from both the
+        losses of a healthy run and those of a diverged one, and report this
+        epoch instead of the digits.
+
+        >>> History(train_loss=[2.2, 15.0, 41.7, float("nan")]).diverged_from(10.0)
+        2
+        >>> History(train_loss=[2.2, 15.0, 0.5]).diverged_from(10.0) is None
+        True
+        """
+        losses = np.asarray(self.train_loss, dtype=np.float64)
+        healthy = np.flatnonzero(np.isfinite(losses) & (losses <= loss_limit))
+        if losses.size == 0 or (healthy.size and healthy[-1] == losses.size - 1):
+            return None
+        return int(healthy[-1]) + 2 if healthy.size else 1
+
 
 def _progress_enabled(progress) -> bool:
     if progress is None:
