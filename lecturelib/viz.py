@@ -20,6 +20,7 @@ import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -279,7 +280,7 @@ def _range(values) -> str | None:
         if finite.size == 0:
             return None
         low, high = float(finite.min()), float(finite.max())
-    return _number(low) if low == high else f"{_number(low)} to {_number(high)}"
+    return f"all {_number(low)}" if low == high else f"from {_number(low)} to {_number(high)}"
 
 
 def _describe_axes(ax) -> tuple[str, list[str]]:
@@ -287,37 +288,35 @@ def _describe_axes(ax) -> tuple[str, list[str]]:
     title = plain_text(ax.get_title()) or plain_text(ax.get_title("left"))
     xlabel, ylabel = plain_text(ax.get_xlabel()), plain_text(ax.get_ylabel())
     facts = []
-    if xlabel or ylabel:
-        facts.append(f"{ylabel or 'value'} against {xlabel or 'position'}")
+    if xlabel and ylabel:
+        facts.append(f"{ylabel} against {xlabel}")
+    elif xlabel or ylabel:
+        facts.append(f"axis labelled {xlabel or ylabel}")
     for image in ax.get_images():
         data = np.asarray(image.get_array())
         if data.ndim < 2:
             continue
         span = _range(data) if data.ndim == 2 else None
         shape = " x ".join(str(n) for n in data.shape[:2])
-        colours = " in a diverging colour map (blue negative, red positive)"
-        signed = span is not None and image.get_cmap().name.startswith(("RdBu", "coolwarm"))
-        facts.append(
-            f"a {shape} image"
-            + (f" with values from {span}" if span else "")
-            + (colours if signed else "")
-        )
+        diverging = image.get_cmap().name.startswith(("RdBu", "coolwarm"))
+        colours = " (blue negative, red positive)" if diverging and span else ""
+        facts.append(f"a {shape} grid, values {span}{colours}" if span else f"a {shape} picture")
     lines = [line for line in ax.get_lines() if line.get_visible()]
     named = [line for line in lines if not line.get_label().startswith("_")]
     for line in named[:6]:
         span = _range(line.get_ydata())
-        facts.append(f"{plain_text(line.get_label())}" + (f" from {span}" if span else ""))
+        facts.append(f"{plain_text(line.get_label())}" + (f" {span}" if span else ""))
     if lines and not named:
         spans = [_range(line.get_ydata()) for line in lines]
         spans = [s for s in spans if s]
         if spans:
-            facts.append(
-                f"{len(lines)} line(s), values {spans[0]}" + (" and more" * (len(spans) > 1))
-            )
-    bars = [p for p in ax.patches if type(p).__name__ == "Rectangle" and p.get_visible()]
-    if len(bars) >= 2 and not ax.get_images():
-        heights = [p.get_height() for p in bars]
-        facts.append(f"{len(bars)} bars, heights {_range(heights)}")
+            count = f"{len(lines)} lines" if len(lines) > 1 else "a line"
+            facts.append(f"{count}, values {spans[0]}" + (" and others" * (len(spans) > 1)))
+    for container in ax.containers:
+        if isinstance(container, BarContainer) and len(container.patches) >= 1:
+            heights = [p.get_height() for p in container.patches]
+            name = "" if container.get_label().startswith("_") else f" ({container.get_label()})"
+            facts.append(f"{len(heights)} bars{name}, heights {_range(heights)}")
     legend = ax.get_legend()
     if legend is not None and not named:
         labels = [plain_text(t.get_text()) for t in legend.get_texts()]

@@ -115,8 +115,8 @@ def test_describe_figure_reports_the_numbers_drawn():
     figure.suptitle("Two views")
     alt, long = viz.describe_figure(figure)
     assert alt == "Figure (2 plots): Two views."
-    assert "a 2 x 2 image with values from -4 to 4" in long
-    assert "3 bars, heights 1 to 3" in long
+    assert "a 2 x 2 grid, values from -4 to 4" in long
+    assert "3 bars, heights from 1 to 3" in long
 
 
 def test_show_emits_an_img_with_alt(monkeypatch):

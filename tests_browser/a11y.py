@@ -209,9 +209,10 @@ def keyboard_walk(page, scope: str, slider: str, dropdown: str) -> dict:
     else:
         raise AssertionError("no panel has both a slider and a dropdown")
     image = panel.locator("figure.lecturelib-figure img").first
-    start = panel.locator(".widget-html").first  # the caption: focus starts from here
-    start.scroll_into_view_if_needed()
-    start.click()
+    # Start from the panel itself (as if the student had tabbed to its caption);
+    # from there on, only keys.
+    panel.scroll_into_view_if_needed()
+    panel.evaluate("node => { node.tabIndex = -1; node.focus(); }")
     state = tab_to(page, panel, slider)
     _check_focus_ring(state, "slider")
     slider_key = _changes_picture(page, image, ["ArrowRight", "ArrowLeft"])
