@@ -349,10 +349,15 @@ def describe_figure(figure, limit: int = 8) -> tuple[str, str]:
     if not head:
         shown = titles[:4]
         head = "; ".join(shown) + ("; ..." if len(titles) > 4 else "")
-    if not head:
-        head = parts[0].rstrip(".") if parts else "A figure"
+    if not head and parts:
+        head = parts[0].rstrip(".")
+    if not parts:  # a diagram: name what is written on it
+        words = [plain_text(t.get_text()) for ax in axes for t in ax.texts if t.get_visible()]
+        words = [w for w in dict.fromkeys(words) if w]
+        if words:
+            parts.append("Labels: " + ", ".join(words[:12]) + (", ..." if len(words) > 12 else "."))
     count = f"{len(axes)} plots" if len(axes) > 1 else "one plot"
-    alt = f"Figure ({count}): {head}."
+    alt = f"Figure ({count}): {head}." if head else f"Figure ({count})."
     return alt, " ".join(parts)
 
 

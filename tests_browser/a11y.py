@@ -148,10 +148,10 @@ def parse_rgb(css: str) -> tuple[float, float, float]:
     return tuple(float(v) for v in inside.split()[:3])
 
 
-def tab_to(page, panel, selector: str, most: int = 25) -> dict:
-    """Press Tab until the focused element inside ``panel`` matches ``selector``."""
+def tab_to(page, panel, selector: str, most: int = 25, key: str = "Tab") -> dict:
+    """Press Tab (or ``key``) until the focused element inside ``panel`` matches ``selector``."""
     for _ in range(most):
-        page.keyboard.press("Tab")
+        page.keyboard.press(key)
         state = page.evaluate(ACTIVE, panel.element_handle())
         if state and page.evaluate(
             "([panel, selector]) => document.activeElement.matches(selector)",
@@ -213,12 +213,24 @@ def keyboard_walk(page, scope: str, slider: str, dropdown: str) -> dict:
     # from there on, only keys.
     panel.scroll_into_view_if_needed()
     panel.evaluate("node => { node.tabIndex = -1; node.focus(); }")
-    state = tab_to(page, panel, slider)
-    _check_focus_ring(state, "slider")
-    slider_key = _changes_picture(page, image, ["ArrowRight", "ArrowLeft"])
-    state = tab_to(page, panel, dropdown)
-    _check_focus_ring(state, "dropdown")
-    dropdown_key = _changes_picture(page, image, ["ArrowDown", "ArrowUp"])
+    # Visit the two controls in tab order, whichever comes first in the panel,
+    # and end on the dropdown (Shift+Tab back to it if it came first).
+    slider_first = panel.evaluate(
+        "(node, [a, b]) => Boolean(node.querySelector(a).compareDocumentPosition("
+        "node.querySelector(b)) & Node.DOCUMENT_POSITION_FOLLOWING)",
+        [slider, dropdown],
+    )
+    visits = [("slider", slider, ["ArrowRight", "ArrowLeft"])]
+    visits.append(("dropdown", dropdown, ["ArrowDown", "ArrowUp"]))
+    if not slider_first:
+        visits.reverse()
+    keys = {}
+    for what, selector, press in visits:
+        state = tab_to(page, panel, selector)
+        _check_focus_ring(state, what)
+        keys[what] = _changes_picture(page, image, press)
+    if not slider_first:
+        tab_to(page, panel, dropdown, key="Shift+Tab")
     for key in ["d", "d", "x", "a", "b", "m", "ArrowUp", "ArrowDown", "Shift+ArrowDown"]:
         page.keyboard.press(key)
     page.wait_for_timeout(500)
@@ -226,4 +238,4 @@ def keyboard_walk(page, scope: str, slider: str, dropdown: str) -> dict:
     assert after == before, "a key pressed on a focused control changed the notebook's cells"
     still = page.evaluate(ACTIVE, panel.element_handle())
     assert still is not None, "the focus left the panel while keys were pressed on the dropdown"
-    return {"panel": p, "slider key": slider_key, "dropdown key": dropdown_key, "cells": len(after)}
+    return {"panel": p, "order": [v[0] for v in visits], "keys": keys, "cells": len(after)}
