@@ -202,6 +202,42 @@ def show_image(ax, image, *, signed: bool = False, title: str | None = None, cma
     return artist
 
 
+def mark_sign(ax, values, fraction: float = 0.5):
+    """Outline strong responses of a signed map by line style, not colour alone.
+
+    Solid black lines surround values above ``fraction`` of the largest
+    magnitude, dashed ones values below minus that; the legend says which is
+    which. For static figures (contours are not redrawn by a panel).
+    """
+    from matplotlib.lines import Line2D
+
+    values = np.asarray(values, dtype=np.float64)
+    limit = float(np.nanmax(np.abs(values))) if values.size else 0.0
+    if limit == 0.0:
+        return None
+    level = fraction * limit
+    contours = ax.contour(
+        values,
+        levels=[-level, level],
+        colors="black",
+        linestyles=["dashed", "solid"],
+        linewidths=0.9,
+    )
+    handles = [
+        Line2D([], [], color="black", ls="solid", lw=0.9, label=f"> +{level:.2g}"),
+        Line2D([], [], color="black", ls="dashed", lw=0.9, label=f"< -{level:.2g}"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        fontsize=7,
+        framealpha=0.85,
+        handlelength=1.6,
+        borderpad=0.3,
+    )
+    return contours
+
+
 def small_multiples(
     draw: Callable[..., object],
     settings: Sequence[dict],

@@ -132,3 +132,14 @@ def test_show_emits_an_img_with_alt(monkeypatch):
     assert '<img src="data:image/png;base64,' in html and 'alt="A line &quot;up&quot;"' in html
     assert shown[0]["text/plain"].startswith('A line "up"')
     assert not plt.fignum_exists(fig.number)
+
+
+def test_mark_sign_outlines_both_signs_by_line_style():
+    figure, ax = viz.new_figure(3, 3)
+    values = np.zeros((9, 9))
+    values[2:4, 2:4], values[5:7, 5:7] = 4.0, -4.0
+    viz.show_image(ax, values, signed=True)
+    contours = viz.mark_sign(ax, values)
+    assert list(contours.levels) == [-2.0, 2.0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["> +2", "< -2"]
+    assert viz.mark_sign(ax, np.zeros((3, 3))) is None

@@ -45,11 +45,15 @@ class Finding:
     targets: list[str] = field(default_factory=list)
 
 
-def audit(page, where: str) -> list[Finding]:
-    """Run axe on ``page`` and return one Finding per (rule, origin)."""
+def audit(page, where: str, skip: tuple[str, ...] = ()) -> list[Finding]:
+    """Run axe on ``page`` and return one Finding per (rule, origin).
+
+    ``skip``: selectors of regions left out of the audit altogether.
+    """
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options=AXE_OPTIONS).response
+    context = {"exclude": [[selector] for selector in skip]} if skip else None
+    results = Axe().run(page, context=context, options=AXE_OPTIONS).response
     findings = []
     for violation in results.get("violations", []):
         targets = [
