@@ -95,12 +95,13 @@ def format_report(results: dict[str, list[Finding]], title: str) -> str:
     lines = [title]
     for origin in ("collection", "interface"):
         counts: Counter = Counter()
-        impacts = {}
+        impacts, examples = {}, {}
         for findings in results.values():
             for f in findings:
                 if f.where == origin:
                     counts[f.rule] += len(f.targets)
                     impacts[f.rule] = f.impact
+                    examples.setdefault(f.rule, f.targets[0])
         label = "from the collection" if origin == "collection" else "from JupyterLab / nbconvert"
         if not counts:
             lines.append(f"  {label}: none")
@@ -111,7 +112,8 @@ def format_report(results: dict[str, list[Finding]], title: str) -> str:
             else f"  {label} (nodes per rule)"
         )
         for rule, count in sorted(counts.items()):
-            lines.append(f"    {rule:32} {impacts[rule]:9} {count:5d}")
+            example = examples[rule][-70:]
+            lines.append(f"    {rule:32} {impacts[rule]:9} {count:5d}  e.g. ...{example}")
     lines.append(f"  pages audited: {len(results)}")
     return "\n".join(lines)
 
@@ -164,6 +166,14 @@ def tab_to(page, panel, selector: str, most: int = 25, key: str = "Tab") -> dict
             return state
     raise AssertionError(f"{most} presses of Tab did not reach {selector}")
 
+
+RESTORE = """(node, [a, b, value, index]) => {
+  const range = node.querySelector(a), select = node.querySelector(b);
+  select.selectedIndex = index;
+  select.dispatchEvent(new Event("change", {bubbles: true}));
+  range.value = value;
+  range.dispatchEvent(new Event("change", {bubbles: true}));
+}"""
 
 CELL_SOURCES = """(scope) => Array.from(document.querySelectorAll(`${scope} .jp-Cell`)).map(
   cell => (cell.querySelector('.jp-InputArea-editor') || cell).textContent.slice(0, 120))"""
@@ -228,6 +238,12 @@ def keyboard_walk(page, scope: str, slider: str, dropdown: str) -> dict:
     visits.append(("dropdown", dropdown, ["ArrowDown", "ArrowUp"]))
     if not slider_first:
         visits.reverse()
+    # Where the two controls start, to put them back afterwards (the latency
+    # measurement that follows expects the notebook's own settings).
+    start = panel.evaluate(
+        "(node, [a, b]) => [node.querySelector(a).value, node.querySelector(b).selectedIndex]",
+        [slider, dropdown],
+    )
     keys = {}
     for what, selector, press in visits:
         state = tab_to(page, panel, selector)
@@ -242,4 +258,6 @@ def keyboard_walk(page, scope: str, slider: str, dropdown: str) -> dict:
     assert after == before, "a key pressed on a focused control changed the notebook's cells"
     still = page.evaluate(ACTIVE, panel.element_handle())
     assert still is not None, "the focus left the panel while keys were pressed on the dropdown"
+    panel.evaluate(RESTORE, [slider, dropdown, *start])
+    page.wait_for_timeout(1500)
     return {"panel": p, "order": [v[0] for v in visits], "keys": keys, "cells": len(after)}
