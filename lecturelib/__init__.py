@@ -26,6 +26,12 @@ from .conv import (
     conv2d_backward,
     conv2d_naive,
     conv_matrix,
+    conv_transpose1d,
+    conv_transpose1d_backward,
+    conv_transpose2d,
+    conv_transpose2d_backward,
+    conv_transpose2d_naive,
+    conv_transpose_output_size,
     convolve2d,
     cross_correlate2d,
     output_size,
@@ -40,6 +46,8 @@ from .pool import (
     channel_max_pool_backward,
     max_pool2d,
     max_pool2d_backward,
+    max_unpool2d,
+    max_unpool2d_backward,
     min_pool2d,
     min_pool2d_backward,
     pool2d_2d,
@@ -48,8 +56,11 @@ from .pool import (
 )
 from .shapes import (
     ALEXNET,
+    ALEXNET_GROUPED,
     ALEXNET_INPUT,
     FC,
+    GOOGLENET_INPUT,
+    GOOGLENET_STEM,
     LENET5,
     LENET5_C3_CONNECTIONS,
     LENET5_INPUT,
@@ -59,14 +70,27 @@ from .shapes import (
     AvgPool,
     Conv,
     Dense,
+    DepthwiseConv,
     Flatten,
     Input,
     LayerTable,
     MaxPool,
     ReLU,
     Subsample,
+    dense_stack_counts,
+    depthwise_separable,
     layer_table,
+    memory_estimate,
     shape_text,
+)
+
+# --- why depth (depth.py) ----------------------------------------------------
+from .depth import (
+    collapse_linear,
+    fit_one_hidden_layer,
+    one_hidden_layer,
+    perceptron,
+    perceptron_and,
 )
 
 # --- recurrent networks (rnn.py, gated.py, text.py, tasks.py) ---------------
@@ -97,7 +121,8 @@ from .rnn import (
 from .tasks import accuracy_by_length, recall_task, train_recall
 from .text import CharRNN, Vocabulary, load_corpus, sample_sequence
 
-# --- regularisation, layers, data (regularize.py, layers.py, data.py) -------
+# --- regularisation, layers, data, pretraining (regularize.py, layers.py, data.py,
+# pretrain.py) ---------------------------------------------------------------------
 # The layer classes stay in lecturelib.layers (``from lecturelib.layers import
 # Conv2d, ReLU, ...``): shapes.py's layer-table specs own the top-level names
 # ReLU and Flatten.
@@ -111,6 +136,16 @@ from .layers import (
     softmax_cross_entropy,
     xavier_normal,
     xavier_uniform,
+)
+from .pretrain import (
+    RBM,
+    Autoencoder,
+    Pretrained,
+    classifier_on,
+    pretrain_greedy,
+    sigmoid_mlp,
+    train_autoencoder,
+    train_rbm,
 )
 from .regularize import (
     batch_norm,

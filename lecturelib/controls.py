@@ -102,6 +102,47 @@ function slider({ model, el }) {
   return () => model.off("change", sync);
 }
 
+function selection({ model, el }) {
+  const id = uid("slider");
+  const root = document.createElement("div");
+  root.className = "lecturelib-control lecturelib-slider";
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  const input = document.createElement("input");
+  input.type = "range";
+  input.id = id;
+  input.min = 0;
+  input.step = 1;
+  const readout = document.createElement("output");
+  readout.className = "lecturelib-readout";
+  readout.setAttribute("for", id);
+  readout.setAttribute("aria-hidden", "true");
+  root.append(label, input, readout);
+  const sync = () => {
+    const labels = model.get("_labels");
+    label.textContent = model.get("description");
+    input.max = labels.length - 1;
+    input.disabled = model.get("disabled");
+    input.value = model.get("index");
+    readout.textContent = labels[model.get("index")] ?? "";
+    input.setAttribute("aria-valuetext", readout.textContent);
+  };
+  const send = () => {
+    model.set("index", Number(input.value));
+    model.save_changes();
+  };
+  input.addEventListener("input", () => {
+    readout.textContent = model.get("_labels")[Number(input.value)] ?? "";
+    if (model.get("continuous_update")) send();
+  });
+  input.addEventListener("change", send);
+  model.on("change", sync);
+  keepKeys(root);
+  sync();
+  el.append(root);
+  return () => model.off("change", sync);
+}
+
 function dropdown({ model, el }) {
   const id = uid("dropdown");
   const root = document.createElement("div");
@@ -314,7 +355,7 @@ function figure({ model, el }) {
   };
 }
 
-const views = { slider, dropdown, radios, checkbox, button, play, figure };
+const views = { slider, selection, dropdown, radios, checkbox, button, play, figure };
 
 export default {
   render(context) {
@@ -498,6 +539,13 @@ def _same(a, b) -> bool:
 
 class Dropdown(_Choice):
     _view = traitlets.Unicode("dropdown").tag(sync=True)
+
+
+class SelectionSlider(_Choice):
+    """A slider over a list of options (labels shown as its readout)."""
+
+    _view = traitlets.Unicode("selection").tag(sync=True)
+    continuous_update = traitlets.Bool(True).tag(sync=True)
 
 
 class ToggleButtons(_Choice):

@@ -10,7 +10,8 @@ Layout and names (as in PyTorch):
 - ``x``: input, ``(N, C, H, W)`` (batch, channels, height, width);
   ``(N, C, L)`` in 1-D.
 - ``w``: kernels, ``(F, C, KH, KW)`` (filters, input channels, kernel rows,
-  kernel columns); ``(F, C, K)`` in 1-D.
+  kernel columns); ``(F, C, K)`` in 1-D; ``(F, C / groups, KH, KW)`` with
+  groups; ``(C, F / groups, KH, KW)`` for a transposed convolution.
 - ``b``: one bias per filter, ``(F,)``.
 - ``y``: output, ``(N, F, OH, OW)`` with
   ``OH = (H + 2 * padding - dilation * (KH - 1) - 1) // stride + 1``.
@@ -24,6 +25,14 @@ What is in this module:
   variant, "wide rows", described above :func:`_conv2d_wide`).
 - :func:`conv2d_naive`: the lecture's four nested loops, slow on purpose, kept
   as the readable reference the fast version is tested against.
+- ``groups`` (grouped and depthwise convolution) and unbatched inputs
+  (``(C, H, W)``, ``(C, L)``) for every convolution here, ``padding='same'`` /
+  ``'valid'`` for conv1d and conv2d. The fast path handles one group; with
+  groups > 1 it runs once per group.
+- :func:`conv_transpose2d` / :func:`conv_transpose2d_backward` and the 1-D
+  versions: transposed convolution (every input pixel scatters a scaled copy
+  of the kernel), with :func:`conv_transpose2d_naive` as the readable loops
+  and :func:`conv_transpose_output_size` for its output-size formula.
 - :func:`cross_correlate2d` and :func:`convolve2d` (true convolution, kernel
   flipped by 180 degrees) for plain 2-D matrices, as used on the slides.
 - :func:`conv_matrix`: the dense (doubly-blocked Toeplitz) matrix of a
@@ -34,6 +43,8 @@ What is in this module:
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
@@ -42,7 +53,9 @@ from ._checks import as_array, as_int, as_pair, result_dtype
 # --- output size --------------------------------------------------------------
 
 
-def output_size(n, kernel_size, stride=1, padding=0, dilation=1, *, axis=None) -> int:
+def output_size(
+    n, kernel_size, stride=1, padding=0, dilation=1, ceil_mode=False, *, axis=None
+) -> int:
     """Length of a convolution's (or pooling's) output along one axis.
 
     ``O = (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``:
@@ -51,21 +64,48 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1, *, axis=None) -
     the end (when the stride does not divide evenly) are dropped (floor).
     ``axis`` (e.g. ``"width"``) is only used to make error messages precise.
 
+    ``ceil_mode=True`` (pooling only, as PyTorch's ``ceil_mode``) rounds up
+    instead: a last window that runs past the end of the padded input is
+    kept, ``O = ceil((n + 2 * padding - extent) / stride) + 1``, but only if
+    it starts inside the input or the left padding; one that would start in
+    the right padding is dropped (PyTorch's rule).
+
     >>> output_size(227, 11, stride=4)
     55
     >>> output_size(5, 3, stride=2, padding=1)
     3
+    >>> output_size(112, 3, stride=2), output_size(112, 3, stride=2, ceil_mode=True)
+    (55, 56)
     >>> output_size(4, 5)
     Traceback (most recent call last):
         ...
     ValueError: kernel 5 (dilated extent 5) is larger than padded input 4
     """
-    n = as_int(n, "n", 1)
-    kernel_size = as_int(kernel_size, "kernel_size", 1)
-    stride = as_int(stride, "stride", 1)
-    padding = as_int(padding, "padding", 0)
-    dilation = as_int(dilation, "dilation", 1)
-    return _output_length(n, kernel_size, stride, padding, dilation, axis)
+    plain = all(type(v) is int for v in (n, kernel_size, stride, padding, dilation))
+    if not (plain and min(n, kernel_size, stride, dilation) >= 1 and padding >= 0):
+        # not the common case of plain ints in range: check each (and say what is wrong)
+        n = as_int(n, "n", 1)
+        kernel_size = as_int(kernel_size, "kernel_size", 1)
+        stride = as_int(stride, "stride", 1)
+        padding = as_int(padding, "padding", 0)
+        dilation = as_int(dilation, "dilation", 1)
+    if not isinstance(ceil_mode, bool | np.bool_):
+        raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
+    if not ceil_mode:
+        return _output_length(n, kernel_size, stride, padding, dilation, axis)
+    extent = dilation * (kernel_size - 1) + 1
+    padded = n + 2 * padding
+    if extent > padded + stride - 1:
+        where = f" along {axis}" if axis else ""
+        raise ValueError(
+            f"kernel {kernel_size} (dilated extent {extent}) is larger than padded input "
+            f"{padded}{where}, even with ceil_mode (a window may run past the end by at most "
+            f"stride - 1 = {stride - 1} and must start inside the input or the left padding)"
+        )
+    count = (padded - extent + stride - 1) // stride + 1  # ceil((padded - extent) / stride) + 1
+    if (count - 1) * stride >= n + padding:  # the last window would start in the right padding
+        count -= 1
+    return count
 
 
 def _output_length(n, kernel_size, stride, padding, dilation, axis=None) -> int:
@@ -84,38 +124,118 @@ def _output_length(n, kernel_size, stride, padding, dilation, axis=None) -> int:
 # --- argument checking shared by the 1-D and 2-D functions ---------------------------
 
 
-def _conv_arguments(x, w, b, stride, padding, dilation, spatial_names):
-    """Validate the arguments of a convolution; return them in canonical form.
+def _as_tuple(value, name, d, minimum):
+    """An int, or one int per spatial axis (a pair in 2-D, a 1-tuple in 1-D), as a d-tuple."""
+    if d == 2:
+        return as_pair(value, name, minimum)
+    if isinstance(value, tuple | list):
+        if len(value) != 1:
+            raise TypeError(f"{name} must be an integer or a 1-tuple in 1-D, got {value!r}")
+        return (as_int(value[0], f"{name}[0]", minimum),)
+    return (as_int(value, name, minimum),)
+
+
+def _check_input(x, d):
+    """x as an array with a batch axis, and whether it came without one (unbatched)."""
+    layout, single = ("(N, C, H, W)", "(C, H, W)") if d == 2 else ("(N, C, L)", "(C, L)")
+    x = as_array(x, "x")
+    if x.ndim not in (d + 1, d + 2):
+        raise ValueError(
+            f"x must have {d + 2} dimensions {layout}, or {d + 1} {single} for a single "
+            f"unbatched input, got shape {x.shape}"
+        )
+    unbatched = x.ndim == d + 1
+    return (x[None] if unbatched else x), unbatched
+
+
+def _check_groups(groups, in_channels, out_channels):
+    groups = as_int(groups, "groups", 1)
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"groups={groups} must divide both the input channels ({in_channels}) and the "
+            f"output channels ({out_channels})"
+        )
+    return groups
+
+
+def _check_bias(b, out_channels):
+    if b is None:
+        return None
+    b = as_array(b, "b", 1)
+    if b.shape != (out_channels,):
+        raise ValueError(f"b must have shape ({out_channels},), one bias per filter, got {b.shape}")
+    return b
+
+
+def _resolve_padding(padding, kernel, stride, dilation):
+    """Turn ``padding`` into (padding on both sides, extra padding after the end) per axis.
+
+    An int or tuple pads both sides alike. ``'valid'`` is no padding.
+    ``'same'`` (stride 1 only) pads ``D * (K - 1)`` in total so that the output
+    keeps the input's size; when that total is odd, PyTorch puts the extra
+    element after the input (right, bottom): ``total // 2`` before and
+    ``total - total // 2`` after.
+    """
+    d = len(kernel)
+    if not isinstance(padding, str):
+        return _as_tuple(padding, "padding", d, 0), (0,) * d
+    if padding == "valid":
+        return (0,) * d, (0,) * d
+    if padding == "same":
+        if any(s != 1 for s in stride):
+            raise ValueError(
+                f"padding='same' is not supported for strided convolutions (as in PyTorch): "
+                f"stride must be 1, got {stride if d == 2 else stride[0]}"
+            )
+        totals = [dil * (k - 1) for k, dil in zip(kernel, dilation)]
+        return tuple(t // 2 for t in totals), tuple(t % 2 for t in totals)
+    shape = "a (rows, cols) pair" if d == 2 else "a 1-tuple"
+    raise ValueError(f"padding must be an int, {shape}, 'same' or 'valid', got {padding!r}")
+
+
+class _ConvArguments(NamedTuple):
+    """Checked arguments of a convolution, in canonical form (see :func:`_conv_arguments`)."""
+
+    x: np.ndarray  # (N, C, *spatial), a batch axis added for unbatched input
+    w: np.ndarray  # (F, C / groups, *kernel)
+    b: np.ndarray | None  # (F,)
+    stride: tuple
+    padding: tuple  # zeros on both sides of every spatial axis
+    extra: tuple  # one more zero after the end ('same' with an odd total padding)
+    dilation: tuple
+    groups: int
+    unbatched: bool
+    y_shape: tuple  # (N, F, *output), always with the batch axis
+
+
+def _conv_arguments(x, w, b, stride, padding, dilation, groups, spatial_names):
+    """Validate the arguments of a convolution; return them as :class:`_ConvArguments`.
 
     ``spatial_names`` is ("height", "width") in 2-D and ("length",) in 1-D.
-    Returns (x, w, b, stride, padding, dilation, output_shape) with arrays
-    cast to one common float dtype and stride, padding, dilation as tuples.
+    Arrays are cast to one common float dtype; stride, padding and dilation
+    become tuples with one entry per spatial axis.
     """
     d = len(spatial_names)
-    x = as_array(x, "x", d + 2)
+    x, unbatched = _check_input(x, d)
     w = as_array(w, "w", d + 2)
-    if d == 2:
-        stride = as_pair(stride, "stride", 1)
-        padding = as_pair(padding, "padding", 0)
-        dilation = as_pair(dilation, "dilation", 1)
-    else:
-        stride = (as_int(stride, "stride", 1),)
-        padding = (as_int(padding, "padding", 0),)
-        dilation = (as_int(dilation, "dilation", 1),)
-    if w.shape[1] != x.shape[1]:
+    stride = _as_tuple(stride, "stride", d, 1)
+    dilation = _as_tuple(dilation, "dilation", d, 1)
+    padding, extra = _resolve_padding(padding, w.shape[2:], stride, dilation)
+    groups = _check_groups(groups, x.shape[1], w.shape[0])
+    if w.shape[1] * groups != x.shape[1]:
+        if groups == 1:
+            raise ValueError(
+                f"w expects {w.shape[1]} input channels (w.shape[1]) but x has {x.shape[1]} "
+                f"channels (x.shape[1]); x {x.shape}, w {w.shape}"
+            )
         raise ValueError(
-            f"w expects {w.shape[1]} input channels (w.shape[1]) but x has {x.shape[1]} "
-            f"channels (x.shape[1]); x {x.shape}, w {w.shape}"
+            f"w expects {w.shape[1]} input channels per group (w.shape[1]) but x has "
+            f"{x.shape[1]} channels, {x.shape[1] // groups} per group for groups={groups}"
         )
     for name, size in zip(("x", "w"), (x.shape, w.shape)):
         if 0 in size:
             raise ValueError(f"{name} must not have an empty dimension, got shape {size}")
-    if b is not None:
-        b = as_array(b, "b", 1)
-        if b.shape != (w.shape[0],):
-            raise ValueError(
-                f"b must have shape ({w.shape[0]},), one bias per filter, got {b.shape}"
-            )
+    b = _check_bias(b, w.shape[0])
     dtype = result_dtype(x, w, b)
     x = x.astype(dtype, copy=False)
     w = w.astype(dtype, copy=False)
@@ -123,7 +243,7 @@ def _conv_arguments(x, w, b, stride, padding, dilation, spatial_names):
         b = b.astype(dtype, copy=False)
     out = tuple(
         _output_length(
-            x.shape[2 + i],
+            x.shape[2 + i] + extra[i],
             w.shape[2 + i],
             stride[i],
             padding[i],
@@ -132,16 +252,56 @@ def _conv_arguments(x, w, b, stride, padding, dilation, spatial_names):
         )
         for i in range(d)
     )
-    return x, w, b, stride, padding, dilation, (x.shape[0], w.shape[0], *out)
+    y_shape = (x.shape[0], w.shape[0], *out)
+    return _ConvArguments(x, w, b, stride, padding, extra, dilation, groups, unbatched, y_shape)
 
 
-def _check_grad_y(grad_y, expected_shape, dtype):
-    grad_y = as_array(grad_y, "grad_y", len(expected_shape))
+def _as_2d(a):
+    """The 1-D arguments as 2-D ones on images of height 1 (same data, no copy)."""
+    return a._replace(
+        x=a.x[:, :, None, :],
+        w=a.w[:, :, None, :],
+        stride=(1, *a.stride),
+        padding=(0, *a.padding),
+        extra=(0, *a.extra),
+        dilation=(1, *a.dilation),
+        y_shape=(a.y_shape[0], a.y_shape[1], 1, a.y_shape[2]),
+    )
+
+
+def _check_grad_y(grad_y, expected_shape, dtype, unbatched=False):
+    """grad_y as an array of the output's shape (with a batch axis added if unbatched)."""
+    if unbatched:  # any rank: the shape message below says what is expected
+        expected_shape = expected_shape[1:]
+        grad_y = as_array(grad_y, "grad_y")
+    else:
+        grad_y = as_array(grad_y, "grad_y", len(expected_shape))
     if grad_y.shape != tuple(expected_shape):
+        unbatched_note = " (unbatched, like x)" if unbatched else ""
         raise ValueError(
-            f"grad_y must have the output's shape {tuple(expected_shape)}, got {grad_y.shape}"
+            f"grad_y must have the output's shape {tuple(expected_shape)}{unbatched_note}, "
+            f"got {grad_y.shape}"
         )
-    return grad_y.astype(dtype, copy=False)
+    grad_y = grad_y.astype(dtype, copy=False)
+    return grad_y[None] if unbatched else grad_y
+
+
+def _group_slices(groups, in_per_group, out_per_group):
+    """(input channels, output channels) of every group, as slices."""
+    return [
+        (
+            slice(g * in_per_group, (g + 1) * in_per_group),
+            slice(g * out_per_group, (g + 1) * out_per_group),
+        )
+        for g in range(groups)
+    ]
+
+
+def _pad_after(x, extra):
+    """x (N, C, H, W) with extra[0] rows of zeros below and extra[1] columns on the right."""
+    if extra == (0, 0):
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
 
 
 # --- im2col: every kernel window as a column ------------------------------------------
@@ -335,15 +495,23 @@ def _conv2d_wide_backward(grad_y, x, w, b, padding, dilation):
 # --- 2-D convolution -----------------------------------------------------------------
 
 
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution (cross-correlation) of a batch of images, as PyTorch's.
 
-    x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None.
-    stride, padding, dilation: int or (rows, cols); padding adds zeros.
+    x: (N, C, H, W), or (C, H, W) for one image (the output is then unbatched
+    too); w: (F, C / groups, KH, KW); b: (F,) or None.
+    stride, dilation: int or (rows, cols). padding: int, (rows, cols),
+    ``'valid'`` (no padding) or ``'same'`` (stride 1 only: the output keeps
+    the input's size; an odd total ``D * (K - 1)`` puts the extra zero row or
+    column at the bottom or right, as PyTorch does).
+    groups: split the C input channels and the F filters into ``groups``
+    groups; each filter sees only the C / groups channels of its group
+    (``groups == C`` is a depthwise convolution). groups must divide C and F.
     Returns y: (N, F, OH, OW) with
     ``OH = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1`` (OW likewise), where
-    ``y[n, f, r, s] = b[f] + sum over c, i, j of
-    x_padded[n, c, r * SH + i * DH, s * SW + j * DW] * w[f, c, i, j]``.
+    ``y[n, f, r, s] = b[f] + sum over c in f's group, i, j of
+    x_padded[n, c, r * SH + i * DH, s * SW + j * DW] * w[f, c', i, j]``
+    (c' the index of c within its group).
 
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
     >>> w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
@@ -353,34 +521,32 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1):
            [-4.5, -4.5, -4.5]])
     >>> conv2d(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), stride=2, padding=1).shape
     (2, 4, 3, 3)
+    >>> conv2d(np.ones((4, 5, 5)), np.ones((4, 1, 2, 2)), padding="same", groups=4).shape
+    (4, 5, 5)
     """
-    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
-        x, w, b, stride, padding, dilation, ("height", "width")
-    )
-    if stride == (1, 1):
-        return _conv2d_wide(x, w, b, padding, dilation, y_shape)
-    n, f, oh, ow = y_shape
-    kernel = w.shape[2:]
-    cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow))  # (N, CKK, P)
-    y = np.matmul(w.reshape(f, -1), cols)  # (F, CKK) @ (N, CKK, P) -> (N, F, P)
-    if b is not None:
-        y += b[:, None]
-    return y.reshape(y_shape)
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
+    y = _conv2d_checked(a)
+    return y[0] if a.unbatched else y
 
 
-def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
+def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """Gradients of a scalar loss through :func:`conv2d`.
 
-    grad_y: (N, F, OH, OW), the loss's gradient with respect to conv2d's output;
-    x, w, b, stride, padding, dilation: as given to :func:`conv2d`.
-    Returns (grad_x (N, C, H, W), grad_w (F, C, KH, KW), grad_b (F,) or None).
+    grad_y: (N, F, OH, OW), the loss's gradient with respect to conv2d's output
+    ((F, OH, OW) for an unbatched x); x, w, b, stride, padding, dilation,
+    groups: as given to :func:`conv2d`.
+    Returns (grad_x (N, C, H, W) or (C, H, W), grad_w (F, C / groups, KH, KW),
+    grad_b (F,) or None).
 
     - ``grad_b[f]`` sums grad_y over the batch and all output positions;
     - ``grad_w`` is a cross-correlation of the input with grad_y: the matrix
       product of grad_y with the im2col columns of x;
     - ``grad_x`` is a "full" convolution of grad_y with the kernel: every
       output position hands ``grad_y * w`` back to the pixels of its window,
-      and overlapping windows add up (col2im).
+      and overlapping windows add up (col2im). This is exactly a transposed
+      convolution of grad_y (:func:`conv_transpose2d`).
+    - with groups, each group is its own convolution: its gradients only
+      involve its own channels and filters.
 
     >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
     >>> w = np.ones((1, 1, 2, 2))
@@ -395,13 +561,81 @@ def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
     >>> grad_b
     array([4.])
     """
-    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
-        x, w, b, stride, padding, dilation, ("height", "width")
-    )
-    grad_y = _check_grad_y(grad_y, y_shape, x.dtype)
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    grad_x, grad_w, grad_b = _conv2d_backward_checked(grad_y, a)
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+def _conv2d_checked(a):
+    """conv2d on checked arguments (batched, 2-D): extra 'same' padding, groups."""
+    x = _pad_after(a.x, a.extra)
+    if a.groups == 1:
+        return _conv2d_fast(x, a.w, a.b, a.stride, a.padding, a.dilation, a.y_shape)
+    # groups > 1: every group is an ordinary convolution on its own channels
+    n, f, oh, ow = a.y_shape
+    y = np.empty(a.y_shape, dtype=x.dtype)
+    for inputs, outputs in _group_slices(a.groups, a.w.shape[1], f // a.groups):
+        y[:, outputs] = _conv2d_fast(
+            np.ascontiguousarray(x[:, inputs]),
+            np.ascontiguousarray(a.w[outputs]),
+            None if a.b is None else a.b[outputs],
+            a.stride,
+            a.padding,
+            a.dilation,
+            (n, f // a.groups, oh, ow),
+        )
+    return y
+
+
+def _conv2d_backward_checked(grad_y, a):
+    """conv2d_backward on checked arguments (batched, 2-D): extra 'same' padding, groups."""
+    x = _pad_after(a.x, a.extra)
+    if a.groups == 1:
+        grad_x, grad_w, grad_b = _conv2d_backward_fast(
+            grad_y, x, a.w, a.b, a.stride, a.padding, a.dilation
+        )
+    else:
+        grad_x = np.empty(x.shape, dtype=x.dtype)
+        grad_w = np.empty(a.w.shape, dtype=x.dtype)
+        grad_b = None if a.b is None else np.empty(a.b.shape, dtype=x.dtype)
+        f = a.w.shape[0]
+        for inputs, outputs in _group_slices(a.groups, a.w.shape[1], f // a.groups):
+            grad_x[:, inputs], grad_w[outputs], group_grad_b = _conv2d_backward_fast(
+                np.ascontiguousarray(grad_y[:, outputs]),
+                np.ascontiguousarray(x[:, inputs]),
+                np.ascontiguousarray(a.w[outputs]),
+                None if a.b is None else a.b[outputs],
+                a.stride,
+                a.padding,
+                a.dilation,
+            )
+            if grad_b is not None:
+                grad_b[outputs] = group_grad_b
+    if a.extra != (0, 0):  # the extra 'same' zeros are not part of x
+        h, w = a.x.shape[2:]
+        grad_x = np.ascontiguousarray(grad_x[:, :, :h, :w])
+    return grad_x, grad_w, grad_b
+
+
+def _conv2d_fast(x, w, b, stride, padding, dilation, y_shape):
+    """conv2d for one group on checked arguments: wide rows at stride 1, else im2col."""
+    if stride == (1, 1):
+        return _conv2d_wide(x, w, b, padding, dilation, y_shape)
+    n, f, oh, ow = y_shape
+    kernel = w.shape[2:]
+    cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow))  # (N, CKK, P)
+    y = np.matmul(w.reshape(f, -1), cols)  # (F, CKK) @ (N, CKK, P) -> (N, F, P)
+    if b is not None:
+        y += b[:, None]
+    return y.reshape(y_shape)
+
+
+def _conv2d_backward_fast(grad_y, x, w, b, stride, padding, dilation):
+    """conv2d_backward for one group on checked arguments (grad_y of the right shape)."""
     if stride == (1, 1):
         return _conv2d_wide_backward(grad_y, x, w, b, padding, dilation)
-    n, f, oh, ow = y_shape
+    n, f, oh, ow = grad_y.shape
     kernel = w.shape[2:]
     grad_y = grad_y.reshape(n, f, oh * ow)
     cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow))  # (N, CKK, P)
@@ -414,13 +648,13 @@ def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
     return np.ascontiguousarray(grad_x), grad_w, grad_b
 
 
-def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
+def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """The lecture's four nested loops: a slow, readable reference for :func:`conv2d`.
 
     Same arguments, shapes and result as :func:`conv2d`. The loops run over
-    output rows, output columns, kernel rows and kernel columns; the batch,
-    the input channels and the filters are handled by one small matrix
-    product inside the innermost loop (``(N, C) @ (C, F)``).
+    groups, output rows, output columns, kernel rows and kernel columns; the
+    batch, the input channels and the filters of a group are handled by one
+    small matrix product inside the innermost loop (``(N, C/G) @ (C/G, F/G)``).
 
     >>> x = np.array([[[[2, 2, 1], [3, 1, -1], [4, 3, 2]]]])
     >>> w = np.array([[[[1, -1], [-1, 0]]]])
@@ -428,79 +662,426 @@ def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1):
     array([[-1.,  2.],
            [ 0.,  1.]])
     """
-    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
-        x, w, b, stride, padding, dilation, ("height", "width")
-    )
-    n, f, out_rows, out_cols = y_shape
-    kernel_rows, kernel_cols = w.shape[2:]
-    xp = _pad2d(x, padding)
-    y = np.zeros((n, f, out_rows, out_cols), dtype=x.dtype)
-    for r in range(out_rows):  # output row
-        for s in range(out_cols):  # output column
-            total = np.zeros((n, f), dtype=x.dtype)
-            for i in range(kernel_rows):  # kernel row
-                for j in range(kernel_cols):  # kernel column
-                    pixel = xp[
-                        :, :, r * stride[0] + i * dilation[0], s * stride[1] + j * dilation[1]
-                    ]
-                    total += pixel @ w[:, :, i, j].T  # (N, C) @ (C, F)
-            y[:, :, r, s] = total
-    if b is not None:
-        y += b[None, :, None, None]
-    return y
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
+    n, f, out_rows, out_cols = a.y_shape
+    kernel_rows, kernel_cols = a.w.shape[2:]
+    (ph, pw), (eh, ew) = a.padding, a.extra
+    xp = np.pad(a.x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)))  # zeros around
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    y = np.zeros(a.y_shape, dtype=a.x.dtype)
+    for inputs, outputs in _group_slices(a.groups, a.w.shape[1], f // a.groups):
+        for r in range(out_rows):  # output row
+            for s in range(out_cols):  # output column
+                for i in range(kernel_rows):  # kernel row
+                    for j in range(kernel_cols):  # kernel column
+                        pixel = xp[:, inputs, r * sh + i * dh, s * sw + j * dw]  # (N, C/G)
+                        y[:, outputs, r, s] += pixel @ a.w[outputs, :, i, j].T
+    if a.b is not None:
+        y += a.b[None, :, None, None]
+    return y[0] if a.unbatched else y
 
 
 # --- 1-D convolution: the 2-D code on images of height 1 ---------------------------
 
 
-def conv1d(x, w, b=None, stride=1, padding=0, dilation=1):
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution (cross-correlation) of a batch of signals, as PyTorch's.
 
-    x: (N, C, L); w: (F, C, K); b: (F,) or None; stride, padding, dilation: int.
+    x: (N, C, L), or (C, L) for one signal (the output is then unbatched);
+    w: (F, C / groups, K); b: (F,) or None; stride, dilation: int or 1-tuple;
+    padding: int, 1-tuple, ``'valid'`` or ``'same'`` (as in :func:`conv2d`:
+    an odd total puts the extra zero on the right); groups as in :func:`conv2d`.
     Returns y: (N, F, OL) with ``OL = (L + 2 * padding - dilation * (K - 1) - 1)
     // stride + 1`` and ``y[n, f, t] = b[f] + sum over c, k of
-    x_padded[n, c, t * stride + k * dilation] * w[f, c, k]``.
+    x_padded[n, c, t * stride + k * dilation] * w[f, c, k]`` (c in f's group).
 
     >>> x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
     >>> conv1d(x, np.array([[[1.0, 0.0, -1.0]]]))
     array([[[-2., -2., -2.]]])
     >>> conv1d(x, np.array([[[1.0, 1.0]]]), stride=2, padding=1)
     array([[[1., 5., 9.]]])
+    >>> conv1d(x[0], np.array([[[1.0, 1.0]]]), padding="same")  # extra zero on the right
+    array([[3., 5., 7., 9., 5.]])
     """
-    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
-        x, w, b, stride, padding, dilation, ("length",)
-    )
-    y = conv2d(
-        x[:, :, None, :], w[:, :, None, :], b, (1, stride[0]), (0, padding[0]), (1, dilation[0])
-    )
-    return y.reshape(y_shape)
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
+    y = _conv2d_checked(_as_2d(a)).reshape(a.y_shape)
+    return y[0] if a.unbatched else y
 
 
-def conv1d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
+def conv1d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     """Gradients of a scalar loss through :func:`conv1d`.
 
-    grad_y: (N, F, OL); x, w, b, stride, padding, dilation: as given to conv1d.
-    Returns (grad_x (N, C, L), grad_w (F, C, K), grad_b (F,) or None).
+    grad_y: (N, F, OL) ((F, OL) for an unbatched x); x, w, b, stride, padding,
+    dilation, groups: as given to conv1d.
+    Returns (grad_x (N, C, L) or (C, L), grad_w (F, C / groups, K), grad_b (F,) or None).
 
     >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
     >>> grad_x, grad_w, grad_b = conv1d_backward(np.ones((1, 1, 3)), x, np.ones((1, 1, 2)))
     >>> grad_x, grad_w, grad_b
     (array([[[1., 2., 2., 1.]]]), array([[[6., 9.]]]), None)
     """
-    x, w, b, stride, padding, dilation, y_shape = _conv_arguments(
-        x, w, b, stride, padding, dilation, ("length",)
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    grad_x, grad_w, grad_b = _conv2d_backward_checked(grad_y[:, :, None, :], _as_2d(a))
+    grad_x = grad_x[:, :, 0, :]
+    return (grad_x[0] if a.unbatched else grad_x), grad_w[:, :, 0, :], grad_b
+
+
+# --- transposed convolution: every input pixel scatters a copy of the kernel -----------
+#
+# A convolution gathers: each output is a weighted sum over a window of the
+# input. Its transpose scatters: each input pixel adds "pixel times kernel"
+# onto a window of the output, windows S apart (S the stride), overlaps
+# summed. That is exactly what conv2d_backward does to grad_y to get grad_x,
+# which is where the name comes from: the matrix of a transposed convolution
+# is the transpose of the convolution's matrix (see :func:`conv_matrix`).
+# Padding P crops P rows/columns from each side of the full scattered
+# output; output_padding adds rows/columns at the bottom/right (to pick one
+# of the S input sizes that a strided convolution maps to the same size).
+
+
+class _TransposeArguments(NamedTuple):
+    """Checked arguments of a transposed convolution (see :func:`_transpose_arguments`)."""
+
+    x: np.ndarray  # (N, C_in, *spatial)
+    w: np.ndarray  # (C_in, F / groups, *kernel)
+    b: np.ndarray | None  # (F,)
+    stride: tuple
+    padding: tuple
+    output_padding: tuple
+    dilation: tuple
+    groups: int
+    unbatched: bool
+    full: tuple  # the scattered output before cropping: (I - 1) * S + D * (K - 1) + 1
+    y_shape: tuple  # (N, F, *output)
+
+
+def conv_transpose_output_size(n, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """Length of a transposed convolution's output along one axis.
+
+    ``O = (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1)
+    + output_padding + 1``: the n input pixels scatter kernel copies
+    ``stride`` apart, ``padding`` is cropped from both ends and
+    ``output_padding`` added at the end. It inverts :func:`output_size`:
+    a convolution with the same settings maps O back to n.
+
+    >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
+    6
+    >>> output_size(6, 3, stride=2, padding=1)
+    3
+    """
+    n = as_int(n, "n", 1)
+    kernel_size = as_int(kernel_size, "kernel_size", 1)
+    stride = as_int(stride, "stride", 1)
+    padding = as_int(padding, "padding", 0)
+    output_padding = as_int(output_padding, "output_padding", 0)
+    dilation = as_int(dilation, "dilation", 1)
+    _check_output_padding(output_padding, stride, dilation)
+    return _transpose_length(n, kernel_size, stride, padding, output_padding, dilation)
+
+
+def _check_output_padding(output_padding, stride, dilation, axis=None):
+    if output_padding >= stride and output_padding >= dilation:
+        where = f" along {axis}" if axis else ""
+        raise ValueError(
+            f"output_padding must be smaller than either stride or dilation (PyTorch's rule), "
+            f"got output_padding {output_padding}, stride {stride}, dilation {dilation}{where}"
+        )
+
+
+def _transpose_length(n, kernel_size, stride, padding, output_padding, dilation, axis=None):
+    out = (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    if out < 1:
+        where = f" along {axis}" if axis else ""
+        raise ValueError(
+            f"output size is too small: (I - 1) * S - 2 * P + D * (K - 1) + output_padding + 1 "
+            f"= ({n} - 1) * {stride} - 2 * {padding} + {dilation} * ({kernel_size} - 1) + "
+            f"{output_padding} + 1 = {out}{where}, must be >= 1"
+        )
+    return out
+
+
+def _transpose_arguments(x, w, b, stride, padding, output_padding, groups, dilation, names):
+    """Validate the arguments of a transposed convolution (``names``: the spatial axes)."""
+    d = len(names)
+    x, unbatched = _check_input(x, d)
+    w = as_array(w, "w", d + 2)
+    stride = _as_tuple(stride, "stride", d, 1)
+    padding = _as_tuple(padding, "padding", d, 0)
+    output_padding = _as_tuple(output_padding, "output_padding", d, 0)
+    dilation = _as_tuple(dilation, "dilation", d, 1)
+    groups = _check_groups(groups, x.shape[1], w.shape[1] * as_int(groups, "groups", 1))
+    if w.shape[0] != x.shape[1]:
+        raise ValueError(
+            f"w must have one kernel stack per input channel: w.shape[0] is {w.shape[0]} but x "
+            f"has {x.shape[1]} channels (x.shape[1]); a transposed convolution's w is "
+            f"(C_in, F / groups, {'KH, KW' if d == 2 else 'K'})"
+        )
+    for name, size in zip(("x", "w"), (x.shape, w.shape)):
+        if 0 in size:
+            raise ValueError(f"{name} must not have an empty dimension, got shape {size}")
+    f = w.shape[1] * groups
+    b = _check_bias(b, f)
+    for i in range(d):
+        _check_output_padding(output_padding[i], stride[i], dilation[i], names[i])
+    out, full = [], []
+    for i in range(d):
+        n, k = x.shape[2 + i], w.shape[2 + i]
+        args = (n, k, stride[i], padding[i], output_padding[i], dilation[i], names[i])
+        out.append(_transpose_length(*args))
+        full.append((n - 1) * stride[i] + dilation[i] * (k - 1) + 1)
+    dtype = result_dtype(x, w, b)
+    x = x.astype(dtype, copy=False)
+    w = w.astype(dtype, copy=False)
+    if b is not None:
+        b = b.astype(dtype, copy=False)
+    y_shape = (x.shape[0], f, *out)
+    return _TransposeArguments(
+        x, w, b, stride, padding, output_padding, dilation, groups, unbatched, tuple(full), y_shape
     )
-    grad_y = _check_grad_y(grad_y, y_shape, x.dtype)
-    grad_x, grad_w, grad_b = conv2d_backward(
-        grad_y[:, :, None, :],
-        x[:, :, None, :],
-        w[:, :, None, :],
-        b,
-        (1, stride[0]),
-        (0, padding[0]),
-        (1, dilation[0]),
+
+
+def _transpose_as_2d(a):
+    """1-D transposed-convolution arguments as 2-D ones on images of height 1."""
+    return a._replace(
+        x=a.x[:, :, None, :],
+        w=a.w[:, :, None, :],
+        stride=(1, *a.stride),
+        padding=(0, *a.padding),
+        output_padding=(0, *a.output_padding),
+        dilation=(1, *a.dilation),
+        full=(1, *a.full),
+        y_shape=(a.y_shape[0], a.y_shape[1], 1, a.y_shape[2]),
     )
-    return grad_x[:, :, 0, :], grad_w[:, :, 0, :], grad_b
+
+
+def conv_transpose2d_naive(
+    x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Readable reference for :func:`conv_transpose2d`: scatter every input pixel times the kernel.
+
+    Same arguments, shapes and result as :func:`conv_transpose2d`. For every
+    input pixel (r, s), the kernel, scaled by that pixel, is added onto the
+    output window whose top-left corner is (r * SH, s * SW) (cells DH, DW
+    apart); windows overlap where the kernel is larger than the stride. Then
+    ``padding`` is cropped from every side and ``output_padding`` zero rows /
+    columns (or the rows cropped there) are kept at the bottom / right.
+
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> conv_transpose2d_naive(x, np.ones((1, 1, 2, 2)), stride=2)[0, 0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]])
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
+    )
+    n, c, h, width = a.x.shape
+    f, oh, ow = a.y_shape[1:]
+    kh, kw = a.w.shape[2:]
+    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    # big enough for the full scatter and for output_padding reaching past it
+    y_full = np.zeros((n, f, max(a.full[0], ph + oh), max(a.full[1], pw + ow)), dtype=a.x.dtype)
+    for inputs, outputs in _group_slices(a.groups, c // a.groups, a.w.shape[1]):
+        for r in range(h):  # input row
+            for s in range(width):  # input column
+                pixel = a.x[:, inputs, r, s]  # (N, C/G): this pixel in every image and channel
+                # pixel times kernel: (N, C/G) x (C/G, F/G, KH, KW) -> (N, F/G, KH, KW)
+                copy = np.einsum("nc,cfij->nfij", pixel, a.w[inputs])
+                rows = slice(r * sh, r * sh + dh * (kh - 1) + 1, dh)
+                cols = slice(s * sw, s * sw + dw * (kw - 1) + 1, dw)
+                y_full[:, outputs, rows, cols] += copy
+    y = y_full[:, :, ph : ph + oh, pw : pw + ow]
+    if a.b is not None:
+        y = y + a.b[None, :, None, None]
+    y = np.ascontiguousarray(y)
+    return y[0] if a.unbatched else y
+
+
+def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution ("deconvolution", fractionally strided), as PyTorch's.
+
+    x: (N, C_in, H, W) or (C_in, H, W) unbatched; w: (C_in, F / groups, KH, KW)
+    (note: input channels first, as in PyTorch); b: (F,) or None.
+    stride, padding, output_padding, dilation: int or (rows, cols);
+    output_padding must be smaller than either stride or dilation.
+    groups must divide C_in (and F = w.shape[1] * groups).
+    Returns y: (N, F, OH, OW) with
+    ``OH = (H - 1) * SH - 2 * PH + DH * (KH - 1) + output_padding[0] + 1``.
+
+    Each input pixel adds a copy of the kernel, scaled by its value, onto the
+    output, copies S apart (:func:`conv_transpose2d_naive` writes this out);
+    the result equals the grad_x that :func:`conv2d_backward` computes for a
+    conv2d with the same w and settings when x is its grad_y. Here: one
+    matrix product for all the scaled copies, then col2im to add them up.
+
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> conv_transpose2d(x, np.ones((1, 1, 3, 3)), stride=2, padding=1, output_padding=1)[0, 0]
+    array([[ 1.,  3.,  2.,  2.],
+           [ 4., 10.,  6.,  6.],
+           [ 3.,  7.,  4.,  4.],
+           [ 3.,  7.,  4.,  4.]])
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
+    )
+    y = _conv_transpose2d_checked(a)
+    return y[0] if a.unbatched else y
+
+
+def conv_transpose2d_backward(
+    grad_y, x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Gradients of a scalar loss through :func:`conv_transpose2d`.
+
+    grad_y: (N, F, OH, OW) ((F, OH, OW) for an unbatched x); the other
+    arguments as given to :func:`conv_transpose2d`.
+    Returns (grad_x (N, C_in, H, W) or (C_in, H, W), grad_w (C_in, F / groups,
+    KH, KW), grad_b (F,) or None).
+
+    The transposed convolution's transpose is the convolution again:
+    ``grad_x = conv2d(grad_y, w, stride=S, padding=P, dilation=D, groups=G)``
+    (cut to H x W when output_padding >= stride). ``grad_w[c, f, i, j]``
+    sums ``x[n, c, r, s] * grad_y[n, f, r * SH + i * DH - PH, s * SW + j * DW - PW]``
+    and ``grad_b`` sums grad_y over everything but the channel.
+
+    >>> x = np.array([[[[1.0, 2.0]]]])
+    >>> grad_y = np.array([[[[1.0, 0.0, 0.0, -1.0]]]])
+    >>> grad_x, grad_w, grad_b = conv_transpose2d_backward(grad_y, x, np.ones((1, 1, 1, 2)),
+    ...                                                    np.zeros(1), stride=2)
+    >>> grad_x, grad_w, grad_b
+    (array([[[[ 1., -1.]]]]), array([[[[ 1., -2.]]]]), array([0.]))
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
+    )
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    grad_x, grad_w, grad_b = _conv_transpose2d_backward_checked(grad_y, a)
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+def _conv_transpose2d_checked(a):
+    """conv_transpose2d on checked (batched, 2-D) arguments, one group at a time."""
+    n, f, oh, ow = a.y_shape
+    y = np.empty(a.y_shape, dtype=a.x.dtype)
+    for inputs, outputs in _group_slices(a.groups, a.x.shape[1] // a.groups, a.w.shape[1]):
+        y[:, outputs] = _conv_transpose2d_fast(
+            np.ascontiguousarray(a.x[:, inputs]),
+            np.ascontiguousarray(a.w[inputs]),
+            a.stride,
+            a.padding,
+            a.dilation,
+            a.full,
+            (oh, ow),
+        )
+    if a.b is not None:
+        y += a.b[None, :, None, None]
+    return y
+
+
+def _conv_transpose2d_backward_checked(grad_y, a):
+    grad_x = np.empty(a.x.shape, dtype=a.x.dtype)
+    grad_w = np.empty(a.w.shape, dtype=a.x.dtype)
+    for inputs, outputs in _group_slices(a.groups, a.x.shape[1] // a.groups, a.w.shape[1]):
+        grad_x[:, inputs], grad_w[inputs] = _conv_transpose2d_backward_fast(
+            grad_y[:, outputs],
+            np.ascontiguousarray(a.x[:, inputs]),
+            np.ascontiguousarray(a.w[inputs]),
+            a.stride,
+            a.padding,
+            a.dilation,
+            a.full,
+        )
+    grad_b = grad_y.sum(axis=(0, 2, 3)) if a.b is not None else None
+    return grad_x, grad_w, grad_b
+
+
+def _crop_full(y_full, padding, out):
+    """The transposed output: ``padding`` cut from the start of the full scatter, size ``out``.
+
+    Rows/columns past the end of the full scatter (output_padding > padding) are zeros.
+    """
+    (ph, pw), (fh, fw) = padding, y_full.shape[2:]
+    rows, cols = max(0, min(out[0], fh - ph)), max(0, min(out[1], fw - pw))
+    y = np.zeros((*y_full.shape[:2], *out), dtype=y_full.dtype)
+    y[:, :, :rows, :cols] = y_full[:, :, ph : ph + rows, pw : pw + cols]
+    return y
+
+
+def _uncrop(grad_y, padding, full):
+    """Adjoint of :func:`_crop_full`: grad_y placed back onto the full scatter's grid."""
+    (ph, pw), (oh, ow) = padding, grad_y.shape[2:]
+    rows, cols = max(0, min(oh, full[0] - ph)), max(0, min(ow, full[1] - pw))
+    grad_full = np.zeros((*grad_y.shape[:2], *full), dtype=grad_y.dtype)
+    grad_full[:, :, ph : ph + rows, pw : pw + cols] = grad_y[:, :, :rows, :cols]
+    return grad_full
+
+
+def _conv_transpose2d_fast(x, w, stride, padding, dilation, full, out):
+    """One group, no bias: all pixel-times-kernel copies in one product, then col2im."""
+    n, c, h, width = x.shape
+    f, kh, kw = w.shape[1:]
+    # copies[n, (f, i, j), (r, s)] = sum over c of w[c, f, i, j] * x[n, c, r, s]
+    copies = np.matmul(w.reshape(c, -1).T, x.reshape(n, c, h * width))
+    # add copy (r, s) onto the full output at (r * SH + i * DH, s * SW + j * DW)
+    y_full = _col2im(copies, (n, f, *full), (kh, kw), stride, (0, 0), dilation, (h, width))
+    return _crop_full(y_full, padding, out)
+
+
+def _conv_transpose2d_backward_fast(grad_y, x, w, stride, padding, dilation, full):
+    """One group: (grad_x, grad_w); the copies' gradient is im2col of grad_y."""
+    n, c, h, width = x.shape
+    kh, kw = w.shape[2:]
+    grad_full = _uncrop(grad_y, padding, full)
+    # copy (r, s) landed on a kernel window of the full output: read its gradient there
+    grad_copies = _im2col(grad_full, (kh, kw), stride, (0, 0), dilation, (h, width))
+    grad_x = np.matmul(w.reshape(c, -1), grad_copies).reshape(x.shape)  # a conv2d of grad_y
+    grad_w = np.matmul(x.reshape(n, c, -1), grad_copies.transpose(0, 2, 1)).sum(axis=0)
+    return grad_x, grad_w.reshape(w.shape)
+
+
+def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution, as PyTorch's: :func:`conv_transpose2d` on signals.
+
+    x: (N, C_in, L) or (C_in, L); w: (C_in, F / groups, K); b: (F,) or None;
+    stride, padding, output_padding, dilation: int or 1-tuple.
+    Returns y: (N, F, OL) with ``OL = (L - 1) * stride - 2 * padding +
+    dilation * (K - 1) + output_padding + 1``.
+
+    >>> conv_transpose1d(np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
+    array([[[ 1.,  2., 13., 20., 30.]]])
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
+    )
+    y = _conv_transpose2d_checked(_transpose_as_2d(a)).reshape(a.y_shape)
+    return y[0] if a.unbatched else y
+
+
+def conv_transpose1d_backward(
+    grad_y, x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Gradients of a scalar loss through :func:`conv_transpose1d`.
+
+    grad_y: (N, F, OL) or (F, OL); the rest as given to conv_transpose1d.
+    Returns (grad_x (N, C_in, L) or (C_in, L), grad_w (C_in, F / groups, K),
+    grad_b (F,) or None).
+
+    >>> grad_x, grad_w, grad_b = conv_transpose1d_backward(
+    ...     np.ones((1, 1, 5)), np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
+    >>> grad_x, grad_w
+    (array([[[6., 6.]]]), array([[[11., 11., 11.]]]))
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
+    )
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    grad_x, grad_w, grad_b = _conv_transpose2d_backward_checked(
+        grad_y[:, :, None, :], _transpose_as_2d(a)
+    )
+    grad_x = grad_x[:, :, 0, :]
+    return (grad_x[0] if a.unbatched else grad_x), grad_w[:, :, 0, :], grad_b
 
 
 # --- plain 2-D matrices, as on the slides ----------------------------------------------
@@ -702,6 +1283,12 @@ __all__ = [
     "conv2d",
     "conv2d_backward",
     "conv2d_naive",
+    "conv_transpose1d",
+    "conv_transpose1d_backward",
+    "conv_transpose2d",
+    "conv_transpose2d_backward",
+    "conv_transpose2d_naive",
+    "conv_transpose_output_size",
     "cross_correlate2d",
     "convolve2d",
     "true_convolution2d",

@@ -11,8 +11,10 @@ edited file fails loudly instead of giving subtly different numbers.
 - :func:`load_image` and :func:`list_images`: three photographs for the
   edge-detection notebook.
 
-The folder is found next to the package (``<repository>/data``); set the
-environment variable ``LECTURELIB_DATA`` to read it from somewhere else.
+The folder is found next to the package (``<repository>/data``), or inside
+it (``lecturelib/_data``, where the wheel of the in-browser site carries the
+files: see scripts/build_lite.py); set the environment variable
+``LECTURELIB_DATA`` to read it from somewhere else.
 """
 
 from __future__ import annotations
@@ -64,7 +66,11 @@ def data_dir() -> Path:
     override = os.environ.get("LECTURELIB_DATA")
     if override:
         return Path(override)
-    return Path(__file__).resolve().parent.parent / "data"
+    package = Path(__file__).resolve().parent
+    packaged = package / "_data"  # only in a wheel built by scripts/build_lite.py
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "data"
 
 
 def sha256(path) -> str:

@@ -13,6 +13,11 @@ PyTorch's names and shapes:
   and ``bias_hh_l0`` (G,), exactly as ``torch.nn.RNN/LSTM/GRU``.
 - ``layer.grads`` has the same keys. As in PyTorch, backward ADDS to the
   gradients, so call ``zero_grad()`` before each step.
+- ``layer.freeze()`` / ``layer.unfreeze()`` (or the ``trainable`` flag)
+  switch a layer's learning off and on, as ``requires_grad_(False)`` does in
+  PyTorch: a frozen layer adds nothing to its gradients, the optimisers skip
+  its parameters, and :meth:`Sequential.backward` with ``input_grad=False``
+  stops below the lowest layer that still learns.
 
 The rest of the toolkit: :class:`Sequential`, the losses
 :func:`softmax_cross_entropy` and :func:`mse` (each returns the loss and its
@@ -217,6 +222,7 @@ class Layer:
         self.grads: dict[str, np.ndarray] = {}
         self.buffers: dict[str, np.ndarray] = {}
         self.training = True
+        self.trainable = True  # False: frozen (see freeze)
         self.output_shape: tuple[int, ...] | None = None  # of the last forward pass
 
     def _add_param(self, name: str, value: np.ndarray) -> None:
@@ -245,6 +251,31 @@ class Layer:
         for grad in self.grads.values():
             grad.fill(0.0)
 
+    def freeze(self) -> Layer:
+        """Stop learning: parameters stay as they are until :meth:`unfreeze`; returns self.
+
+        A frozen layer still runs forward and still passes gradients back to
+        the layers below it, but its backward pass neither computes nor adds
+        gradients for its own parameters, and SGD and Adam skip them (no
+        update, no momentum, no weight decay). As ``requires_grad_(False)``
+        on every parameter of a PyTorch module.
+
+        >>> layer = Linear(2, 1, rng=0).freeze()
+        >>> layer.trainable, [p.trainable for p in layer.parameters()]
+        (False, [False, False])
+        """
+        self.trainable = False
+        return self
+
+    def unfreeze(self) -> Layer:
+        """Learn again after :meth:`freeze`; returns self."""
+        self.trainable = True
+        return self
+
+    def has_trainable_parameters(self) -> bool:
+        """True if this layer has parameters and is not frozen."""
+        return self.trainable and bool(self.params)
+
     def parameters(self) -> list[Parameter]:
         return [Parameter(name, self, name) for name in self.params]
 
@@ -255,7 +286,8 @@ class Layer:
         return value
 
     def _accumulate(self, name: str, grad: np.ndarray) -> None:
-        self.grads[name] += grad
+        if self.trainable:  # a frozen layer's gradients stay as they are
+            self.grads[name] += grad
 
     def extra_repr(self) -> str:
         return ""
@@ -285,8 +317,14 @@ class Parameter:
     def grad(self) -> np.ndarray:
         return self.layer.grads[self.key]
 
+    @property
+    def trainable(self) -> bool:
+        """False while the layer that owns this parameter is frozen."""
+        return self.layer.trainable
+
     def __repr__(self) -> str:
-        return f"Parameter({self.name!r}, shape={self.value.shape})"
+        frozen = "" if self.trainable else ", frozen"
+        return f"Parameter({self.name!r}, shape={self.value.shape}{frozen})"
 
 
 def _check_input(layer: Layer, x, ndim: int | tuple[int, ...], what: str) -> np.ndarray:
@@ -358,10 +396,11 @@ class Linear(Layer):
                 f"grad_out must have the output's shape {(*x.shape[:-1], self.out_features)}, "
                 f"got {grad_out.shape}"
             )
-        grad_2d = grad_out.reshape(-1, self.out_features)
-        self._accumulate("weight", grad_2d.T @ x.reshape(-1, self.in_features))
-        if "bias" in self.params:
-            self._accumulate("bias", grad_2d.sum(axis=0))
+        if self.trainable:  # a frozen layer computes no parameter gradients at all
+            grad_2d = grad_out.reshape(-1, self.out_features)
+            self._accumulate("weight", grad_2d.T @ x.reshape(-1, self.in_features))
+            if "bias" in self.params:
+                self._accumulate("bias", grad_2d.sum(axis=0))
         return grad_out @ self.params["weight"]
 
     def extra_repr(self):
@@ -964,10 +1003,52 @@ class Sequential(Layer):
         self.output_shape = getattr(x, "shape", None)
         return x
 
-    def backward(self, grad_out):
-        for layer in reversed(self.layers):
+    def backward(self, grad_out, input_grad=True):
+        """Run every layer's backward in reverse; return the gradient for the input.
+
+        With ``input_grad=False`` (what a training loop wants: nobody needs
+        the gradient for the images) the pass stops once no layer below
+        still learns: layers below the lowest trainable one, frozen or without
+        parameters, are not visited at all, and None is returned.
+        """
+        layers = self.layers
+        if not input_grad:
+            learning = [i for i, layer in enumerate(layers) if layer.has_trainable_parameters()]
+            layers = layers[learning[0] :] if learning else []
+        for layer in reversed(layers):
             grad_out = layer.backward(grad_out)
-        return grad_out
+        return grad_out if input_grad else None
+
+    def freeze(self, layers=None) -> Sequential:
+        """Freeze every layer, or the first ``layers`` of them (an int); returns self.
+
+        ``model.freeze(3)`` freezes layers 0, 1 and 2, as fine-tuning does
+        with the early, general layers of a network.
+
+        >>> model = Sequential(Linear(2, 3, rng=0), ReLU(), Linear(3, 1, rng=1)).freeze(2)
+        >>> [layer.trainable for layer in model], model.has_trainable_parameters()
+        ([False, False, True], True)
+        """
+        count = len(self.layers) if layers is None else as_int(layers, "layers", 0)
+        if count > len(self.layers):
+            raise ValueError(
+                f"layers must be <= {len(self.layers)} (the model's length), got {count}"
+            )
+        for layer in self.layers[:count]:
+            layer.freeze()
+        if count == len(self.layers):
+            self.trainable = False
+        return self
+
+    def unfreeze(self) -> Sequential:
+        """Unfreeze every layer; returns self."""
+        self.trainable = True
+        for layer in self.layers:
+            layer.unfreeze()
+        return self
+
+    def has_trainable_parameters(self) -> bool:
+        return any(layer.has_trainable_parameters() for layer in self.layers)
 
     def train(self, mode: bool = True) -> Sequential:
         self.training = bool(mode)
@@ -1140,9 +1221,15 @@ class Optimiser:
             p.grad.fill(0.0)
 
     def step(self) -> None:
+        """Update every trainable parameter; frozen ones are skipped entirely.
+
+        A skipped parameter keeps its value bit for bit, and its optimiser
+        state (momentum, Adam's averages) does not move either.
+        """
         self.steps += 1
         for p, state in zip(self.params, self.state):
-            self._update(p.value, p.grad, state)
+            if p.trainable:
+                self._update(p.value, p.grad, state)
 
     def _update(self, value, grad, state):
         raise NotImplementedError
@@ -1223,12 +1310,16 @@ class Adam(Optimiser):
         if "m" not in state:
             state["m"] = np.zeros_like(value)
             state["v"] = np.zeros_like(value)
+            state["step"] = 0
         m, v = state["m"], state["v"]
         m *= beta1
         m += (1.0 - beta1) * grad
         v *= beta2
         v += (1.0 - beta2) * grad * grad
-        t = self.steps
+        # this parameter's own step count, as PyTorch keeps it: a parameter that
+        # was frozen for a while starts its bias correction afresh when it thaws
+        state["step"] += 1
+        t = state["step"]
         step_size = self.lr / (1.0 - beta1**t)
         denominator = np.sqrt(v) / math.sqrt(1.0 - beta2**t)
         denominator += self.eps

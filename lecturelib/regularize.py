@@ -294,7 +294,7 @@ def batch_norm(
     x = as_array(x, "x")
     n, channels, length = _channel_layout(x)
     training = _flag(training, "training")
-    momentum = _momentum(momentum)
+    momentum = _momentum(momentum, training)
     eps = as_number(eps, "eps", above=0)
     running_mean = _running_buffer(running_mean, "running_mean", channels)
     running_var = _running_buffer(running_var, "running_var", channels)
@@ -430,12 +430,17 @@ def batch_norm_backward(
     return grad_x, grad_weight, grad_bias
 
 
-def _momentum(momentum) -> float:
+def _momentum(momentum, training=True) -> float:
+    """Check momentum: a number, and in [0, 1] when it is used (in training).
+
+    In eval mode the running statistics are only read, so any momentum is
+    accepted, as PyTorch accepts it.
+    """
     if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real):
         raise TypeError(f"momentum must be a number in [0, 1], got {momentum!r}")
     momentum = float(momentum)
-    if not 0.0 <= momentum <= 1.0:
-        raise ValueError(f"momentum must be in [0, 1], got {momentum}")
+    if training and not 0.0 <= momentum <= 1.0:
+        raise ValueError(f"momentum must be in [0, 1] in training, got {momentum}")
     return momentum
 
 

@@ -12,7 +12,10 @@ Counting rules (one image, forward pass):
 - convolution with F filters of size KH x KW on C channels:
   weights ``F * KH * KW * C``, biases ``F``, MACs ``OH * OW * F * KH * KW * C``
   (every output value is one kernel-volume dot product). With a connection
-  table (LeNet-5's C3) filter f only spans the channels listed for it.
+  table (LeNet-5's C3) filter f only spans the channels listed for it; with
+  ``groups`` g each filter spans C / g channels (weights ``F * KH * KW * C / g``),
+  and a depthwise convolution (``DepthwiseConv``, groups = C) gives every
+  channel its own KH x KW filter.
 - fully connected (``Dense``, alias ``FC``) from n inputs to m units (a
   (C, H, W) input is flattened first): weights ``n * m``, biases ``m``, MACs ``n * m``.
 - pooling, ReLU, LRN, flatten: no parameters, 0 MACs (comparisons and
@@ -27,15 +30,18 @@ Settings that cannot work (a kernel larger than its padded input, a
 convolution after a vector) never raise: the row where the network breaks
 carries the message in ``row.error`` and every later row says it follows a
 broken layer. The constants :data:`ALEXNET`, :data:`LENET5` and
-:data:`VGG16` reproduce the lecture's tables.
+:data:`VGG16` reproduce the lecture's tables; :data:`ALEXNET_GROUPED` is the
+original two-GPU AlexNet, :data:`GOOGLENET_STEM` GoogLeNet's first layers
+(ceil-mode pooling), and :func:`depthwise_separable` MobileNet's block.
 """
 
 from __future__ import annotations
 
 import html
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
+from ._checks import as_int
 from .conv import output_size
 
 # --- layer specifications ----------------------------------------------------------------
@@ -62,6 +68,18 @@ def _check_positive(value, name, minimum=1):
             raise ValueError(f"{name} must be an integer or a (rows, cols) pair, got {value!r}")
         if v < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+
+
+def _repr(layer, extras):
+    """The dataclass repr, plus the ``extras`` (name, default) fields only when they
+    differ from their defaults (so that older specifications print as before)."""
+    shown = [f"{f.name}={getattr(layer, f.name)!r}" for f in fields(layer) if f.repr]
+    shown += [
+        f"{name}={getattr(layer, name)!r}"
+        for name, default in extras
+        if getattr(layer, name) != default
+    ]
+    return f"{type(layer).__name__}({', '.join(shown)})"
 
 
 def _size_text(value):
@@ -91,6 +109,9 @@ class Conv:
     connections: optional list with one entry per filter, each a list of the
     input channels that filter reads (LeNet-5's C3 table); None = all.
     name: optional display name ("C1"); the default numbers layers by kind.
+    groups: split the input channels and the filters into this many groups
+    (as PyTorch's ``groups``); each filter then reads only its group's
+    C / groups channels (AlexNet's two GPUs: groups=2).
     """
 
     filters: int
@@ -101,8 +122,12 @@ class Conv:
     bias: bool = True
     connections: tuple | None = None
     name: str | None = None
+    groups: int = field(default=1, repr=False)
 
     kind = "conv"
+
+    def __repr__(self):
+        return _repr(self, (("groups", 1),))
 
     def details(self):
         parts = [f"{self.filters}", _size_text(self.kernel)]
@@ -112,9 +137,39 @@ class Conv:
             parts.append(f"p{_scalar_text(self.padding)}")
         if _pair(self.dilation) != (1, 1):
             parts.append(f"d{_scalar_text(self.dilation)}")
+        if self.groups != 1:
+            parts.append(f"g{self.groups}")
         if self.connections is not None:
             parts.append("partial")
         return ", ".join(parts)
+
+    def _channels_read(self, c):
+        """Input channels read by all filters together (a filter reads C / groups)."""
+        _check_positive(self.groups, "groups")
+        if self.groups != 1:
+            if self.connections is not None:
+                raise ValueError("give either groups or connections, not both")
+            if c % self.groups or self.filters % self.groups:
+                raise ValueError(
+                    f"groups {self.groups} must divide both the input channels {c} and the "
+                    f"filters {self.filters}"
+                )
+            return self.filters * (c // self.groups)
+        if self.connections is None:
+            return self.filters * c
+        if len(self.connections) != self.filters:
+            raise ValueError(
+                f"connections must list input channels for each of the {self.filters} "
+                f"filters, got {len(self.connections)} entries"
+            )
+        for f, channels in enumerate(self.connections):
+            bad = [ch for ch in channels if not 0 <= ch < c]
+            if bad or len(set(channels)) != len(channels) or not channels:
+                raise ValueError(
+                    f"connections[{f}] = {list(channels)} must name distinct input "
+                    f"channels in 0..{c - 1}"
+                )
+        return sum(len(channels) for channels in self.connections)
 
     def apply(self, shape):
         _check_positive(self.filters, "filters")
@@ -127,23 +182,7 @@ class Conv:
         c, h, w = shape
         (kh, kw), (sh, sw) = _pair(self.kernel), _pair(self.stride)
         (ph, pw), (dh, dw) = _pair(self.padding), _pair(self.dilation)
-        if self.connections is None:
-            channels_read = self.filters * c
-        else:
-            if len(self.connections) != self.filters:
-                raise ValueError(
-                    f"connections must list input channels for each of the {self.filters} "
-                    f"filters, got {len(self.connections)} entries"
-                )
-            for f, channels in enumerate(self.connections):
-                bad = [ch for ch in channels if not 0 <= ch < c]
-                if bad or len(set(channels)) != len(channels) or not channels:
-                    raise ValueError(
-                        f"connections[{f}] = {list(channels)} must name distinct input "
-                        f"channels in 0..{c - 1}"
-                    )
-            channels_read = sum(len(channels) for channels in self.connections)
-        weights = channels_read * kh * kw
+        weights = self._channels_read(c) * kh * kw
         biases = self.filters if self.bias else 0
         try:
             oh = output_size(h, kh, sh, ph, dh, axis="height")
@@ -155,17 +194,68 @@ class Conv:
 
 
 @dataclass(frozen=True)
+class DepthwiseConv:
+    """A depthwise convolution: every input channel gets its own ``multiplier``
+    filters of ``kernel`` x ``kernel`` that read only that channel (a Conv with
+    groups = C and C * multiplier filters, MobileNet's first half of a block).
+
+    kernel, stride, padding, dilation: int or (rows, cols), as :class:`Conv`.
+    """
+
+    kernel: int | tuple = 3
+    stride: int | tuple = 1
+    padding: int | tuple = 0
+    dilation: int | tuple = 1
+    multiplier: int = 1
+    bias: bool = True
+    name: str | None = None
+
+    kind = "dwconv"
+
+    def _conv(self, channels):
+        return Conv(
+            channels * self.multiplier,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.bias,
+            groups=channels,
+        )
+
+    def details(self):
+        text = self._conv(1).details().split(", ", 1)[1].replace(", g1", "")
+        return text if self.multiplier == 1 else f"x{self.multiplier}, {text}"
+
+    def apply(self, shape):
+        _check_positive(self.multiplier, "multiplier")
+        if len(shape) != 3:
+            raise ValueError(f"a convolution needs a (C, H, W) input, got a vector of {shape[0]}")
+        return self._conv(shape[0]).apply(shape)
+
+
+@dataclass(frozen=True)
 class _Pool:
     kernel: int | tuple = 2
     stride: int | tuple | None = None
     padding: int | tuple = 0
     name: str | None = None
+    ceil_mode: bool = field(default=False, repr=False)
+
+    dilation = 1  # max pooling only (a field of MaxPool)
+
+    def __repr__(self):
+        return _repr(self, (("ceil_mode", False), ("dilation", 1)))
 
     def details(self):
         stride = self.kernel if self.stride is None else self.stride
         text = f"{_size_text(self.kernel)}, s{_scalar_text(stride)}"
         if _pair(self.padding) != (0, 0):
             text += f", p{_scalar_text(self.padding)}"
+        if _pair(self.dilation) != (1, 1):
+            text += f", d{_scalar_text(self.dilation)}"
+        if self.ceil_mode:
+            text += ", ceil"
         return text
 
     def output(self, shape):
@@ -173,40 +263,48 @@ class _Pool:
         stride = self.kernel if self.stride is None else self.stride
         _check_positive(stride, "stride")
         _check_positive(self.padding, "padding", 0)
+        _check_positive(self.dilation, "dilation")
         if len(shape) != 3:
             raise ValueError(f"pooling needs a (C, H, W) input, got a vector of {shape[0]}")
         c, h, w = shape
         (kh, kw), (sh, sw), (ph, pw) = _pair(self.kernel), _pair(stride), _pair(self.padding)
+        (dh, dw) = _pair(self.dilation)
         for axis, k, p in (("height", kh, ph), ("width", kw, pw)):
             if 2 * p > k:
                 raise ValueError(
                     f"padding {p} along {axis} is more than half the pooling kernel {k}"
                 )
+        ceil_mode = self.ceil_mode
         return (
             c,
-            output_size(h, kh, sh, ph, axis="height"),
-            output_size(w, kw, sw, pw, axis="width"),
+            output_size(h, kh, sh, ph, dh, ceil_mode, axis="height"),
+            output_size(w, kw, sw, pw, dw, ceil_mode, axis="width"),
         )
 
     def apply(self, shape):
         return self.output(shape), 0, 0, 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # _Pool's repr
 class MaxPool(_Pool):
-    """Max pooling: ``kernel``, ``stride`` (default: the kernel), ``padding``. No parameters."""
+    """Max pooling: ``kernel``, ``stride`` (default: the kernel), ``padding``,
+    ``ceil_mode`` (keep a last, partial window, as GoogLeNet does), ``dilation``.
+    No parameters."""
+
+    dilation: int | tuple = field(default=1, repr=False)
 
     kind = "maxpool"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # _Pool's repr
 class AvgPool(_Pool):
-    """Average pooling: ``kernel``, ``stride`` (default: the kernel), ``padding``."""
+    """Average pooling: ``kernel``, ``stride`` (default: the kernel), ``padding``,
+    ``ceil_mode``."""
 
     kind = "avgpool"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # _Pool's repr
 class Subsample(_Pool):
     """LeNet-5's subsampling: 2 x 2 sums times a trainable coefficient plus a trainable
     bias per map (2 parameters per map). ``trainable=False``: plain average pooling."""
@@ -299,6 +397,7 @@ class LRN:
 
 _DISPLAY_KIND = {
     "conv": ("Conv", "conv"),
+    "dwconv": ("DWConv", "dwconv"),
     "maxpool": ("MaxPool", "maxpool"),
     "avgpool": ("AvgPool", "avgpool"),
     "subsample": ("Subsample", "subsample"),
@@ -562,7 +661,7 @@ class LayerTable:
 
 
 _FOLLOWS = "follows a broken layer"
-_LAYER_TYPES = (Input, Conv, MaxPool, AvgPool, Subsample, Dense, Flatten, ReLU, LRN)
+_LAYER_TYPES = (Input, Conv, DepthwiseConv, MaxPool, AvgPool, Subsample, Dense, Flatten, ReLU, LRN)
 
 
 def _input_shape(shape):
@@ -683,6 +782,83 @@ def _count(shape):
     return size
 
 
+# --- memory in training ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Bytes a network holds while it trains: its weights, and the activations of a batch.
+
+    weights_bytes is paid once; activations_bytes grows with the batch,
+    because the backward pass needs every activation of every example.
+    """
+
+    weights: int
+    activations_per_example: int
+    batch_size: int
+    bytes_per_value: int
+    weights_bytes: int
+    activations_bytes: int
+
+    @property
+    def total_bytes(self) -> int:
+        return self.weights_bytes + self.activations_bytes
+
+
+def memory_estimate(weights, activations, batch_size=1, bytes_per_value=4) -> MemoryEstimate:
+    """Memory for training: ``(weights + batch_size * activations) * bytes_per_value``.
+
+    weights: the number of weights (parameters) of the network;
+    activations: the number of values one example produces in the forward
+    pass, all of which are kept until the backward pass has used them;
+    bytes_per_value: 4 for float32 (the default), 8 for float64, 2 for
+    float16. Gradients and optimiser state (more copies of the weights) are
+    not counted, nor the input batch itself, as in the lecture's estimate.
+
+    The lecture's 50-layer network (26 M weights, 16 M activations per
+    example) in float32:
+
+    >>> estimate = memory_estimate(26_000_000, 16_000_000)
+    >>> estimate.total_bytes
+    168000000
+    >>> memory_estimate(26_000_000, 16_000_000, batch_size=32).activations_bytes
+    2048000000
+    """
+    weights = as_int(weights, "weights", 0)
+    activations = as_int(activations, "activations", 0)
+    batch_size = as_int(batch_size, "batch_size", 1)
+    bytes_per_value = as_int(bytes_per_value, "bytes_per_value", 1)
+    return MemoryEstimate(
+        weights=weights,
+        activations_per_example=activations,
+        batch_size=batch_size,
+        bytes_per_value=bytes_per_value,
+        weights_bytes=weights * bytes_per_value,
+        activations_bytes=batch_size * activations * bytes_per_value,
+    )
+
+
+def dense_stack_counts(depth, width, inputs=None, biases=True) -> tuple[int, int]:
+    """Weights and activations per example of ``depth`` fully connected layers of ``width`` units.
+
+    The first layer reads ``inputs`` values (default: ``width``), every
+    later one the ``width`` outputs of the layer below. Returns
+    ``(weights, activations)``: weights ``inputs * width + (depth - 1) *
+    width**2`` (plus ``depth * width`` biases), activations ``depth *
+    width`` (one output value per unit and layer; the input is not counted).
+
+    >>> dense_stack_counts(3, 100, inputs=10)
+    (21300, 300)
+    """
+    depth = as_int(depth, "depth", 1)
+    width = as_int(width, "width", 1)
+    inputs = width if inputs is None else as_int(inputs, "inputs", 1)
+    weights = inputs * width + (depth - 1) * width * width
+    if biases:
+        weights += depth * width
+    return weights, depth * width
+
+
 # --- the lecture's networks ----------------------------------------------------------------
 
 ALEXNET = (
@@ -702,6 +878,25 @@ ALEXNET = (
 62,378,344 parameters. ReLU and LRN layers, which have no parameters, are left out."""
 
 ALEXNET_INPUT = (3, 227, 227)
+
+ALEXNET_GROUPED = (
+    Conv(96, 11, stride=4),
+    MaxPool(3, 2),
+    Conv(256, 5, padding=2, groups=2),
+    MaxPool(3, 2),
+    Conv(384, 3, padding=1),
+    Conv(384, 3, padding=1, groups=2),
+    Conv(256, 3, padding=1, groups=2),
+    MaxPool(3, 2),
+    Dense(4096),
+    Dense(4096),
+    Dense(1000),
+)
+"""AlexNet as Krizhevsky et al. (2012) trained it, split over two GPUs: conv-2,
+conv-4 and conv-5 only read the half of the channels computed on their own GPU
+(groups=2), conv-3 and the fully connected layers read both halves. For a
+(3, 227, 227) input: 60,965,224 parameters, 1,413,120 fewer than the one-tower
+table (:data:`ALEXNET`)."""
 
 LENET5_C3_CONNECTIONS = (
     # maps 0-5: three neighbouring S2 maps; 6-11: four neighbouring; 12-14: four
@@ -746,10 +941,45 @@ VGG16 = _vgg16()
 
 VGG16_INPUT = (3, 224, 224)
 
+GOOGLENET_STEM = (
+    Conv(64, 7, stride=2, padding=3, bias=False),
+    MaxPool(3, 2, ceil_mode=True),
+    Conv(64, 1, bias=False),
+    Conv(192, 3, padding=1, bias=False),
+    MaxPool(3, 2, ceil_mode=True),
+)
+"""GoogLeNet's stem (as in torchvision, convolutions without bias, batch norm
+left out) for a (3, 224, 224) input: its 3 x 3, stride-2 poolings round up
+(ceil_mode), 112 -> 56 -> ... 56 -> 28, where rounding down would give 55 and 27."""
+
+GOOGLENET_INPUT = (3, 224, 224)
+
+
+def depthwise_separable(filters, kernel=3, stride=1, padding=1, bias=False):
+    """MobileNet's block: a depthwise KxK convolution, then a pointwise (1x1) one.
+
+    Returns the two layer specifications; compare them with a standard
+    ``Conv(filters, kernel, stride, padding)``. For C input channels and F
+    filters, the weights drop from ``F * K * K * C`` to ``C * K * K + C * F``,
+    a fraction ``1 / F + 1 / K**2`` (about 1/8 to 1/9 for 3 x 3 kernels), and
+    the MACs by the same fraction. ``bias=False`` as in MobileNet (batch
+    norm follows each convolution).
+
+    >>> separable = layer_table(depthwise_separable(512), (512, 14, 14))
+    >>> standard = layer_table([Conv(512, 3, padding=1, bias=False)], (512, 14, 14))
+    >>> separable.total_params, standard.total_params
+    (266752, 2359296)
+    """
+    return (
+        DepthwiseConv(kernel, stride, padding, bias=bias),
+        Conv(filters, 1, bias=bias),
+    )
+
 
 __all__ = [
     "Input",
     "Conv",
+    "DepthwiseConv",
     "MaxPool",
     "AvgPool",
     "Subsample",
@@ -762,6 +992,9 @@ __all__ = [
     "LayerTable",
     "layer_table",
     "shape_text",
+    "MemoryEstimate",
+    "memory_estimate",
+    "dense_stack_counts",
     "DEFAULT_COLUMNS",
     "LECTURE_COLUMNS",
     "ALEXNET",
@@ -771,4 +1004,8 @@ __all__ = [
     "LENET5_INPUT",
     "VGG16",
     "VGG16_INPUT",
+    "ALEXNET_GROUPED",
+    "GOOGLENET_STEM",
+    "GOOGLENET_INPUT",
+    "depthwise_separable",
 ]

@@ -170,8 +170,12 @@ def fit(
 
     Every epoch visits the training set once in a new random order drawn
     from ``rng`` (a Generator or a seed), so a seeded run repeats exactly.
-    The last batch may be smaller. ``clip_norm``: clip the global gradient
-    norm to this value before every update. ``callback(epoch, history)`` is
+    The last batch may be smaller. Frozen layers (``layer.freeze()``) are
+    honoured: the optimiser skips their parameters and, for a
+    :class:`Sequential`, backward stops below the lowest layer that still
+    learns (the gradient for the inputs is never needed here). ``clip_norm``:
+    clip the global norm of the trainable parameters' gradients to this value
+    before every update. ``callback(epoch, history)`` is
     called after every epoch (for a live plot). progress: show a progress
     bar (None: unless LECTURELIB_PROGRESS=0).
 
@@ -189,7 +193,7 @@ def fit(
     batch_size = as_int(batch_size, "batch_size", 1)
     epochs = as_int(epochs, "epochs", 0)
     generator = as_generator(rng)
-    parameters = [p for p in model.parameters()]
+    stop_early = isinstance(model, Sequential)  # backward(input_grad=False) is available
     history = History()
     n = len(inputs)
     steps_per_epoch = -(-n // batch_size)
@@ -212,9 +216,14 @@ def fit(
                 optimiser.zero_grad()
                 outputs = model.forward(x)
                 value, grad_outputs = loss(outputs, y)
-                model.backward(grad_outputs)
+                if stop_early:
+                    model.backward(grad_outputs, input_grad=False)
+                else:
+                    model.backward(grad_outputs)
                 if clip_norm is not None:
-                    clip_grad_norm([p.grad for p in parameters], clip_norm)
+                    trainable = [p.grad for p in model.parameters() if p.trainable]
+                    if trainable:
+                        clip_grad_norm(trainable, clip_norm)
                 optimiser.step()
 
                 total_loss += value * len(batch)

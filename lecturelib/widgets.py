@@ -86,6 +86,19 @@ def dropdown(description: str, options, value=None, **kw):
     return lc.Dropdown(description=description, options=options, value=value, **kw)
 
 
+def selection_slider(description: str, options, value=None, continuous: bool = True, **kw):
+    """A slider over a list of options (or (label, value) pairs), e.g. widths 1, 2, 4, ..."""
+    kw.pop("width", None)
+    kw.pop("layout", None)
+    return lc.SelectionSlider(
+        description=description,
+        options=list(options),
+        value=value,
+        continuous_update=continuous,
+        **kw,
+    )
+
+
 def toggle(description: str, options, value=None, **kw):
     """Labelled choices for a handful of options (radio buttons drawn as buttons)."""
     return lc.ToggleButtons(description=description, options=options, value=value, **kw)

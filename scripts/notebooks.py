@@ -90,6 +90,68 @@ def run(path: Path, exercise: bool = False):
     return executed, seconds, report
 
 
+def run_with_student(path: Path, exercise: bool = False):
+    """Execute the student version of ``path`` and, in the same kernel, the source's exercises.
+
+    One kernel, one pass over the notebook, two results. The student version
+    (scripts/exercises.py: worked solutions replaced by a stub) runs top to
+    bottom, and the panels are moved in that state, the state a student's
+    kernel is in. Then the source's exercise and worked-solution cells run
+    once more; the other cells are the same in both versions, so their
+    outputs from the student run complete the fresh source notebook.
+
+    Returns ``(fresh_source, executed_student, seconds, exercise_report)``;
+    ``seconds`` is the time of the student run.
+    """
+    import exercises  # scripts/exercises.py, next to this file
+
+    _kernel_environment()
+    source = nbformat.read(path, as_version=4)
+    student = exercises.student_version(source)
+    client = NotebookClient(
+        student,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        store_widget_state=True,
+        coalesce_streams=True,
+    )
+    report = None
+    start = time.perf_counter()
+    with client.setup_kernel():
+        for index, cell in enumerate(student.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        client.set_widgets_metadata()
+        fresh = copy.deepcopy(source)
+        for mine, theirs in zip(fresh.cells, student.cells, strict=True):
+            if mine.cell_type == "code":
+                mine.outputs = copy.deepcopy(theirs.outputs)
+                mine.execution_count = theirs.execution_count
+        if "widgets" in student.metadata:
+            fresh.metadata["widgets"] = copy.deepcopy(student.metadata["widgets"])
+        executed_student = normalise(student, path.stem)
+        if exercise:
+            probe = nbformat.v4.new_code_cell(EXERCISE_SOURCE)
+            student.cells.append(probe)
+            client.execute_cell(probe, len(student.cells) - 1)
+            text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
+            report = json.loads(text.strip().splitlines()[-1]) if text.strip() else []
+        for index, cell in enumerate(fresh.cells):
+            info = cell.metadata.get("exercise", {})
+            if cell.cell_type == "code" and info.get("part") in ("stub", "solution"):
+                count = cell.execution_count
+                cell.outputs = []
+                client.nb = fresh  # display updates look cells up by index in client.nb
+                client.execute_cell(cell, index)
+                cell.execution_count = count
+                for output in cell.outputs:
+                    if "execution_count" in output:
+                        output["execution_count"] = count
+    return normalise(fresh, path.stem), executed_student, seconds, report
+
+
 def normalise(notebook, name: str):
     """Make a notebook's saved form independent of when and where it ran."""
     notebook = copy.deepcopy(notebook)

@@ -143,3 +143,13 @@ def test_mark_sign_outlines_both_signs_by_line_style():
     assert list(contours.levels) == [-2.0, 2.0]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["> +2", "< -2"]
     assert viz.mark_sign(ax, np.zeros((3, 3))) is None
+
+
+def test_selection_slider_moves_over_the_options():
+    from lecturelib.widgets import selection_slider
+
+    s = selection_slider("width", [1, 2, 4, 8], 4)
+    assert (s.value, s.index, s._labels) == (4, 2, ["1", "2", "4", "8"])
+    s.index = 3
+    assert s.value == 8
+    assert control_positions(s) == [1, 2, 4, 8]

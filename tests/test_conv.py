@@ -312,8 +312,11 @@ def test_conv1d_backward_numerical(settings):
 def test_conv2d_validation_messages():
     x = np.zeros((1, 3, 5, 5))
     w = np.zeros((2, 3, 3, 3))
-    with pytest.raises(ValueError, match=r"x must have 4 dimensions, got shape \(3, 5, 5\)"):
-        conv2d(x[0], w)
+    # (C, H, W) is one unbatched image; (H, W) is not accepted
+    with pytest.raises(
+        ValueError, match=r"x must have 4 dimensions \(N, C, H, W\), or 3 .* got shape \(5, 5\)"
+    ):
+        conv2d(x[0, 0], w)
     with pytest.raises(ValueError, match="w must have 4 dimensions"):
         conv2d(x, w[0])
     with pytest.raises(ValueError, match=r"w expects 2 input channels .* x has 3 channels"):
@@ -337,7 +340,7 @@ def test_conv2d_validation_messages():
         conv2d(np.zeros((1, 3, 9, 2)), w, dilation=2, padding=(0, 1))
     with pytest.raises(TypeError, match="stride must be an integer, got 1.5"):
         conv2d(x, w, stride=1.5)
-    with pytest.raises(TypeError, match="padding must be an integer"):
+    with pytest.raises(ValueError, match="padding must be an int, .*'same' or 'valid', got '1'"):
         conv2d(x, w, padding="1")
     with pytest.raises(ValueError, match=r"padding must be an int or a \(rows, cols\) pair"):
         conv2d(x, w, padding=(1, 1, 1))

@@ -4,6 +4,10 @@ Notebooks are committed executed, in order, from a clean kernel, with no
 errors or warnings, with widget cells marked for nbval, with slideshow
 metadata, and with the pieces every notebook owes a student (a live panel,
 a static companion figure, check-yourself questions, asserted numbers).
+Headings never skip a level, and every exercise block is the four cells
+scripts/exercises.py writes (task, stub with its check, two hints, the
+collapsed nbgrader solution cell), with the stub's saved check "Not
+attempted yet" and the worked solution's "Passed".
 """
 
 import json
@@ -143,3 +147,134 @@ def test_no_network_or_pickle(notebook):
         "%pip",
     ):
         assert forbidden not in text, f"{name}: {forbidden}"
+
+
+def test_headings_never_skip_a_level(notebook):
+    name, nb = notebook
+    levels = [
+        len(m.group(1))
+        for c in nb["cells"]
+        if c["cell_type"] == "markdown"
+        for m in re.finditer(r"^(#{1,6}) ", source(c), re.M)
+    ]
+    assert levels and levels[0] == 1, f"{name}: the first heading must be the title (#)"
+    for before, after in zip(levels, levels[1:]):
+        assert after <= before + 1, f"{name}: heading level {before} is followed by {after}"
+
+
+# --- exercise blocks (four cells: task, stub, hints, worked solution) --------------------
+
+EXERCISE_PARTS = ["task", "stub", "hints", "solution"]
+SOLUTION_HEADER = "# Worked solution: open it once you have tried."
+
+
+def exercise_blocks(nb):
+    """Exercise id -> indices of its cells (cells carry metadata["exercise"])."""
+    found = {}
+    for index, cell in enumerate(nb["cells"]):
+        info = cell.get("metadata", {}).get("exercise")
+        if info:
+            found.setdefault(info["id"], []).append(index)
+    return found
+
+
+def output_text(cell):
+    return "".join(
+        "".join(o.get("data", {}).get("text/plain", "")) + "".join(o.get("text", ""))
+        for o in cell.get("outputs", [])
+    )
+
+
+def exercise_block_problems(nb, student=False):
+    """What is wrong with the exercise blocks of a notebook (an empty list when nothing).
+
+    ``student``: the notebook is a student version (no solution region, no
+    saved outputs in the exercise and solution cells) rather than the
+    executed source.
+    """
+    problems = []
+    cells = nb["cells"]
+    blocks = exercise_blocks(nb)
+    if blocks and "from lecturelib.exercises import check" not in source(code_cells(nb)[0]):
+        problems.append("the import cell does not import check from lecturelib.exercises")
+    for exercise_id, indices in blocks.items():
+
+        def problem(text, exercise_id=exercise_id):
+            problems.append(f"{exercise_id}: {text}")
+
+        parts = [cells[i]["metadata"]["exercise"].get("part") for i in indices]
+        if parts != EXERCISE_PARTS or indices != list(range(indices[0], indices[0] + 4)):
+            problem(f"expected four consecutive cells {EXERCISE_PARTS}, got {parts} at {indices}")
+            continue
+        task, stub, hints, solution = (cells[i] for i in indices)
+        kinds = [c["cell_type"] for c in (task, stub, hints, solution)]
+        if kinds != ["markdown", "code", "markdown", "code"]:
+            problem(f"cell types {kinds}")
+            continue
+        section = 1
+        for cell in reversed(cells[: indices[0]]):
+            levels = re.findall(r"^(#{1,6}) ", source(cell), re.M)
+            if cell["cell_type"] == "markdown" and levels and "exercise" not in cell["metadata"]:
+                section = len(levels[-1])
+                break
+        heading = "#" * (section + 1) + " Exercise: "
+        if not source(task).startswith(heading):
+            problem(f"the task must start with {heading!r} (one level below its section)")
+        if f"`{exercise_id}`" not in source(task):
+            problem("the task does not name the exercise id")
+        name = re.search(r"^def (\w+)\(", source(stub), re.M)
+        call = f'check("{exercise_id}", {name.group(1) if name else "?"})'
+        if (
+            not name
+            or '"""' not in source(stub)
+            or not re.search(r"^    \.\.\.", source(stub), re.M)
+        ):
+            problem("the stub needs a def, a docstring and a `...` body")
+        for cell, tag in ((stub, "exercise"), (solution, "solution")):
+            if tag not in cell["metadata"].get("tags", []):
+                problem(f"a {tag} cell without the tag {tag!r}")
+            if source(cell).rstrip().splitlines()[-1] != call:
+                problem(f"the {tag} cell must end with {call}")
+        summaries = re.findall(r"<details><summary>Hint (\d): ", source(hints))
+        if summaries != ["1", "2"] or source(hints).count("</details>") != 2:
+            problem("the hints cell needs Hint 1 and Hint 2, each in <details>")
+        if solution["metadata"].get("jupyter", {}).get("source_hidden") is not True:
+            problem("the worked solution is not collapsed (jupyter.source_hidden)")
+        expected = {
+            "grade": False,
+            "grade_id": f"{exercise_id}_solution",
+            "locked": False,
+            "schema_version": 3,
+            "solution": True,
+            "task": False,
+        }
+        if solution["metadata"].get("nbgrader") != expected:
+            problem("the worked solution lacks nbgrader's solution-cell metadata")
+        lines = source(solution).splitlines()
+        has_region = "### BEGIN SOLUTION" in lines and "### END SOLUTION" in lines
+        if lines[0] != SOLUTION_HEADER:
+            problem(f"the worked solution must start with {SOLUTION_HEADER!r}")
+        if student:
+            if "BEGIN SOLUTION" in source(solution) or "END SOLUTION" in source(solution):
+                problem("the student version still holds a solution region")
+            for cell in (stub, solution):
+                if cell.get("outputs"):
+                    problem("the student version keeps the output of an exercise cell")
+        else:
+            if not has_region or lines.index("### BEGIN SOLUTION") > lines.index(
+                "### END SOLUTION"
+            ):
+                problem("the worked solution needs ### BEGIN SOLUTION ... ### END SOLUTION")
+            if not output_text(stub).startswith("[Not attempted yet]"):
+                problem(f"the stub's saved check is not 'Not attempted yet': {output_text(stub)!r}")
+            if not output_text(solution).startswith("[Passed]"):
+                problem(
+                    f"the worked solution's saved check is not 'Passed': {output_text(solution)!r}"
+                )
+    return problems
+
+
+def test_exercise_blocks_are_complete(notebook):
+    name, nb = notebook
+    problems = exercise_block_problems(nb)
+    assert not problems, f"{name}:\n" + "\n".join(problems)

@@ -1,9 +1,14 @@
-"""Each notebook re-executed from a clean kernel.
+"""Each notebook re-executed from a clean kernel, together with its student version.
 
-One execution per notebook checks three promises: the saved file is what a
-fresh run produces (no stale outputs), every position of every control of
-every panel works without an unexpected error, and the notebook runs within
-twice its time budget (a guard; the real timings are in the benchmarks).
+One kernel run per notebook checks four promises. The student version (the
+worked solutions replaced by a stub, see scripts/exercises.py) runs top to
+bottom without an error and every exercise in it says "not attempted yet";
+every position of every control of every panel works in that state;
+the saved file is what a fresh run produces (no stale outputs: the cells
+outside the exercises are the same in both versions, and the source's
+exercise and solution cells run once more in the same kernel); and the
+notebook runs within twice its time budget (a guard; the real timings are
+in the benchmarks).
 """
 
 import sys
@@ -18,10 +23,27 @@ import notebooks as nbtools  # noqa: E402
 NOTEBOOKS = nbtools.all_notebooks()
 
 
+def student_problems(student):
+    """Error outputs, and exercise cells whose check is not "Not attempted yet"."""
+    problems = []
+    for index, cell in enumerate(student.cells):
+        for output in cell.get("outputs", []):
+            if output["output_type"] == "error":
+                problems.append(f"cell {index}: {output['ename']}: {output['evalue'][:120]}")
+        part = cell.metadata.get("exercise", {}).get("part")
+        if part in ("stub", "solution"):
+            text = "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+            if not text.startswith("[Not attempted yet]"):
+                problems.append(f"cell {index} ({part}) checks as {text[:120]!r}")
+    return problems
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_is_fresh_and_every_control_works(path):
-    fresh, seconds, report = nbtools.run(path, exercise=True)
+def test_notebook_is_fresh_its_student_version_runs_and_every_control_works(path):
+    fresh, student, seconds, report = nbtools.run_with_student(path, exercise=True)
+    problems = student_problems(student)
+    assert not problems, f"the student version of {path.name}:\n" + "\n".join(problems)
     problem = nbtools.difference(path.read_text(encoding="utf-8"), fresh)
     assert problem is None, f"{path.name} is stale ({problem}): run `make notebooks`"
     assert seconds < 2 * nbtools.TIME_BUDGET_S, f"{path.name} took {seconds:.1f} s"

@@ -140,8 +140,8 @@ class _Verdict:
         if len(matching) > 1:
             self.pending = matching
             return
-        if self.pending is not None:
-            self.finish()
+        # No known mistake explains this case (an earlier ambiguous match was a
+        # coincidence): say where the answer differs.
         compare(got, expected, what, case, rtol=rtol, atol=atol)
 
     def finish(self):
@@ -162,10 +162,11 @@ def rnn_step_forward(x, h_prev, U, W, b):
 
     x: (N, D), h_prev: (N, H), U: (D, H), W: (H, H), b: (H,). Returns (N, H).
 
-    >>> float(rnn_step_forward(np.ones((1, 1)), np.zeros((1, 1)), [[1.0]], [[0.5]], [0.0])[0, 0])
-    0.7615941559557649
+    >>> one = np.ones((1, 1))
+    >>> rnn_step_forward(one, 0 * one, U=one, W=0.5 * one, b=np.zeros(1))  # tanh(1)
+    array([[0.76159416]])
     """
-    return np.tanh(x @ np.asarray(U) + h_prev @ np.asarray(W) + np.asarray(b))
+    return np.tanh(x @ U + h_prev @ W + b)
 
 
 def _rnn_step_via_library(x, h_prev, U, W, b):
@@ -261,7 +262,7 @@ def rnn_param_count(kind, inputs, hidden, outputs=0, biases=1):
     >>> rnn_param_count("lstm", 784, 200)
     788000
     """
-    blocks = _GATE_BLOCKS[kind]
+    blocks = {"rnn": 1, "gru": 3, "lstm": 4}[kind]  # gate blocks, each with its own U, W, b
     per_block = inputs * hidden + hidden * hidden + biases * hidden
     output_layer = hidden * outputs + (outputs if biases > 0 else 0)
     return blocks * per_block + output_layer
@@ -280,8 +281,9 @@ def _rnn_param_count_mistakes(kind, inputs, hidden, outputs, biases):
             right - blocks * W,
         ),
         (
-            f"a {kind.upper()} has {blocks} weight block(s) (LSTM: i, f, g, o; GRU: r, z, n); "
-            f"you counted {swapped}",
+            "the number of gate blocks is wrong: an LSTM has 4 (i, f, g, o), a GRU 3 "
+            f"(r, z, n), a vanilla RNN 1, each with its own U, W and biases; for the "
+            f"{kind.upper()} you counted {swapped}",
             swapped * (U + W + biases * hidden) + V + c,
         ),
         (
@@ -416,7 +418,7 @@ def _batch_sum_hint(key, N, shape, name):
     return {
         key: {
             (N, *shape): f"the gradient of {name} was not summed over the batch: {name} is "
-            f"shared by all {N} examples, so its gradient adds up every example's part "
+            "shared by every example, so its gradient adds up every example's part "
             f"(expected shape {shape}, got {(N, *shape)})"
         }
     }
@@ -919,8 +921,8 @@ def clip_grad_norm(grads, max_norm):
     >>> clip_grad_norm(g, 1.0), np.round(g[0], 6)
     (5.0, array([0.6, 0.8]))
     """
-    arrays = _arrays(grads)
-    total_norm = float(np.sqrt(sum(np.sum(a**2) for a in arrays)))
+    arrays = list(grads.values()) if isinstance(grads, dict) else list(grads)
+    total_norm = float(np.sqrt(sum(np.sum(a**2) for a in arrays)))  # one vector of all entries
     if total_norm > max_norm:
         scale = max_norm / (total_norm + 1e-6)
         for a in arrays:
@@ -936,8 +938,9 @@ def clip_grad_value(grads, clip_value):
     >>> g["w"]
     array([-0.7,  0.3,  0.7, -0.5])
     """
-    for a in _arrays(grads):
-        np.clip(a, -clip_value, clip_value, out=a)
+    arrays = list(grads.values()) if isinstance(grads, dict) else list(grads)
+    for a in arrays:
+        np.clip(a, -clip_value, clip_value, out=a)  # out=a: in place
 
 
 def _copy_grads(grads):
@@ -1172,10 +1175,10 @@ def lstm_step_forward(x, h_prev, c_prev, U, W, b):
     """
     H = h_prev.shape[1]
     a = x @ U + h_prev @ W + b  # all four pre-activations side by side, (N, 4H)
-    i = _sigmoid(a[:, :H])  # input gate: how much new content to write
-    f = _sigmoid(a[:, H : 2 * H])  # forget gate: how much old memory to keep
+    i = 1 / (1 + np.exp(-a[:, :H]))  # input gate: how much new content to write
+    f = 1 / (1 + np.exp(-a[:, H : 2 * H]))  # forget gate: how much old memory to keep
     g = np.tanh(a[:, 2 * H : 3 * H])  # candidate content
-    o = _sigmoid(a[:, 3 * H :])  # output gate: how much memory to show
+    o = 1 / (1 + np.exp(-a[:, 3 * H :]))  # output gate: how much of the memory to show
     c = f * c_prev + i * g
     h = o * np.tanh(c)
     return h, c
@@ -1298,8 +1301,8 @@ def gru_step_forward(x, h_prev, U, W, b_x, b_h):
     H = h_prev.shape[1]
     from_x = x @ U + b_x  # (N, 3H)
     from_h = h_prev @ W + b_h  # (N, 3H)
-    r = _sigmoid(from_x[:, :H] + from_h[:, :H])  # reset gate
-    z = _sigmoid(from_x[:, H : 2 * H] + from_h[:, H : 2 * H])  # update gate
+    r = 1 / (1 + np.exp(-(from_x[:, :H] + from_h[:, :H])))  # reset gate
+    z = 1 / (1 + np.exp(-(from_x[:, H : 2 * H] + from_h[:, H : 2 * H])))  # update gate
     n = np.tanh(from_x[:, 2 * H :] + r * from_h[:, 2 * H :])  # candidate state
     return (1 - z) * n + z * h_prev
 
@@ -1656,22 +1659,23 @@ def batchnorm_forward(
     statistics in eval. weight (gamma), bias (beta): (C,) or None.
     Returns y shaped like x.
     """
-    axes = _channel_axes(x)
+    axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels: (0,) or (0, 2, 3)
+    shape = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) vector laid along axis 1
     if training:
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)  # biased (divide by m): what normalises the batch
         m = x.size // x.shape[1]  # values per channel
-        running_mean *= 1 - momentum
+        running_mean *= 1 - momentum  # in place: the caller's arrays change
         running_mean += momentum * mean
         running_var *= 1 - momentum
         running_var += momentum * var * m / (m - 1)  # the unbiased estimate
     else:
         mean, var = running_mean, running_var
-    y = (x - _per_channel(mean, x)) / np.sqrt(_per_channel(var, x) + eps)
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
     if weight is not None:
-        y = y * _per_channel(weight, x)
+        y = y * weight.reshape(shape)
     if bias is not None:
-        y = y + _per_channel(bias, x)
+        y = y + bias.reshape(shape)
     return y
 
 
@@ -1912,24 +1916,25 @@ def batchnorm_backward(
     which adds the two correction terms; in eval they are the constants
     running_mean and running_var.
     """
-    axes = _channel_axes(x)
+    axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels
+    shape = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) vector laid along axis 1
     if training:
         mean, var = x.mean(axis=axes), x.var(axis=axes)
     else:
         mean, var = running_mean, running_var
-    inv_std = 1 / np.sqrt(_per_channel(var, x) + eps)
-    x_hat = (x - _per_channel(mean, x)) * inv_std
+    inv_std = 1 / np.sqrt(var.reshape(shape) + eps)
+    x_hat = (x - mean.reshape(shape)) * inv_std
     grad_bias = grad_y.sum(axis=axes) if bias is not None else None
     grad_weight = (grad_y * x_hat).sum(axis=axes) if weight is not None else None
-    g = grad_y if weight is None else grad_y * _per_channel(weight, x)  # dL/dx_hat
+    g = grad_y if weight is None else grad_y * weight.reshape(shape)  # dL/dx_hat
     if training:
         grad_x = inv_std * (
             g
-            - g.mean(axis=axes, keepdims=True)  # through the mean
-            - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)  # through the variance
+            - g.mean(axis=axes, keepdims=True)  # through the batch mean
+            - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)  # through the batch variance
         )
     else:
-        grad_x = g * inv_std
+        grad_x = g * inv_std  # the running statistics are constants
     return grad_x, grad_weight, grad_bias
 
 

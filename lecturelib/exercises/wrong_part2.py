@@ -58,7 +58,7 @@ def param_count_no_w(kind, inputs, hidden, outputs=0, biases=1):
     )
 
 
-@wrong("rnn_param_count", "LSTM and GRU block counts swapped", "weight block")
+@wrong("rnn_param_count", "LSTM and GRU block counts swapped", "number of gate blocks")
 def param_count_blocks_swapped(kind, inputs, hidden, outputs=0, biases=1):
     blocks = {"rnn": 1, "gru": 4, "lstm": 3}[kind]
     return (
@@ -847,3 +847,121 @@ def bn_backward_weight_of_x(
     return _bn_backward(
         grad_y, x, weight, bias, eps, training, running_mean, running_var, weight_of_x=True
     )
+
+
+# --- more slips, one or two per exercise ------------------------------------------------
+
+
+@wrong("rnn_step_backward", "gradient of W transposed", "gradient of W is transposed")
+def step_backward_grad_w_transposed(grad_h, x, h_prev, U, W, b):
+    h = np.tanh(x @ U + h_prev @ W + b)
+    grads = _step_grads(grad_h * (1 - h**2), x, h_prev, U, W)
+    grads["W"] = (grad_h * (1 - h**2)).T @ h_prev
+    return grads
+
+
+@wrong("bptt", "tanh derivative at the pre-activation", "pre-activation")
+def bptt_pre_activation(grad_h, cache, truncate=None):
+    k = cache["h"].shape[0] if truncate is None else truncate
+    x, h0, U, W, b, h = (cache[key] for key in ("x", "h0", "U", "W", "b", "h"))
+    h_prev = np.concatenate([h0[None], h[:-1]])
+    a = x @ U + h_prev @ W + b
+    return _bptt_windows(grad_h, cache, lambda t: t - k + 1, slope=1 - a**2)
+
+
+@wrong("bptt", "h0 gets no gradient", "h0 received no gradient")
+def bptt_no_h0(grad_h, cache, truncate=None):
+    k = cache["h"].shape[0] if truncate is None else truncate
+    grads = _bptt_windows(grad_h, cache, lambda t: t - k + 1)
+    grads["h0"] = np.zeros_like(cache["h0"])
+    return grads
+
+
+@wrong("gru_step_forward", "reset gate left out", "reset gate is missing")
+def gru_no_reset(x, h_prev, U, W, b_x, b_h):
+    H, gx, gh, r, z = _gru_gates(x, h_prev, U, W, b_x, b_h)
+    n = np.tanh(gx[:, 2 * H :] + gh[:, 2 * H :])
+    return (1 - z) * n + z * h_prev
+
+
+@wrong("lstm_step_forward", "forget gate left out", "forget gate is missing")
+def lstm_no_forget(x, h_prev, c_prev, U, W, b):
+    H = h_prev.shape[1]
+    a = x @ U + h_prev @ W + b
+    i, o = _sigmoid(a[:, :H]), _sigmoid(a[:, 3 * H :])
+    c = c_prev + i * np.tanh(a[:, 2 * H : 3 * H])
+    return o * np.tanh(c), c
+
+
+@wrong("dropout_forward", "returns the scaled mask", "must hold 1 for kept units")
+def dropout_scaled_mask(x, p=0.5, training=True, rng=None):
+    if not training:
+        return x, np.ones_like(x)
+    mask = (np.random.default_rng(rng).random(x.shape) >= p) / (1 - p)
+    return x * mask, mask
+
+
+@wrong("clip_grad_norm", "clips each entry by value", "clipping by value")
+def clip_norm_by_value(grads, max_norm):
+    total = float(np.sqrt(sum(np.sum(g**2) for g in _list(grads))))
+    for g in _list(grads):
+        np.clip(g, -max_norm, max_norm, out=g)
+    return total
+
+
+@wrong("batchnorm_forward", "gamma and beta swapped", "swapped")
+def bn_affine_swapped(
+    x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
+    return _bn(x, running_mean, running_var, bias, weight, training, momentum, eps)
+
+
+@wrong("batchnorm_forward", "statistics per example (over the features)", "wrong axes")
+def bn_per_example(
+    x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
+):
+    return _bn(
+        x, running_mean, running_var, weight, bias, training, momentum, eps,
+        axes=tuple(range(1, x.ndim)),
+    )  # fmt: skip
+
+
+@wrong("batchnorm_backward", "unbiased variance", "unbiased variance")
+def bn_backward_unbiased(
+    grad_y, x, weight=None, bias=None, eps=1e-5, training=True, running_mean=None, running_var=None
+):
+    if not training:
+        return _bn_backward(grad_y, x, weight, bias, eps, training, running_mean, running_var)
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    mean = x.mean(axis=axes, keepdims=True)
+    inv_std = 1 / np.sqrt(x.var(axis=axes, ddof=1, keepdims=True) + eps)  # the slip: ddof=1
+    x_hat = (x - mean) * inv_std
+    g = grad_y if weight is None else grad_y * weight.reshape(shape)
+    grad_x = inv_std * (
+        g - g.mean(axis=axes, keepdims=True) - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)
+    )
+    grad_weight = (grad_y * x_hat).sum(axis=axes) if weight is not None else None
+    grad_bias = grad_y.sum(axis=axes) if bias is not None else None
+    return grad_x, grad_weight, grad_bias
+
+
+@wrong("batchnorm_backward", "gamma left out of grad_x", "gamma (weight) is missing")
+def bn_backward_no_gamma(
+    grad_y, x, weight=None, bias=None, eps=1e-5, training=True, running_mean=None, running_var=None
+):
+    grad_x, grad_weight, grad_bias = _bn_backward(
+        grad_y, x, None, None, eps, training, running_mean, running_var
+    )
+    _, grad_weight, grad_bias = _bn_backward(
+        grad_y, x, weight, bias, eps, training, running_mean, running_var
+    )
+    return grad_x, grad_weight, grad_bias
+
+
+@wrong("dropout_forward", "inverted scaling applied at test time as well", "rescaled at test time")
+def dropout_scaled_twice(x, p=0.5, training=True, rng=None):
+    if not training:
+        return x / (1 - p), np.ones_like(x)
+    mask = (np.random.default_rng(rng).random(x.shape) >= p).astype(float)
+    return x * mask / (1 - p), mask
