@@ -24,7 +24,10 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import HTML
 
-from . import controls as lc
+try:
+    from . import controls as lc
+except ImportError:  # no anywidget (the JupyterLite site): ipywidgets' own controls
+    from . import _plain_controls as lc
 from .viz import agg_canvas, canvas_png, describe_figure, figure_png, plain_text
 
 # Every panel made in this kernel, so tests and benchmarks can exercise them.
@@ -338,6 +341,8 @@ def control_positions(control: widgets.Widget, most: int = 9) -> list:
         positions = [False, True]
     elif isinstance(control, lc._Choice):
         positions = list(control._values)
+    elif isinstance(control, widgets.SelectionSlider | widgets.Dropdown):
+        positions = [o[1] if isinstance(o, tuple) else o for o in control.options]
     elif isinstance(control, widgets.IntSlider | widgets.BoundedIntText):
         step = max(1, int(control.step or 1))
         positions = list(range(control.min, control.max + 1, step))
@@ -499,7 +504,7 @@ class ChoiceQuestion:
             check.on_click(on_check)
             body = [widgets.VBox(boxes), check]
         else:
-            radio = lc.ToggleButtons(
+            radio = getattr(lc, "RadioButtons", lc.ToggleButtons)(
                 description="Your answer:",
                 options=[(o, i) for i, o in enumerate(self.options)],
                 value=None,

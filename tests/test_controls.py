@@ -153,3 +153,43 @@ def test_selection_slider_moves_over_the_options():
     s.index = 3
     assert s.value == 8
     assert control_positions(s) == [1, 2, 4, 8]
+
+
+FALLBACK = """
+import sys
+sys.modules["anywidget"] = None  # as in the JupyterLite site, which ships no anywidget
+import matplotlib
+matplotlib.use("Agg")
+import ipywidgets
+import numpy as np
+from lecturelib import viz
+from lecturelib import widgets as w
+assert w.lc.__name__ == "lecturelib._plain_controls"
+figure, ax = viz.new_figure(3, 2)
+(line,) = ax.plot(np.arange(4.0))
+def update(n, mode, on, width):
+    line.set_ydata(n * np.arange(4.0))
+    return f"n {n}"
+panel = w.Panel(
+    {"n": w.slider("n", 0, 3, 1), "mode": w.dropdown("mode", ["a", "b"], "b"),
+     "on": w.checkbox("on"), "width": w.selection_slider("width", [1, 2, 4], 2)},
+    update, figure,
+)
+assert isinstance(panel.image, ipywidgets.Image) and panel.image.value[:4] == b"\\x89PNG"
+assert w.exercise_panel(panel)["unexpected_errors"] == []
+assert w.control_positions(w.log_slider("s", -1, 1, 1.0))[0] == 0.1
+quiz = w.check_yourself(w.ChoiceQuestion("?", ["x", "y"], 0))
+w.play("go", 0, 4, 0), w.button("again"), w.toggle("t", ["p", "q"])
+print("fallback ok")
+"""
+
+
+def test_without_anywidget_the_panels_fall_back_to_ipywidgets():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", FALLBACK], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "fallback ok" in result.stdout
