@@ -9,7 +9,10 @@ themselves.
 
 from __future__ import annotations
 
+import base64
+import html
 import io
+import re
 from collections.abc import Callable, Sequence
 
 import matplotlib as mpl
@@ -17,6 +20,7 @@ import numpy as np
 import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
@@ -198,6 +202,42 @@ def show_image(ax, image, *, signed: bool = False, title: str | None = None, cma
     return artist
 
 
+def mark_sign(ax, values, fraction: float = 0.5):
+    """Outline strong responses of a signed map by line style, not colour alone.
+
+    Solid black lines surround values above ``fraction`` of the largest
+    magnitude, dashed ones values below minus that; the legend says which is
+    which. For static figures (contours are not redrawn by a panel).
+    """
+    from matplotlib.lines import Line2D
+
+    values = np.asarray(values, dtype=np.float64)
+    limit = float(np.nanmax(np.abs(values))) if values.size else 0.0
+    if limit == 0.0:
+        return None
+    level = fraction * limit
+    contours = ax.contour(
+        values,
+        levels=[-level, level],
+        colors="black",
+        linestyles=["dashed", "solid"],
+        linewidths=0.9,
+    )
+    handles = [
+        Line2D([], [], color="black", ls="solid", lw=0.9, label=f"> +{level:.2g}"),
+        Line2D([], [], color="black", ls="dashed", lw=0.9, label=f"< -{level:.2g}"),
+    ]
+    ax.legend(
+        handles=handles,
+        loc="lower right",
+        fontsize=7,
+        framealpha=0.85,
+        handlelength=1.6,
+        borderpad=0.3,
+    )
+    return contours
+
+
 def small_multiples(
     draw: Callable[..., object],
     settings: Sequence[dict],
@@ -247,3 +287,156 @@ def legend_patches(labels_colors: dict[str, str]):
         Rectangle((0, 0), 1, 1, facecolor=color, edgecolor="black")
         for color in labels_colors.values()
     ]
+
+
+# --- text alternatives ----------------------------------------------------------
+
+_TAGS = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+def plain_text(markup: str) -> str:
+    """HTML or matplotlib mathtext reduced to plain words (for alt texts)."""
+    text = html.unescape(_TAGS.sub(" ", markup or ""))
+    text = text.replace("$", "").replace("\\", "")
+    return _SPACE.sub(" ", text).strip()
+
+
+def _number(value: float) -> str:
+    return f"{value:.3g}" if np.isfinite(value) else str(value)
+
+
+def _range(values) -> str | None:
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return None
+    low, high = float(values.min()), float(values.max())  # one pass each, no copy
+    if not (np.isfinite(low) and np.isfinite(high)):
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return None
+        low, high = float(finite.min()), float(finite.max())
+    return f"all {_number(low)}" if low == high else f"from {_number(low)} to {_number(high)}"
+
+
+def _describe_axes(ax) -> tuple[str, list[str]]:
+    """A short name for one axes and sentences about what it draws."""
+    title = plain_text(ax.get_title()) or plain_text(ax.get_title("left"))
+    xlabel, ylabel = plain_text(ax.get_xlabel()), plain_text(ax.get_ylabel())
+    facts = []
+    if xlabel and ylabel:
+        facts.append(f"{ylabel} against {xlabel}")
+    elif xlabel or ylabel:
+        facts.append(f"axis labelled {xlabel or ylabel}")
+    for image in ax.get_images():
+        data = np.asarray(image.get_array())
+        if data.ndim < 2:
+            continue
+        span = _range(data) if data.ndim == 2 else None
+        shape = " x ".join(str(n) for n in data.shape[:2])
+        diverging = image.get_cmap().name.startswith(("RdBu", "coolwarm"))
+        colours = " (blue negative, red positive)" if diverging and span else ""
+        facts.append(f"a {shape} grid, values {span}{colours}" if span else f"a {shape} picture")
+    lines = [line for line in ax.get_lines() if line.get_visible()]
+    named = [line for line in lines if not line.get_label().startswith("_")]
+    for line in named[:6]:
+        span = _range(line.get_ydata())
+        facts.append(f"{plain_text(line.get_label())}" + (f" {span}" if span else ""))
+    if lines and not named:
+        spans = [_range(line.get_ydata()) for line in lines]
+        spans = [s for s in spans if s]
+        if spans:
+            count = f"{len(lines)} lines" if len(lines) > 1 else "a line"
+            facts.append(f"{count}, values {spans[0]}" + (" and others" * (len(spans) > 1)))
+    for container in ax.containers:
+        if isinstance(container, BarContainer) and len(container.patches) >= 1:
+            heights = [p.get_height() for p in container.patches]
+            name = "" if container.get_label().startswith("_") else f" ({container.get_label()})"
+            facts.append(f"{len(heights)} bars{name}, heights {_range(heights)}")
+    legend = ax.get_legend()
+    if legend is not None and not named:
+        labels = [plain_text(t.get_text()) for t in legend.get_texts()]
+        if labels:
+            facts.append("legend: " + ", ".join(labels))
+    return title, facts
+
+
+def describe_figure(figure, limit: int = 8) -> tuple[str, str]:
+    """An alt text and a longer description of a matplotlib figure, from its artists.
+
+    The alt names the figure (its suptitle, else its axes titles); the long
+    description gives, axes by axes, the labels, the legend entries and the
+    range of the numbers drawn (images, lines, bars). Notebooks pass a
+    better alt where they know what the figure is meant to show.
+    """
+    suptitle = figure._suptitle.get_text() if getattr(figure, "_suptitle", None) else ""
+    axes = [ax for ax in figure.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+    parts, titles = [], []
+    for index, ax in enumerate(axes[:limit]):
+        title, facts = _describe_axes(ax)
+        if title:
+            titles.append(title)
+        name = title or f"plot {index + 1}"
+        if facts:
+            parts.append(f"{name}: " + "; ".join(facts) + ".")
+    if len(axes) > limit:
+        parts.append(f"{len(axes) - limit} more plots of the same kind.")
+    head = plain_text(suptitle)
+    if not head:
+        shown = titles[:4]
+        head = "; ".join(shown) + ("; ..." if len(titles) > 4 else "")
+    if not head and parts:
+        head = parts[0].rstrip(".")
+    if not parts:  # a diagram: name what is written on it
+        words = [plain_text(t.get_text()) for ax in axes for t in ax.texts if t.get_visible()]
+        words = [w for w in dict.fromkeys(words) if w]
+        if words:
+            parts.append("Labels: " + ", ".join(words[:12]) + (", ..." if len(words) > 12 else "."))
+    count = f"{len(axes)} plots" if len(axes) > 1 else "one plot"
+    alt = f"Figure ({count}): {head}." if head else f"Figure ({count})."
+    return alt, " ".join(parts)
+
+
+def png_base64(figure, dpi: float | None = None) -> str:
+    """The figure as a base64 PNG (drawn with savefig, tight bounding box)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def figure_html(png64: str, alt: str, long_description: str = "", width: int | None = None) -> str:
+    """An ``<img>`` with its alt text, and a long description in a ``<details>`` after it."""
+    size = f' width="{width}"' if width else ""
+    markup = (
+        f'<figure class="lecturelib-figure" style="margin:0">'
+        f'<img src="data:image/png;base64,{png64}" alt="{html.escape(alt)}"{size}>'
+    )
+    if long_description:
+        markup += (
+            "<details><summary>Description of the figure</summary>"
+            f"<p>{html.escape(long_description)}</p></details>"
+        )
+    return markup + "</figure>"
+
+
+def show(figure=None, alt: str | None = None, long_description: str | None = None) -> None:
+    """Display a static figure as an image with a text alternative, then close it.
+
+    Use instead of ``plt.show()``: JupyterLab, Voila and nbconvert all render
+    the ``alt`` of the ``<img>`` this emits (they ignore alt texts given any
+    other way). ``figure`` defaults to pyplot's current figure; ``alt`` and
+    ``long_description`` default to :func:`describe_figure`'s, computed from
+    what the figure draws. The plain-text form of the output is the alt, so
+    a reader without images (and nbval) sees the description.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    figure = figure if figure is not None else plt.gcf()
+    auto_alt, auto_long = describe_figure(figure)
+    alt = alt or auto_alt
+    long_description = auto_long if long_description is None else long_description
+    markup = figure_html(png_base64(figure), alt, long_description)
+    plt.close(figure)
+    text = alt + (f"\n{long_description}" if long_description else "")
+    display({"text/html": markup, "text/plain": text}, raw=True)

@@ -498,8 +498,46 @@ def draw_gap_curves(ax, train_loss, val_loss, title=None, ylim=None) -> float:
         )
     epochs = np.arange(1, train_loss.size + 1)
     ax.fill_between(epochs, train_loss, val_loss, color=viz.KERNEL, alpha=0.25, lw=0, label="gap")
-    ax.plot(epochs, train_loss, color=viz.ACCENT, lw=2, label="training set")
-    ax.plot(epochs, val_loss, color=viz.HIGHLIGHT, lw=2, label="validation set")
+    # Not by colour alone: solid with circles against dashed with squares,
+    # and each curve named at its last epoch.
+    every = max(1, epochs.size // 8)
+    ax.plot(
+        epochs,
+        train_loss,
+        color=viz.ACCENT,
+        lw=2,
+        ls="-",
+        marker="o",
+        ms=4,
+        markevery=every,
+        label="training set",
+    )
+    ax.plot(
+        epochs,
+        val_loss,
+        color=viz.HIGHLIGHT,
+        lw=2,
+        ls="--",
+        marker="s",
+        ms=4,
+        markevery=every,
+        label="validation set",
+    )
+    for values, name, colour in (
+        (train_loss, "training", viz.ACCENT),
+        (val_loss, "validation", viz.HIGHLIGHT),
+    ):
+        ax.annotate(
+            name,
+            (epochs[-1], values[-1]),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            color=colour,
+            fontsize=9,
+            fontweight="bold",
+            annotation_clip=False,
+        )
     _plain_log_axis(ax.yaxis, subs=(1.0, 3.0))
     if ylim is not None:
         ax.set_ylim(*ylim)

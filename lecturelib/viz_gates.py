@@ -343,15 +343,42 @@ def draw_gradient_norms(ax, norms: dict, colors=None, title: str | None = None, 
     unless ``colors`` says otherwise. Zero entries are not drawn (log scale).
     """
     defaults = {"rnn": HIGHLIGHT, "lstm": ACCENT, "gru": OUTPUT}
+    # Not by colour alone: each cell also has its own line style and marker,
+    # and its name is written at the end of its curve.
+    styles = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D")]
     colors = colors or {}
-    for label, values in norms.items():
+    for index, (label, values) in enumerate(norms.items()):
         values = np.asarray(values, dtype=np.float64)
         if relative:
             values = values / values[-1]
         steps = np.arange(values.size)
         shown = values > 0
         color = colors.get(label, defaults.get(str(label).lower(), KERNEL))
-        ax.semilogy(steps[shown], values[shown], "o-", ms=3, lw=1.8, label=label, color=color)
+        linestyle, marker = styles[index % len(styles)]
+        ax.semilogy(
+            steps[shown],
+            values[shown],
+            linestyle=linestyle,
+            marker=marker,
+            ms=4,
+            markevery=max(1, int(shown.sum()) // 10),
+            lw=1.8,
+            label=label,
+            color=color,
+        )
+        if shown.any():
+            first = int(np.flatnonzero(shown)[0])
+            ax.annotate(
+                str(label),
+                (steps[first], values[first]),
+                xytext=(-4, 0),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                color=color,
+                fontsize=9,
+                fontweight="bold",
+            )
     ax.set_xlabel("time step t (the loss reads the last step)")
     if relative:
         ax.set_ylabel(r"$\|\partial L / \partial h_t\|$ / last step's")

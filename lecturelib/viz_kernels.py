@@ -215,6 +215,10 @@ def draw_gradients(rows: dict, threshold: float = 0.15):
         orientation[magnitude < threshold * magnitude.max()] = np.nan
         show_feature_map(axes[row, 0], gx, KERNELS["Sobel x"], title="G_x (Sobel x)")
         show_feature_map(axes[row, 1], gy, KERNELS["Sobel y"], title="G_y (Sobel y)")
+        # The sign is the lesson here (which side of an edge is brighter): outline
+        # strong positive and negative responses by line style as well as colour.
+        viz.mark_sign(axes[row, 0], gx)
+        viz.mark_sign(axes[row, 1], gy)
         strong = float(np.percentile(magnitude, 99.5)) or float(magnitude.max()) or 1.0
         axes[row, 2].imshow(magnitude, cmap=viz.SEQUENTIAL, vmin=0.0, vmax=strong)
         shown = axes[row, 3].imshow(orientation, cmap=cyclic, vmin=-180, vmax=180)

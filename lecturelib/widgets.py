@@ -24,7 +24,11 @@ import ipywidgets as widgets
 import numpy as np
 from IPython.display import HTML
 
-from .viz import agg_canvas, canvas_png, figure_png
+try:
+    from . import controls as lc
+except ImportError:  # no anywidget (the JupyterLite site): ipywidgets' own controls
+    from . import _plain_controls as lc
+from .viz import agg_canvas, canvas_png, describe_figure, figure_png, plain_text
 
 # Every panel made in this kernel, so tests and benchmarks can exercise them.
 PANELS: list[Panel] = []
@@ -35,54 +39,92 @@ _DESCRIPTION_STYLE = {"description_width": "initial"}
 # --- controls ---------------------------------------------------------------
 
 
+# The controls are lecturelib.controls' accessible ones (a native element with a
+# label, keys kept from the notebook's shortcuts, a visible focus ring), with
+# the Python interface of their ipywidgets namesakes.
+
+
 def slider(description: str, minimum, maximum, value, step=None, continuous: bool = True, **kw):
-    """An IntSlider or FloatSlider (chosen by the type of ``value``) with a readable label."""
+    """An integer or float slider (chosen by the type of ``value``) with a readable label."""
     is_int = all(isinstance(v, int | np.integer) for v in (minimum, maximum, value)) and (
         step is None or isinstance(step, int | np.integer)
     )
-    cls = widgets.IntSlider if is_int else widgets.FloatSlider
+    cast = int if is_int else float
+    cls = lc.IntSlider if is_int else lc.FloatSlider
     options = dict(
         description=description,
-        min=minimum,
-        max=maximum,
-        value=value,
+        min=cast(minimum),
+        max=cast(maximum),
+        value=cast(value),
         continuous_update=continuous,
-        style=_DESCRIPTION_STYLE,
-        layout=widgets.Layout(width=kw.pop("width", "320px")),
     )
     if step is not None:
-        options["step"] = step
+        options["step"] = cast(step)
+    elif not is_int:
+        options["step"] = 0.1
+    kw.pop("width", None)
     options.update(kw)
     return cls(**options)
 
 
-def dropdown(description: str, options, value=None, **kw):
-    """A labelled dropdown; ``options`` is a list or a list of (label, value) pairs."""
-    control = widgets.Dropdown(
+def log_slider(description: str, minimum, maximum, value, step=0.1, base=10.0, **kw):
+    """A slider over ``base ** minimum .. base ** maximum`` (the ends are exponents)."""
+    kw.pop("width", None)
+    continuous = kw.pop("continuous", kw.pop("continuous_update", True))
+    return lc.LogSlider(
         description=description,
-        options=options,
-        style=_DESCRIPTION_STYLE,
-        layout=widgets.Layout(width=kw.pop("width", "320px")),
+        min=float(minimum),
+        max=float(maximum),
+        step=float(step),
+        base=float(base),
+        value=float(value),
+        continuous_update=continuous,
         **kw,
     )
-    if value is not None:
-        control.value = value
-    return control
+
+
+def dropdown(description: str, options, value=None, **kw):
+    """A labelled dropdown; ``options`` is a list or a list of (label, value) pairs."""
+    kw.pop("width", None)
+    return lc.Dropdown(description=description, options=options, value=value, **kw)
+
+
+def selection_slider(description: str, options, value=None, continuous: bool = True, **kw):
+    """A slider over a list of options (or (label, value) pairs), e.g. widths 1, 2, 4, ..."""
+    kw.pop("width", None)
+    kw.pop("layout", None)
+    return lc.SelectionSlider(
+        description=description,
+        options=list(options),
+        value=value,
+        continuous_update=continuous,
+        **kw,
+    )
 
 
 def toggle(description: str, options, value=None, **kw):
-    """Labelled toggle buttons for a handful of choices."""
-    control = widgets.ToggleButtons(
-        description=description, options=options, style=_DESCRIPTION_STYLE, **kw
-    )
-    if value is not None:
-        control.value = value
-    return control
+    """Labelled choices for a handful of options (radio buttons drawn as buttons)."""
+    return lc.ToggleButtons(description=description, options=options, value=value, **kw)
 
 
 def checkbox(description: str, value: bool = False, **kw):
-    return widgets.Checkbox(
-        description=description, value=value, indent=False, style=_DESCRIPTION_STYLE, **kw
+    return lc.Checkbox(description=description, value=value, **kw)
+
+
+def button(description: str, **kw):
+    """A button named by its text; ``on_click(callback)`` as with ipywidgets.Button."""
+    return lc.Button(description=description, **kw)
+
+
+def play(description: str, minimum: int, maximum: int, value: int, interval: int = 500, **kw):
+    """Play / pause and step buttons; link to a slider with ``ipywidgets.jslink``."""
+    return lc.Play(
+        description=description,
+        min=int(minimum),
+        max=int(maximum),
+        value=int(value),
+        interval=int(interval),
+        **kw,
     )
 
 
@@ -143,6 +185,12 @@ class Panel(widgets.VBox):
     in ``animated``: the rest of the figure is then drawn once and kept as
     pixels, and each update paints only those artists (several times faster,
     since ticks and text dominate the cost of drawing).
+
+    The figure's text alternative changes with the picture. By default it is
+    computed from the figure (its titles, axis labels, legend and the range
+    of the numbers drawn, see :func:`lecturelib.viz.describe_figure`) followed
+    by the text ``update`` returned. ``describe(**values)`` may return a
+    better alt, or a pair ``(alt, long_description)``.
     """
 
     def __init__(
@@ -156,6 +204,7 @@ class Panel(widgets.VBox):
         dpi: float = 96,
         freeze_layout: bool = True,
         animated: Sequence = (),
+        describe: Callable[..., str | tuple[str, str]] | None = None,
     ):
         self.controls = dict(controls)
         self.update_function = update
@@ -163,6 +212,7 @@ class Panel(widgets.VBox):
         self.dpi = dpi
         self.freeze_layout = freeze_layout
         self.animated = list(animated)
+        self.describe = describe
         self._background = None
         self.unexpected_errors: list[str] = []
         self.update_times_ms: list[float] = []
@@ -171,7 +221,7 @@ class Panel(widgets.VBox):
 
         self.caption = widgets.HTML(value=f"<div style='font-size:1.05em'>{caption}</div>")
         self.message = widgets.HTML(value="")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = lc.Figure()
         self.info = widgets.HTML(value="")
         control_box = widgets.HBox(
             list(self.controls.values()) + list(extra),
@@ -180,8 +230,7 @@ class Panel(widgets.VBox):
         children = [self.caption, control_box, self.message]
         if figure is not None:
             # Show the PNG at its own size: stretched, it would look blurred.
-            width = figure.get_figwidth() * dpi
-            self.image.layout.width = f"{round(width)}px"
+            self.image.width = round(figure.get_figwidth() * dpi)
             children.append(self.image)
         children.append(self.info)
         super().__init__(children=children)
@@ -213,12 +262,28 @@ class Panel(widgets.VBox):
         else:
             self.last_message = ""
             self.message.value = ""
-            self.image.layout.opacity = "1"
-            if self.figure is not None:
-                self.image.value = self._render()
             if text is not None:
                 self.info.value = f"<div style='font-size:1.05em'>{text}</div>"
+            if self.figure is not None:
+                png = self._render()
+                alt, long_description = self._describe(text)
+                # One message: the picture and its description arrive together.
+                with self.image.hold_sync():
+                    self.image.dimmed = False
+                    self.image.alt = alt
+                    self.image.long_description = long_description
+                    self.image.value = png
         self.update_times_ms.append((time.perf_counter() - start) * 1000.0)
+
+    def _describe(self, text: str | None) -> tuple[str, str]:
+        if self.describe is not None:
+            said = self.describe(**self.values())
+            return (said, "") if isinstance(said, str) else (str(said[0]), str(said[1]))
+        alt, long_description = describe_figure(self.figure)
+        info = plain_text(text if text is not None else self.info.value)
+        if info:
+            alt = f"{alt} {info}"
+        return alt, long_description
 
     def _render(self) -> bytes:
         if not self.animated:
@@ -246,9 +311,10 @@ class Panel(widgets.VBox):
         self.last_message = text
         self.message.value = (
             "<div style='border-left:4px solid #D55E00;background:#FFF3E6;padding:4px 8px;"
-            f"color:#000'><b>Not possible:</b> {html.escape(text)}</div>"
+            f"color:#000' role='status'><b>Not possible:</b> {html.escape(text)}</div>"
         )
-        self.image.layout.opacity = "0.35"
+        self.image.dimmed = True
+        self.image.alt = f"Figure greyed out: this setting is not possible. {text}"
 
     def set(self, **values) -> None:
         """Set several controls at once and update once (for tests and demos)."""
@@ -265,7 +331,19 @@ class Panel(widgets.VBox):
 
 def control_positions(control: widgets.Widget, most: int = 9) -> list:
     """A handful of representative positions of a control: the ends and between."""
-    if isinstance(control, widgets.IntSlider | widgets.BoundedIntText):
+    if isinstance(control, lc.LogSlider):
+        positions = list(control.base ** np.linspace(control.min, control.max, most))
+    elif isinstance(control, lc.IntSlider):
+        positions = list(range(control.min, control.max + 1, max(1, control.step)))
+    elif isinstance(control, lc.Slider):
+        positions = list(np.linspace(control.min, control.max, most))
+    elif isinstance(control, lc.Checkbox):
+        positions = [False, True]
+    elif isinstance(control, lc._Choice):
+        positions = list(control._values)
+    elif isinstance(control, widgets.SelectionSlider | widgets.Dropdown):
+        positions = [o[1] if isinstance(o, tuple) else o for o in control.options]
+    elif isinstance(control, widgets.IntSlider | widgets.BoundedIntText):
         step = max(1, int(control.step or 1))
         positions = list(range(control.min, control.max + 1, step))
     elif isinstance(
@@ -343,7 +421,7 @@ def _feedback(correct: bool, explanation: str | None, hint: str | None) -> str:
         colour, background = "#D55E00", "#FFF3E6"
     return (
         f"<div style='border-left:4px solid {colour};background:{background};"
-        f"padding:4px 8px;color:#000'>{body}</div>"
+        f"padding:4px 8px;color:#000' role='status'>{body}</div>"
     )
 
 
@@ -373,19 +451,24 @@ class NumberQuestion:
         return math.isfinite(value) and abs(value - self.answer) <= allowed
 
     def widget(self) -> widgets.Widget:
-        entry = widgets.Text(placeholder="your answer", layout=widgets.Layout(width="160px"))
-        button = widgets.Button(description="Check", layout=widgets.Layout(width="80px"))
+        entry = widgets.Text(
+            placeholder="your answer",
+            description="Answer",
+            layout=widgets.Layout(width="220px"),
+            style={"description_width": "initial"},
+        )
+        check = button("Check")
         feedback = widgets.HTML()
 
         def on_check(_=None):
             text = entry.value.replace(",", "").strip()
             feedback.value = _feedback(self.check(text), self.explanation, self.hint)
 
-        button.on_click(on_check)
+        check.on_click(on_check)
         entry.continuous_update = False  # check on Enter or when the box loses focus
         entry.observe(lambda change: on_check(), names="value")
         return widgets.VBox(
-            [widgets.HTML(f"<p>{self.prompt}</p>"), widgets.HBox([entry, button]), feedback]
+            [widgets.HTML(f"<p>{self.prompt}</p>"), widgets.HBox([entry, check]), feedback]
         )
 
 
@@ -411,22 +494,21 @@ class ChoiceQuestion:
     def widget(self) -> widgets.Widget:
         feedback = widgets.HTML()
         if self.multiple:
-            boxes = [
-                widgets.Checkbox(description=o, indent=False, value=False) for o in self.options
-            ]
-            button = widgets.Button(description="Check", layout=widgets.Layout(width="80px"))
+            boxes = [checkbox(o, False) for o in self.options]
+            check = button("Check")
 
             def on_check(_=None):
                 chosen = {i for i, box in enumerate(boxes) if box.value}
                 feedback.value = _feedback(self.check(chosen), self.explanation, self.hint)
 
-            button.on_click(on_check)
-            body = [widgets.VBox(boxes), button]
+            check.on_click(on_check)
+            body = [widgets.VBox(boxes), check]
         else:
-            radio = widgets.RadioButtons(
+            radio = getattr(lc, "RadioButtons", lc.ToggleButtons)(
+                description="Your answer:",
                 options=[(o, i) for i, o in enumerate(self.options)],
                 value=None,
-                layout=widgets.Layout(width="auto"),
+                allow_none=True,
             )
 
             def on_choice(change):
@@ -442,7 +524,8 @@ class ChoiceQuestion:
 
 def check_yourself(*questions, title: str = "Check yourself") -> widgets.Widget:
     """Lay out a few questions with instant feedback under one heading."""
-    parts = [widgets.HTML(f"<h4>{title}</h4>")]
+    # h3: the notebooks' sections are h2, and heading levels must not skip.
+    parts = [widgets.HTML(f"<h3>{title}</h3>")]
     for number, question in zip(itertools.count(1), questions):
         item = question.widget()
         item.children[0].value = f"<p><b>{number}.</b> {question.prompt}</p>"

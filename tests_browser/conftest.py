@@ -41,6 +41,10 @@ LATENCY_TABLE = ROOT / "benchmarks" / "results" / "panel_latency.txt"
 # Control timings gathered by the tests, printed at the end of the session.
 LATENCY: dict[str, list] = {"JupyterLab": [], "Voila": []}
 BURSTS: list[tuple[str, dict]] = []
+ACCESSIBILITY_TABLE = ROOT / "benchmarks" / "results" / "accessibility.txt"
+# axe findings per front end and page, and the keyboard walks, printed at the end.
+A11Y: dict[str, dict] = {"JupyterLab": {}, "Voila": {}, "static export": {}}
+KEYBOARD: list[tuple[str, dict]] = []
 
 
 def latency_report() -> str:
@@ -62,7 +66,25 @@ def latency_report() -> str:
     return "\n\n".join(tables)
 
 
+def accessibility_report() -> str:
+    from a11y import format_report
+
+    parts = [
+        format_report(pages, f"axe-core {front_end} (WCAG 2.0/2.1 A and AA rules)")
+        for front_end, pages in A11Y.items()
+        if pages
+    ]
+    parts += [f"keyboard walk in {name}: {walk}" for name, walk in KEYBOARD]
+    return "\n\n".join(parts)
+
+
 def pytest_terminal_summary(terminalreporter):
+    accessibility = accessibility_report()
+    if accessibility:
+        terminalreporter.write_sep("=", "accessibility")
+        terminalreporter.write_line(accessibility)
+        ACCESSIBILITY_TABLE.parent.mkdir(parents=True, exist_ok=True)
+        ACCESSIBILITY_TABLE.write_text(accessibility + "\n", encoding="utf-8")
     report = latency_report()
     if report:
         terminalreporter.write_sep("=", "panel latency")

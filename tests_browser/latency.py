@@ -17,6 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# The panels' controls (lecturelib.controls): a labelled native range input with
+# its readout, and a labelled native select.
+SLIDER = ".lecturelib-slider"
+DROPDOWN = ".lecturelib-dropdown"
+READOUT = ".lecturelib-readout"
+
 # Targets of the speed table (this machine, idle): slider steps and dropdown switches.
 TARGET_P90_MS = {"slider": 100.0, "dropdown": 150.0}
 
@@ -84,10 +90,10 @@ def measure_panels(page, scope: str, where: str, moves: int = 3, timeout_ms: int
         if panel.locator("img").count() == 0:
             continue
         image = panel.locator("img").first.element_handle()
-        sliders = panel.locator(".widget-slider")
+        sliders = panel.locator(SLIDER)
         for s in range(sliders.count()):
             control = sliders.nth(s)
-            handle = control.locator(".noUi-handle").first
+            handle = control.locator("input[type=range]").first
             if handle.count() == 0:
                 continue
             timing = ControlTiming(f"{where}, panel {p}", _label(control), "slider")
@@ -103,7 +109,7 @@ def measure_panels(page, scope: str, where: str, moves: int = 3, timeout_ms: int
                     timing.times_ms.append(elapsed)
                     key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
             results.append(timing)
-        dropdowns = panel.locator(".widget-dropdown")
+        dropdowns = panel.locator(DROPDOWN)
         for d in range(dropdowns.count()):
             control = dropdowns.nth(d)
             select = control.locator("select").first
@@ -176,7 +182,7 @@ def burst(page, scope: str, presses: int = 30) -> dict | None:
     panels = page.locator(f"{scope} .lecturelib-panel")
     for p in range(panels.count()):
         panel = panels.nth(p)
-        handles = panel.locator(".widget-slider .noUi-handle")
+        handles = panel.locator(f"{SLIDER} input[type=range]")
         if panel.locator("img").count() == 0 or handles.count() == 0:
             continue
         image = panel.locator("img").first.element_handle()
@@ -188,7 +194,7 @@ def burst(page, scope: str, presses: int = 30) -> dict | None:
             page.keyboard.press("ArrowRight")
         _settle(page)
         pictures = page.evaluate("window.__pictures")
-        readout = panel.locator(".widget-readout").first.inner_text().strip()
+        readout = panel.locator(READOUT).first.inner_text().strip()
         final = page.evaluate(PICTURE_BYTES, image)
         page.keyboard.press("ArrowLeft")
         _settle(page)

@@ -3,8 +3,11 @@
 JupyterLab: open the notebook, run all cells, wait until the kernel is really
 idle, then check that no cell failed, no widget failed to display, every
 interactive panel drew its figure, and moving a slider with the keyboard
-redraws a figure. Voila (app mode): two notebooks served with their code
-hidden, a slider moved. Screenshots go to screenshots/ for people to look at.
+redraws a figure. Every page is audited with axe-core (tests_browser/a11y.py):
+no critical or serious WCAG 2.1 AA violation may come from the collection's
+own content; one notebook's panel is also walked with the keyboard alone.
+Voila (app mode): two notebooks served with their code hidden, a slider moved.
+Screenshots go to screenshots/ for people to look at.
 
 Every slider and dropdown of every panel is also timed from the key press
 (or choice) to the new picture being painted (tests_browser/latency.py); the
@@ -18,9 +21,10 @@ import time
 from pathlib import Path
 
 import pytest
-from latency import burst, measure_panels
+from a11y import audit, describe, failing, keyboard_walk
+from latency import DROPDOWN, SLIDER, burst, measure_panels
 
-from conftest import BURSTS, LATENCY, ROOT, SCREENSHOTS
+from conftest import A11Y, BURSTS, KEYBOARD, LATENCY, ROOT, SCREENSHOTS
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 VOILA_CANDIDATES = ["05_edge_detection", "14_vanishing_exploding", "04_padding_and_stride"]
@@ -28,6 +32,8 @@ VOILA_NOTEBOOKS = [n for n in VOILA_CANDIDATES if (ROOT / "notebooks" / f"{n}.ip
 VOILA_NOTEBOOKS = (VOILA_NOTEBOOKS + ["00_start_here"])[:2]
 
 VISIBLE_NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+# The notebook whose first panel with a slider and a dropdown is walked with the keyboard.
+KEYBOARD_NOTEBOOK = "06_pooling"
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +87,7 @@ def move_a_slider(page, scope: str) -> str:
         image = panel.locator("img").first
         if image.count() == 0:
             continue
-        handles = panel.locator(".noUi-handle")
+        handles = panel.locator(f"{SLIDER} input[type=range]")
         for h in range(handles.count()):
             handle = handles.nth(h)
             for key in ("ArrowRight", "ArrowLeft", "ArrowLeft"):
@@ -112,6 +118,14 @@ def check_burst(result: dict | None, where: str) -> None:
     BURSTS.append((where, result))
     assert result["final_matches"], f"{where}: the last picture is not the last value's"
     assert result["pictures"] < result["presses"], f"{where}: every press was drawn: {result}"
+
+
+def check_accessibility(page, front_end: str, name: str) -> None:
+    """axe-core over the page: no critical or serious finding inside the collection's content."""
+    findings = audit(page, name)
+    A11Y[front_end][name] = findings
+    bad = failing(findings)
+    assert not bad, f"{name} in {front_end}: accessibility violations\n{describe(bad)}"
 
 
 def check_outputs(page, scope: str, expected_panels: int) -> None:
@@ -147,6 +161,12 @@ def test_notebook_in_jupyterlab(path, browser, jupyterlab):
         wait_until_idle(page, jupyterlab)
         page.wait_for_timeout(500)
         check_outputs(page, VISIBLE_NOTEBOOK, panel_count(path))
+        check_accessibility(page, "JupyterLab", path.stem)
+        if path.stem == KEYBOARD_NOTEBOOK:
+            walk = keyboard_walk(
+                page, VISIBLE_NOTEBOOK, f"{SLIDER} input[type=range]", f"{DROPDOWN} select"
+            )
+            KEYBOARD.append((path.stem, walk))
         how = move_a_slider(page, VISIBLE_NOTEBOOK)
         page.screenshot(path=str(SCREENSHOTS / f"lab_{path.stem}.png"))
         assert how
@@ -168,6 +188,7 @@ def test_notebook_in_voila(name, browser, voila):
         page.wait_for_timeout(500)
         scope = "body"
         check_outputs(page, scope, 1)
+        check_accessibility(page, "Voila", name)
         body = page.inner_text("body")
         assert "import " not in body and "def " not in body, "Voila should hide the code"
         move_a_slider(page, scope)
