@@ -582,7 +582,8 @@ def avg_pool2d(
       padded input, KH * KW unless a ceil-mode window runs past the end;
     - ``count_include_pad=False``: its number of cells inside the input
       itself, so zero padding does not pull averages at the border down;
-    - ``divisor_override`` (a positive integer): that number, for every window.
+    - ``divisor_override`` (any non-zero integer, as in PyTorch): that number,
+      for every window.
 
     Returns y: (N, C, OH, OW) (or (C, OH, OW)).
 
@@ -658,7 +659,10 @@ def _avg_divisors(x, geometry, count_include_pad, divisor_override):
     """
     count_include_pad = _flag(count_include_pad, "count_include_pad")
     if divisor_override is not None:
-        return as_int(divisor_override, "divisor_override", 1)
+        divisor = as_int(divisor_override, "divisor_override")
+        if divisor == 0:
+            raise ValueError("divisor_override must not be 0: every window's sum is divided by it")
+        return divisor  # PyTorch accepts any other integer, negative ones included
     full = geometry.kernel[0] * geometry.kernel[1]
     if geometry.padding == (0, 0) and all(
         (o - 1) * s + k <= n
