@@ -94,9 +94,12 @@ $(STANDIN_STAMP): requirements-pyodide.txt
 lite-test: venv lite $(STANDIN_STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider tests_lite/test_site.py tests_lite/test_lite_browser.py
 	$(STANDIN_VENV)/bin/python -m pip install --quiet --no-deps --force-reinstall build/lite/static/pyodide/lecturelib-*.whl
+	# nbval takes one sanitize file: the project's rules plus the stand-in's own
+	mkdir -p build
+	cat tests/nbval_sanitize.cfg tests_lite/standin_sanitize.cfg > build/standin_sanitize.cfg
 	$(STANDIN_VENV)/bin/python -m pytest -p no:cacheprovider -n 2 --dist loadfile \
 		tests_lite/test_standin.py --nbval notebooks --nbval-current-env \
-		--nbval-sanitize-with tests_lite/standin_sanitize.cfg
+		--nbval-sanitize-with build/standin_sanitize.cfg
 
 clean:
 	rm -rf $(VENV) $(LITE_VENV) $(STANDIN_VENV) build .pytest_cache .ruff_cache
