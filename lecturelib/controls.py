@@ -45,6 +45,16 @@ function keepKeys(el) {
   }
 }
 
+function mount(model, el, root, sync) {
+  // Every control: redraw on model changes, keep keys from notebook shortcuts,
+  // draw once, show; the returned function detaches it.
+  model.on("change", sync);
+  keepKeys(root);
+  sync();
+  el.append(root);
+  return () => model.off("change", sync);
+}
+
 function decimals(step) {
   const text = String(step);
   if (text.includes("e-")) return Number(text.split("e-")[1]);
@@ -95,11 +105,7 @@ function slider({ model, el }) {
   };
   input.addEventListener("input", () => { if (model.get("continuous_update")) send(); });
   input.addEventListener("change", send);
-  model.on("change", sync);
-  keepKeys(root);
-  sync();
-  el.append(root);
-  return () => model.off("change", sync);
+  return mount(model, el, root, sync);
 }
 
 function selection({ model, el }) {
@@ -136,11 +142,7 @@ function selection({ model, el }) {
     if (model.get("continuous_update")) send();
   });
   input.addEventListener("change", send);
-  model.on("change", sync);
-  keepKeys(root);
-  sync();
-  el.append(root);
-  return () => model.off("change", sync);
+  return mount(model, el, root, sync);
 }
 
 function dropdown({ model, el }) {
@@ -166,11 +168,7 @@ function dropdown({ model, el }) {
     model.set("index", select.selectedIndex);
     model.save_changes();
   });
-  model.on("change", sync);
-  keepKeys(root);
-  sync();
-  el.append(root);
-  return () => model.off("change", sync);
+  return mount(model, el, root, sync);
 }
 
 function radios({ model, el }) {
@@ -208,11 +206,7 @@ function radios({ model, el }) {
       input.disabled = model.get("disabled");
     });
   };
-  model.on("change", sync);
-  keepKeys(root);
-  sync();
-  el.append(root);
-  return () => model.off("change", sync);
+  return mount(model, el, root, sync);
 }
 
 function checkbox({ model, el }) {
@@ -231,11 +225,7 @@ function checkbox({ model, el }) {
     model.set("value", input.checked);
     model.save_changes();
   });
-  model.on("change", sync);
-  keepKeys(root);
-  sync();
-  el.append(root);
-  return () => model.off("change", sync);
+  return mount(model, el, root, sync);
 }
 
 function button({ model, el }) {
@@ -247,11 +237,7 @@ function button({ model, el }) {
     root.disabled = model.get("disabled");
   };
   root.addEventListener("click", () => model.send({ event: "click" }));
-  model.on("change", sync);
-  keepKeys(root);
-  sync();
-  el.append(root);
-  return () => model.off("change", sync);
+  return mount(model, el, root, sync);
 }
 
 function play({ model, el }) {
@@ -307,11 +293,8 @@ function play({ model, el }) {
   toggle.addEventListener("click", () => (timer ? stop() : start()));
   back.addEventListener("click", () => move(-1));
   forward.addEventListener("click", () => move(1));
-  model.on("change", sync);
-  keepKeys(root);
-  sync();
-  el.append(root);
-  return () => { clearInterval(timer); model.off("change", sync); };
+  const unmount = mount(model, el, root, sync);
+  return () => { clearInterval(timer); unmount(); };
 }
 
 function figure({ model, el }) {
