@@ -39,8 +39,9 @@ from lecturelib import (  # noqa: E402
     max_pool2d_backward,
 )
 from lecturelib.data import load_digits  # noqa: E402
-from lecturelib.layers import SGD, softmax_cross_entropy  # noqa: E402
-from lecturelib.train import DIGITS_RECIPE, digits_cnn  # noqa: E402
+from lecturelib.training import SGD  # noqa: E402
+from lecturelib.losses import softmax_cross_entropy  # noqa: E402
+from lecturelib.training import DIGITS_RECIPE, digits_cnn  # noqa: E402
 
 torch = timing.torch
 F = torch.nn.functional if torch is not None else None

@@ -1,6 +1,6 @@
 """Training the lecture's CNN on the shipped digits, and batch norm against PyTorch (1 thread).
 
-1. The recipe of ``lecturelib.train.DIGITS_RECIPE`` (the one the notebooks
+1. The recipe of ``lecturelib.training.loop.DIGITS_RECIPE`` (the one the notebooks
    use) trains ``digits_cnn`` (conv 8@3x3 pad 1 - ReLU - max pool 2 -
    conv 16@3x3 pad 1 - ReLU - max pool 2 - dense 10) on
    ``load_digits("train")`` and measures ``load_digits("test")``.
@@ -35,9 +35,10 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lecturelib.data import load_digits  # noqa: E402
-from lecturelib.layers import SGD, softmax_cross_entropy  # noqa: E402
-from lecturelib.regularize import batch_norm, batch_norm_backward  # noqa: E402
-from lecturelib.train import DIGITS_RECIPE, digits_cnn, evaluate, fit  # noqa: E402
+from lecturelib.training import SGD  # noqa: E402
+from lecturelib.losses import softmax_cross_entropy  # noqa: E402
+from lecturelib.batchnorm import batch_norm, batch_norm_backward  # noqa: E402
+from lecturelib.training import DIGITS_RECIPE, digits_cnn, evaluate, fit  # noqa: E402
 
 try:
     import torch

@@ -3,23 +3,44 @@
 Every forward and backward pass is written by hand in numpy, with PyTorch's
 semantics (NCHW arrays, cross-correlation as "convolution", PyTorch's gate
 order), so that a student can read how each operation really works and check
-it against a framework. The public API is listed in the project's API notes;
-each function's docstring gives its shapes and a small example.
+it against a framework.
+
+The package is laid out like the course. The modules at the top are the
+lesson and import numpy only; in each, every operation's readable reference
+(loops where the lecture loops, forward and backward side by side) comes
+first and the fast version, tested equal to it, after it:
+
+- ``convolution``  1-D and 2-D convolution, transposed convolution
+- ``pooling``      max, average and min pooling, unpooling
+- ``recurrent``    the vanilla RNN and backpropagation through time
+- ``gated``        LSTM and GRU cells
+- ``dropout``, ``batchnorm``   regularisation and normalisation
+- ``losses``       softmax cross-entropy, mean squared error
+- ``gradients``    numerical gradient checks, gradient clipping
+- ``layer_tables`` output shapes, parameters and MACs of whole networks
+- ``jacobians``    vanishing and exploding gradients
+- ``depth``, ``text``, ``tasks``, ``data``   why depth, text, a memory task,
+  the shipped data
+
+Three subpackages sit beside the lesson:
+
+- ``lecturelib.fast``      the vectorised paths the lesson's public functions use
+- ``lecturelib.training``  layers, initialisers, optimisers, the training loop,
+  pretraining (built from the lesson's functions)
+- ``lecturelib.drawing``   figures and interactive panels, the only part that
+  imports matplotlib or ipywidgets
+- ``lecturelib.exercises`` the checker for the notebooks' exercises
+
+The public API is listed in the project's API notes; each function's docstring
+gives its shapes and a small example.
 """
 
-from ._checks import set_seed
-from .grad import (
-    check_gradient,
-    clip_grad_norm,
-    clip_grad_value,
-    global_norm,
-    numerical_gradient,
-    numerical_gradient_array,
-    relative_error,
-)
+import importlib
+import warnings
 
-# --- convolution, pooling, layer tables (conv.py, pool.py, shapes.py) -------
-from .conv import (
+from ._checks import set_seed
+from .batchnorm import batch_norm, batch_norm_backward
+from .convolution import (
     conv1d,
     conv1d_backward,
     conv2d,
@@ -39,7 +60,72 @@ from .conv import (
     true_convolution2d,
     window_indices,
 )
-from .pool import (
+from .data import list_images, load_digits, load_image
+from .depth import collapse_linear, perceptron, perceptron_and
+from .dropout import (
+    drop_probability,
+    dropout,
+    dropout_backward,
+    dropout_expectations,
+    retain_probability,
+)
+from .gated import (
+    gru_backward,
+    gru_forward,
+    lstm_backward,
+    lstm_forward,
+    rnn_param_count,
+)
+from .gradients import (
+    check_gradient,
+    clip_grad_norm,
+    clip_grad_value,
+    global_norm,
+    numerical_gradient,
+    numerical_gradient_array,
+    relative_error,
+)
+from .jacobians import (
+    gradient_bound,
+    jacobian_norms,
+    jacobian_products,
+    mlp_gradient_norms,
+    orthogonal,
+    orthogonal_init,  # deprecated: it warns when called
+    scaled_random_init,
+    simulate_rnn,
+    step_jacobians,
+)
+from .layer_tables import (
+    ALEXNET,
+    ALEXNET_GROUPED,
+    ALEXNET_INPUT,
+    GOOGLENET_INPUT,
+    GOOGLENET_STEM,
+    LENET5,
+    LENET5_C3_CONNECTIONS,
+    LENET5_INPUT,
+    VGG16,
+    VGG16_INPUT,
+    AvgPoolSpec,
+    ConvSpec,
+    DenseSpec,
+    DepthwiseConvSpec,
+    FlattenSpec,
+    InputSpec,
+    LayerTable,
+    LRNSpec,
+    MaxPoolSpec,
+    ReLUSpec,
+    SubsampleSpec,
+    dense_stack_counts,
+    depthwise_separable,
+    layer_table,
+    memory_estimate,
+    shape_text,
+)
+from .losses import log_softmax, mse, softmax, softmax_cross_entropy
+from .pooling import (
     avg_pool2d,
     avg_pool2d_backward,
     channel_max_pool,
@@ -54,108 +140,71 @@ from .pool import (
     pool_matrix,
     pool_output_size,
 )
-from .shapes import (
-    ALEXNET,
-    ALEXNET_GROUPED,
-    ALEXNET_INPUT,
-    FC,
-    GOOGLENET_INPUT,
-    GOOGLENET_STEM,
-    LENET5,
-    LENET5_C3_CONNECTIONS,
-    LENET5_INPUT,
-    LRN,
-    VGG16,
-    VGG16_INPUT,
-    AvgPool,
-    Conv,
-    Dense,
-    DepthwiseConv,
-    Flatten,
-    Input,
-    LayerTable,
-    MaxPool,
-    ReLU,
-    Subsample,
-    dense_stack_counts,
-    depthwise_separable,
-    layer_table,
-    memory_estimate,
-    shape_text,
-)
-
-# --- why depth (depth.py) ----------------------------------------------------
-from .depth import (
-    collapse_linear,
-    fit_one_hidden_layer,
-    one_hidden_layer,
-    perceptron,
-    perceptron_and,
-)
-
-# --- recurrent networks (rnn.py, gated.py, text.py, tasks.py) ---------------
-from .gated import (
-    gru_backward,
-    gru_forward,
-    lstm_backward,
-    lstm_forward,
-    rnn_param_count,
-)
-from .jacobians import (
-    gradient_bound,
-    jacobian_norms,
-    jacobian_products,
-    mlp_gradient_norms,
-    orthogonal_init,
-    scaled_random_init,
-    simulate_rnn,
-    step_jacobians,
-)
-from .rnn import (
+from .recurrent import (
     rnn_backward,
     rnn_forward,
     rnn_output_backward,
     rnn_output_forward,
     rnn_weight_gradient_contributions,
 )
-from .tasks import accuracy_by_length, recall_task, train_recall
+from .tasks import recall_task
 from .text import CharRNN, Vocabulary, load_corpus, sample_sequence
 
-# --- regularisation, layers, data, pretraining (regularize.py, layers.py, data.py,
-# pretrain.py) ---------------------------------------------------------------------
-# The layer classes stay in lecturelib.layers (``from lecturelib.layers import
-# Conv2d, ReLU, ...``): shapes.py's layer-table specs own the top-level names
-# ReLU and Flatten.
-from .data import list_images, load_digits, load_image
-from .layers import (
-    he_normal,
-    he_uniform,
-    mse,
-    orthogonal,
-    softmax,
-    softmax_cross_entropy,
-    xavier_normal,
-    xavier_uniform,
-)
-from .pretrain import (
-    RBM,
-    Autoencoder,
-    Pretrained,
-    classifier_on,
-    pretrain_greedy,
-    sigmoid_mlp,
-    train_autoencoder,
-    train_rbm,
-)
-from .regularize import (
-    batch_norm,
-    batch_norm_backward,
-    drop_probability,
-    dropout,
-    dropout_backward,
-    dropout_expectations,
-    retain_probability,
-)
-from .train import DIGITS_RECIPE, History, accuracy, digits_cnn, evaluate, fit, predict
+__version__ = "0.2.0"
 
-__version__ = "0.1.0"
+# Names that lived at the top level before the package was split into the lesson,
+# lecturelib.training and lecturelib.drawing. They still work for one release, with
+# a DeprecationWarning that says where they live now.
+_MOVED = {
+    # layer-table specifications, renamed so they cannot be mistaken for layers
+    **{
+        old: ("lecturelib.layer_tables", old + "Spec")
+        for old in ("Input", "Conv", "DepthwiseConv", "MaxPool", "AvgPool", "Subsample")
+    },
+    **{
+        old: ("lecturelib.layer_tables", old + "Spec")
+        for old in ("Dense", "Flatten", "ReLU", "LRN")
+    },
+    "FC": ("lecturelib.layer_tables", "DenseSpec"),
+    # training machinery
+    **{
+        name: ("lecturelib.training", name)
+        for name in (
+            "he_normal",
+            "he_uniform",
+            "xavier_normal",
+            "xavier_uniform",
+            "DIGITS_RECIPE",
+            "History",
+            "accuracy",
+            "digits_cnn",
+            "evaluate",
+            "fit",
+            "predict",
+            "RBM",
+            "Autoencoder",
+            "Pretrained",
+            "classifier_on",
+            "pretrain_greedy",
+            "sigmoid_mlp",
+            "train_autoencoder",
+            "train_rbm",
+            "one_hidden_layer",
+            "fit_one_hidden_layer",
+            "train_recall",
+            "accuracy_by_length",
+        )
+    },
+}
+
+
+def __getattr__(name):
+    if name in _MOVED:
+        module, new = _MOVED[name]
+        warnings.warn(
+            f"lecturelib.{name} has moved: use {module}.{new}; the old name will be removed",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(module), new)
+    raise AttributeError(f"module 'lecturelib' has no attribute {name!r}")

@@ -62,6 +62,13 @@ def as_pair(value, name: str, minimum: int | None = None) -> tuple[int, int]:
     return (single, single)
 
 
+def as_flag(value, name: str) -> bool:
+    """``value`` as a bool; numbers and strings are refused (``training=1`` is a typo)."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def as_array(x, name: str, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
     """Return ``x`` as a floating-point array of the given rank.
 
@@ -118,3 +125,17 @@ def as_generator(rng) -> np.random.Generator:
     if rng is None:
         return _default_generator
     return np.random.default_rng(as_int(rng, "rng", 0))
+
+
+def class_ids(ids, name: str, size: int) -> np.ndarray:
+    """Integer ids (token or class indices) in [0, size), as an intp array."""
+    array = np.asarray(ids)
+    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(
+            f"{name} must hold integer ids (token or class indices), got dtype {array.dtype}"
+        )
+    if array.size and (array.min() < 0 or array.max() >= size):
+        raise ValueError(
+            f"{name} must lie in [0, {size}), got values from {array.min()} to {array.max()}"
+        )
+    return array.astype(np.intp, copy=False)

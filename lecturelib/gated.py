@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_int
-from .rnn import (
+from .recurrent import (
     _sigmoid_,
     affine_gradients,
     check_cache,

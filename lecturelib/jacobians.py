@@ -26,11 +26,14 @@ size either way.
 
 from __future__ import annotations
 
+import math
+import numbers
+import warnings
+
 import numpy as np
 
 from ._checks import as_array, as_generator, as_int, as_number
-from .layers import orthogonal
-from .rnn import ACTIVATIONS, _activation, check_cache, rnn_forward
+from .recurrent import ACTIVATIONS, _activation, check_cache, rnn_forward
 
 #: Upper bound gamma of |f'| for each activation.
 ACTIVATION_GAMMA = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0}
@@ -48,27 +51,44 @@ def activation_gamma(activation: str) -> float:
 # --- initialisations ------------------------------------------------------------
 
 
-def orthogonal_init(n, rng=None, gain: float = 1.0) -> np.ndarray:
-    """A random orthogonal (n, n) matrix times ``gain``: every singular value is ``gain``.
+def orthogonal(shape, gain=1.0, rng=None, dtype=np.float64) -> np.ndarray:
+    """A (semi-)orthogonal matrix, as ``torch.nn.init.orthogonal_``.
 
-    ``n``: int, or a (rows, cols) pair for a semi-orthogonal matrix. This is
-    ``lecturelib.layers.orthogonal`` (QR of a Gaussian matrix with the signs
-    of R's diagonal moved into Q, so the result is uniformly distributed, as
-    ``torch.nn.init.orthogonal_``) with the argument order of this module.
-    ``rng``: Generator or seed.
+    The weight is viewed as a (rows, cols) = (shape[0], prod(shape[1:]))
+    matrix whose rows (or columns, whichever are fewer) are orthonormal,
+    times ``gain``. Useful for recurrent weights: every singular value is 1,
+    so repeated multiplication neither shrinks nor blows up a vector.
 
-    >>> Q = orthogonal_init(4, rng=0)
-    >>> bool(np.allclose(Q @ Q.T, np.eye(4)))
+    >>> q = orthogonal((4, 4), rng=0)
+    >>> bool(np.allclose(q @ q.T, np.eye(4)))
     True
-    >>> np.round(np.linalg.svd(orthogonal_init((3, 5), rng=0, gain=2.0), compute_uv=False), 6)
+    >>> np.round(np.linalg.svd(orthogonal((3, 5), gain=2.0, rng=0), compute_uv=False), 6)
     array([2., 2., 2.])
     """
-    if isinstance(n, tuple | list):
-        if len(n) != 2:
-            raise ValueError(f"n must be an int or a (rows, cols) pair, got {n!r}")
-        shape = (as_int(n[0], "n[0]", 1), as_int(n[1], "n[1]", 1))
-    else:
-        shape = (as_int(n, "n", 1),) * 2
+    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+    shape = tuple(as_int(n, "shape", 1) for n in shape)
+    if len(shape) < 2:
+        raise ValueError(f"shape must have at least 2 dimensions, got {shape}")
+    gain = as_number(gain, "gain", 0, finite=True)
+    rows, cols = shape[0], math.prod(shape[1:])
+    matrix = as_generator(rng).standard_normal((rows, cols))
+    if rows < cols:
+        matrix = matrix.T
+    q, r = np.linalg.qr(matrix)
+    q *= np.sign(np.diag(r))  # make the factorisation unique (uniformly distributed q)
+    if rows < cols:
+        q = q.T
+    return (gain * q).reshape(shape).astype(dtype)
+
+
+def orthogonal_init(n, rng=None, gain: float = 1.0) -> np.ndarray:
+    """Deprecated: use ``orthogonal((n, n), gain=gain, rng=rng)``, which gives the same matrix."""
+    warnings.warn(
+        "orthogonal_init(n, rng, gain) is deprecated; use orthogonal((n, n), gain=gain, rng=rng)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    shape = tuple(n) if isinstance(n, tuple | list) else (n, n)
     return orthogonal(shape, gain=as_number(gain, "gain", 0, finite=True), rng=rng)
 
 
@@ -248,7 +268,7 @@ def jacobian_norms(cache, k: int = 0, ord: str = "spectral", log10: bool = False
     dtype are inf or 0; ``log10=True`` returns log10 of the true norm
     instead (-inf only for an exactly zero product).
 
-    >>> h, cache = simulate_rnn(orthogonal_init(8, rng=0), steps=30, activation="sigmoid", rng=0)
+    >>> h, cache = simulate_rnn(orthogonal((8, 8), rng=0), steps=30, activation="sigmoid", rng=0)
     >>> norms = jacobian_norms(cache)
     >>> bool(np.all(norms[1:, 0] <= gradient_bound(cache["W"], np.arange(1, 30), "sigmoid")))
     True
@@ -298,7 +318,7 @@ def mlp_gradient_norms(
     (no biases) is run on a Gaussian input (batch, width), with a random
     linear loss L = sum(h_depth * g) on top. Weights: "gaussian" draws
     ``weight_scale * N(0, 1) / sqrt(width)``; "orthogonal" uses
-    ``orthogonal_init(width, gain=weight_scale)``.
+    ``orthogonal((width, width), gain=weight_scale)``.
 
     Returns a dict of float64 arrays, each (depth,), indexed by layer
     l = 1..depth (entry l - 1):
@@ -331,7 +351,9 @@ def mlp_gradient_norms(
     if init == "gaussian":
         weights = rng.normal(size=(depth, width, width)) * (weight_scale / np.sqrt(width))
     else:
-        weights = np.stack([orthogonal_init(width, rng, gain=weight_scale) for _ in range(depth)])
+        weights = np.stack(
+            [orthogonal((width, width), gain=weight_scale, rng=rng) for _ in range(depth)]
+        )
     states = [rng.normal(size=(batch, width))]
     with np.errstate(all="ignore"):
         for layer in range(depth):
@@ -375,6 +397,7 @@ def mlp_gradient_norms(
 __all__ = [
     "ACTIVATION_GAMMA",
     "activation_gamma",
+    "orthogonal",
     "orthogonal_init",
     "scaled_random_init",
     "simulate_rnn",

@@ -1,11 +1,12 @@
-"""Text as sequences: vocabularies, the softmax cross-entropy over time,
-sampling, and a small character-level RNN language model.
+"""Text as sequences: vocabularies, sampling, and a small character-level RNN
+language model (its loss, the softmax cross-entropy over time, is in
+:mod:`lecturelib.losses`).
 
 The language model is the lecture's autocomplete example grown up: at step
 t it reads one character x_t (one-hot), updates its state
 ``h_t = tanh(x_t U + h_{t-1} W + b)`` and predicts the next character with
 ``y_t = softmax(h_t V + c)``. Training minimises the cross-entropy summed
-over time, ``L = sum_t -log y_t[target_t]``, with BPTT from ``rnn.py``.
+over time, ``L = sum_t -log y_t[target_t]``, with BPTT from ``recurrent.py``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._checks import as_array, as_generator, as_int, as_number
+from ._checks import as_generator, as_int, as_number, class_ids
 from .data import verified_path
-from .grad import clip_grad_norm, clip_grad_value, global_norm
-from .layers import log_softmax, softmax
-from .rnn import (
+from .gradients import clip_grad_norm, clip_grad_value, global_norm
+from .losses import softmax, softmax_cross_entropy
+from .recurrent import (
     _activation,
     rnn_backward,
     rnn_forward,
@@ -37,21 +38,10 @@ def one_hot(ids, size: int, dtype=np.float64) -> np.ndarray:
            [1., 0., 0.]])
     """
     size = as_int(size, "size", 1)
-    ids = _token_ids(ids, "ids", size)
+    ids = class_ids(ids, "ids", size)
     out = np.zeros(ids.shape + (size,), dtype=dtype)
     np.put_along_axis(out, ids[..., None], 1, axis=-1)
     return out
-
-
-def _token_ids(ids, name: str, size: int) -> np.ndarray:
-    array = np.asarray(ids)
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
-        raise TypeError(f"{name} must hold integer token ids, got dtype {array.dtype}")
-    if array.size and (array.min() < 0 or array.max() >= size):
-        raise ValueError(
-            f"{name} must lie in [0, {size}), got values from {array.min()} to {array.max()}"
-        )
-    return array.astype(np.intp, copy=False)
 
 
 class Vocabulary:
@@ -118,60 +108,12 @@ class Vocabulary:
 
     def decode(self, ids) -> str:
         """The string spelled by a sequence of ids."""
-        ids = _token_ids(ids, "ids", len(self))
+        ids = class_ids(ids, "ids", len(self))
         return "".join(self.tokens[i] for i in ids.reshape(-1))
 
     def one_hot(self, ids, dtype=np.float64) -> np.ndarray:
         """One-hot vectors, shape ``ids.shape + (len(self),)``."""
         return one_hot(ids, len(self), dtype)
-
-
-# --- softmax and the cross-entropy over time ---------------------------------------
-
-
-def softmax_cross_entropy(logits, targets, reduction: str = "sum"):
-    """Cross-entropy of softmax predictions, summed (or averaged) over every step.
-
-    logits: (..., V), e.g. (T, N, V) for T steps of N sequences; targets:
-    integer ids of the same leading shape, e.g. (T, N). Returns
-    ``(loss, grad_logits)``: with reduction "sum" (the lecture's
-    ``L = sum_t -log yhat_t[target_t]``, also summed over the batch) the
-    gradient is ``softmax(logits) - one_hot(targets)``; with "mean" both are
-    divided by the number of predictions (as ``torch.nn.functional.cross_entropy``;
-    ``lecturelib.layers.softmax_cross_entropy`` is this for (N, K) logits
-    and "mean"). Stable for logits of any size, through
-    ``lecturelib.layers.log_softmax``.
-
-    >>> logits = np.array([[[2.0, 0.0, 0.0]], [[0.0, 0.0, 0.0]]])   # T=2, N=1, V=3
-    >>> loss, grad = softmax_cross_entropy(logits, [[0], [1]])
-    >>> round(loss, 4)            # -log(e^2 / (e^2 + 2)) - log(1/3)
-    1.3382
-    >>> np.round(grad[1, 0], 4)
-    array([ 0.3333, -0.6667,  0.3333])
-    """
-    logits = as_array(logits, "logits")
-    if logits.ndim < 1:
-        raise ValueError("logits must have at least one dimension (the classes)")
-    V = logits.shape[-1]
-    targets = _token_ids(targets, "targets", V)
-    if targets.shape != logits.shape[:-1]:
-        raise ValueError(
-            f"targets must have shape {logits.shape[:-1]} (logits without the class axis), "
-            f"got {targets.shape}"
-        )
-    if reduction not in ("sum", "mean"):
-        raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
-    log_probs = log_softmax(logits)
-    picked = np.take_along_axis(log_probs, targets[..., None], axis=-1)
-    loss = -float(np.sum(picked))
-    grad = np.exp(log_probs)  # the softmax yhat ...
-    target_probs = np.take_along_axis(grad, targets[..., None], axis=-1)
-    np.put_along_axis(grad, targets[..., None], target_probs - 1, axis=-1)  # ... minus one-hot y
-    if reduction == "mean":
-        count = max(targets.size, 1)
-        loss /= count
-        grad /= count
-    return loss, grad
 
 
 # --- sampling -------------------------------------------------------------------------
@@ -301,7 +243,7 @@ class CharRNN:
         return np.zeros((batch, self.hidden_size))
 
     def _ids(self, ids, name: str) -> np.ndarray:
-        ids = _token_ids(ids, name, self.vocab_size)
+        ids = class_ids(ids, name, self.vocab_size)
         if ids.ndim == 1:
             ids = ids[:, None]
         if ids.ndim != 2 or ids.shape[0] == 0:
@@ -389,7 +331,7 @@ class CharRNN:
         end of the tracks the state is reset and reading starts again.
         ``step_options`` go to ``train_step``. Returns ``self.history``.
         """
-        ids = _token_ids(ids, "ids", self.vocab_size).reshape(-1)
+        ids = class_ids(ids, "ids", self.vocab_size).reshape(-1)
         steps = as_int(steps, "steps", 0)
         seq_length = as_int(seq_length, "seq_length", 1)
         batch_size = as_int(batch_size, "batch_size", 1)
@@ -412,7 +354,7 @@ class CharRNN:
 
     def step(self, token: int, state=None):
         """One step of generation: read ``token``, return ``(logits (V,), new state (1, H))``."""
-        token = int(_token_ids(token, "token", self.vocab_size))
+        token = int(class_ids(token, "token", self.vocab_size))
         state = self.initial_state(1) if state is None else state
         x = one_hot([[token]], self.vocab_size)  # (T=1, N=1, V)
         with np.errstate(all="ignore"):
@@ -450,7 +392,6 @@ def load_corpus(name: str = "tiny_corpus.txt") -> str:
 __all__ = [
     "Vocabulary",
     "one_hot",
-    "softmax_cross_entropy",
     "sample_sequence",
     "CharRNN",
     "load_corpus",

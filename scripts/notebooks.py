@@ -34,7 +34,7 @@ TIME_BUDGET_S = 30.0
 
 EXERCISE_SOURCE = """\
 import json as _json
-import lecturelib.widgets as _widgets
+import lecturelib.drawing.panel as _widgets
 print(_json.dumps(_widgets.exercise_all_panels()))
 """
 

@@ -8,9 +8,9 @@ import ipywidgets  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lecturelib import controls as lc  # noqa: E402
-from lecturelib import viz  # noqa: E402
-from lecturelib.widgets import (  # noqa: E402
+from lecturelib.drawing import controls as lc  # noqa: E402
+from lecturelib.drawing import figures as viz  # noqa: E402
+from lecturelib.drawing.panel import (
     ChoiceQuestion,
     Panel,
     button,
@@ -146,7 +146,7 @@ def test_mark_sign_outlines_both_signs_by_line_style():
 
 
 def test_selection_slider_moves_over_the_options():
-    from lecturelib.widgets import selection_slider
+    from lecturelib.drawing.panel import selection_slider
 
     s = selection_slider("width", [1, 2, 4, 8], 4)
     assert (s.value, s.index, s._labels) == (4, 2, ["1", "2", "4", "8"])
@@ -162,9 +162,9 @@ import matplotlib
 matplotlib.use("Agg")
 import ipywidgets
 import numpy as np
-from lecturelib import viz
-from lecturelib import widgets as w
-assert w.lc.__name__ == "lecturelib._plain_controls"
+from lecturelib.drawing import figures as viz
+from lecturelib.drawing import panel as w
+assert w.lc.__name__ == "lecturelib.drawing._plain_controls"
 figure, ax = viz.new_figure(3, 2)
 (line,) = ax.plot(np.arange(4.0))
 def update(n, mode, on, width):

@@ -1,12 +1,12 @@
-"""Tests for lecturelib.conv: output sizes, conv1d/conv2d forward and backward,
+"""Tests for lecturelib.convolution: output sizes, conv1d/conv2d forward and backward,
 the naive reference, the 2-D matrix helpers and argument validation."""
 
 import numpy as np
 import pytest
 
 import lecturelib
-from lecturelib import conv
-from lecturelib.conv import (
+from lecturelib import convolution as conv
+from lecturelib.convolution import (
     conv1d,
     conv1d_backward,
     conv2d,
@@ -19,7 +19,7 @@ from lecturelib.conv import (
     receptive_field,
     window_indices,
 )
-from lecturelib.grad import numerical_gradient_array, relative_error
+from lecturelib.gradients import numerical_gradient_array, relative_error
 
 # --- output_size -----------------------------------------------------------------------
 

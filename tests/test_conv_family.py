@@ -1,4 +1,4 @@
-"""Tests for the convolution family in lecturelib.conv (no PyTorch needed):
+"""Tests for the convolution family in lecturelib.convolution (no PyTorch needed):
 groups, 'same'/'valid' padding, unbatched inputs, 1-tuples, transposed
 convolution; gradient checks of every backward, the readable loops against
 the fast paths, a transposed convolution as the gradient of a convolution,
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import lecturelib
-from lecturelib import conv
-from lecturelib.conv import (
+from lecturelib import convolution as conv
+from lecturelib.convolution import (
     conv1d,
     conv1d_backward,
     conv2d,
@@ -24,7 +24,7 @@ from lecturelib.conv import (
     conv_transpose_output_size,
     output_size,
 )
-from lecturelib.grad import numerical_gradient_array, relative_error
+from lecturelib.gradients import numerical_gradient_array, relative_error
 
 
 def check_gradients(forward, backward, grad_y_shape_of, arrays, settings, rng):

@@ -7,9 +7,9 @@ import pytest
 from lecturelib import (
     ALEXNET,
     LENET5,
-    Conv,
-    Dense,
-    MaxPool,
+    ConvSpec,
+    DenseSpec,
+    MaxPoolSpec,
     conv1d,
     conv2d,
     conv2d_naive,
@@ -47,10 +47,10 @@ def test_01_two_dimensional_counts():
 
 def test_01_megapixel_image_counts():
     pixels = hidden = 1000 * 1000
-    fully = layer_table([Dense(hidden, bias=False)], (1, 1000, 1000))
+    fully = layer_table([DenseSpec(hidden, bias=False)], (1, 1000, 1000))
     assert fully[1].weights == pixels * hidden == 10**12
     assert hidden * 10 * 10 == 10**8  # locally connected, one 10x10 window per hidden unit
-    shared = layer_table([Conv(1, 10, bias=False)], (1, 1000, 1000))
+    shared = layer_table([ConvSpec(1, 10, bias=False)], (1, 1000, 1000))
     assert shared[1].weights == 100
 
 
@@ -60,7 +60,7 @@ def test_01_input_features_of_an_rgb_image():
 
 def test_01_deep_autoencoder_weights():
     sizes = [784, 1000, 500, 250, 30, 250, 500, 1000, 784]
-    table = layer_table([Dense(n, bias=False) for n in sizes[1:]], (784,))
+    table = layer_table([DenseSpec(n, bias=False) for n in sizes[1:]], (784,))
     assert table.total_weights == 2 * (784 * 1000 + 1000 * 500 + 500 * 250 + 250 * 30) == 2_833_000
 
 
@@ -316,13 +316,13 @@ def test_06_rgb_example():
 
 
 def test_06_parameter_counts():
-    layer = layer_table([Conv(256, 3)], (256, 13, 13))[1]
+    layer = layer_table([ConvSpec(256, 3)], (256, 13, 13))[1]
     assert layer.weights == 256 * 256 * 3 * 3 == 589_824 and layer.biases == 256
-    c3 = layer_table([Conv(16, 5)], (6, 14, 14))[1]
+    c3 = layer_table([ConvSpec(16, 5)], (6, 14, 14))[1]
     assert c3.output_shape == (16, 10, 10)
     assert c3.weights == 16 * 6 * 5 * 5 == 2_400 and c3.biases == 16
     assert layer_table(LENET5, (1, 32, 32))["C3"].params == 1_516
-    six = layer_table([Conv(6, 5)], (3, 32, 32))[1]
+    six = layer_table([ConvSpec(6, 5)], (3, 32, 32))[1]
     assert six.shape_text == "28x28x6"
     assert six.params == 6 * (5 * 5 * 3 + 1) == 456
     assert six.params != 156  # the slip that forgets the depth: 6 * (5 * 5 + 1)
@@ -388,8 +388,8 @@ def test_07_alexnet_table():
 
 
 def test_07_alexnet_edit_the_first_layer():
-    edited = layer_table([Conv(64, 11, stride=3), *ALEXNET[1:]], (3, 227, 227))
+    edited = layer_table([ConvSpec(64, 11, stride=3), *ALEXNET[1:]], (3, 227, 227))
     assert edited["conv1"].shape_text == "73x73x64"
-    broken = layer_table([Conv(96, 11, stride=4), MaxPool(3, 2), *ALEXNET[2:]], (3, 50, 50))
+    broken = layer_table([ConvSpec(96, 11, stride=4), MaxPoolSpec(3, 2), *ALEXNET[2:]], (3, 50, 50))
     assert broken.ok is False
     assert "larger than padded input" in broken["maxpool3"].error

@@ -15,9 +15,10 @@ from lecturelib import (
     rnn_param_count,
     rnn_weight_gradient_contributions,
 )
-from lecturelib.grad import numerical_gradient, numerical_gradient_array
+from lecturelib.gradients import numerical_gradient, numerical_gradient_array
 from lecturelib.jacobians import activation_gamma, gradient_bound, jacobian_norms, simulate_rnn
-from lecturelib.text import Vocabulary, softmax, softmax_cross_entropy
+from lecturelib.losses import softmax, softmax_cross_entropy
+from lecturelib.text import Vocabulary
 
 # --- 09 sequence learning and recurrent networks ----------------------------------------
 
@@ -49,7 +50,7 @@ def test_autocomplete_deep_loss_is_summed_over_time():
     targets = vocab.encode(["e", "e", "p", "<stop>"])
     assert vocab.decode(inputs) == "deep"
     logits = np.random.default_rng(1).normal(size=(4, 1, 4))
-    loss, grad = softmax_cross_entropy(logits, targets[:, None])
+    loss, grad = softmax_cross_entropy(logits, targets[:, None], reduction="sum")
     yhat = softmax(logits)
     assert loss == pytest.approx(-sum(np.log(yhat[t, 0, targets[t]]) for t in range(4)))
     # dL/dV = sum_t h_t^T (yhat_t - y_t)

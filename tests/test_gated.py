@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lecturelib import gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_param_count
-from lecturelib.grad import check_gradient
+from lecturelib.gradients import check_gradient
 
 
 def sigmoid(a):

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from lecturelib.data import load_digits
-from lecturelib.grad import numerical_gradient_array, relative_error
-from lecturelib.layers import (
+from lecturelib.gradients import numerical_gradient_array, relative_error
+from lecturelib.losses import log_softmax, mse, softmax_cross_entropy
+from lecturelib.training import (
     GRU,
     LSTM,
     RNN,
@@ -17,6 +18,7 @@ from lecturelib.layers import (
     Conv2d,
     Dropout,
     Flatten,
+    History,
     LastStep,
     Linear,
     MaxPool2d,
@@ -24,17 +26,17 @@ from lecturelib.layers import (
     Sequential,
     Sigmoid,
     Tanh,
+    accuracy,
+    evaluate,
     fan_in_and_fan_out,
+    fit,
     he_normal,
     he_uniform,
-    log_softmax,
-    mse,
     orthogonal,
-    softmax_cross_entropy,
+    predict,
     xavier_normal,
     xavier_uniform,
 )
-from lecturelib.train import History, accuracy, evaluate, fit, predict
 
 
 def check_layer_gradients(layer, x, tolerance=1e-6, reseed=None):
@@ -332,11 +334,13 @@ def test_softmax_cross_entropy_value_gradient_and_stability():
 
 
 def test_softmax_cross_entropy_rejects_bad_labels():
-    with pytest.raises(ValueError, match=r"labels must be in \[0, 2\]"):
+    with pytest.raises(ValueError, match=r"targets must lie in \[0, 3\), got values from 0 to 3"):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 3]))
-    with pytest.raises(TypeError, match="labels must be integers"):
+    with pytest.raises(TypeError, match="targets must hold integer ids"):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0.0, 1.0]))
-    with pytest.raises(ValueError, match=r"labels must have shape \(N,\) = \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"targets must have shape \(2,\) \(logits without the class"
+    ):
         softmax_cross_entropy(np.zeros((2, 3)), np.array([0, 1, 1]))
 
 

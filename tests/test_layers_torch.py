@@ -6,7 +6,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch not installed: parity tests skipped")
 F = torch.nn.functional
 
-from lecturelib.layers import (  # noqa: E402
+from lecturelib.losses import mse, softmax_cross_entropy  # noqa: E402
+from lecturelib.training import (  # noqa: E402
     GRU,
     LSTM,
     RNN,
@@ -20,8 +21,6 @@ from lecturelib.layers import (  # noqa: E402
     MaxPool2d,
     ReLU,
     Sequential,
-    mse,
-    softmax_cross_entropy,
 )
 
 

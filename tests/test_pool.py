@@ -1,12 +1,12 @@
-"""Tests for lecturelib.pool: max/avg/min pooling forward and backward, pooling
+"""Tests for lecturelib.pooling: max/avg/min pooling forward and backward, pooling
 across channels, the matrix helper and argument validation."""
 
 import numpy as np
 import pytest
 
 import lecturelib
-from lecturelib.grad import numerical_gradient_array, relative_error
-from lecturelib.pool import (
+from lecturelib.gradients import numerical_gradient_array, relative_error
+from lecturelib.pooling import (
     avg_pool2d,
     avg_pool2d_backward,
     channel_max_pool,

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lecturelib import output_size
-from lecturelib.grad import numerical_gradient_array, relative_error
-from lecturelib.pool import (
+from lecturelib.gradients import numerical_gradient_array, relative_error
+from lecturelib.pooling import (
     avg_pool2d,
     avg_pool2d_backward,
     max_pool2d,

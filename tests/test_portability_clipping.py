@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from _portability import assert_prints_the_same, nudge_all
 
-from lecturelib.cliff import first_non_finite
+from lecturelib.drawing.cliff import first_non_finite
 from lecturelib.text import CharRNN, Vocabulary, load_corpus
 
 TEXT = load_corpus()

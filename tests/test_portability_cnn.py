@@ -10,19 +10,9 @@ import numpy as np
 import pytest
 from _portability import assert_prints_the_same, nudge
 
-from lecturelib import (
-    DIGITS_RECIPE,
-    conv2d,
-    conv2d_backward,
-    cross_correlate2d,
-    digits_cnn,
-    evaluate,
-    fit,
-    load_digits,
-    load_image,
-    predict,
-)
-from lecturelib.layers import SGD, softmax, softmax_cross_entropy
+from lecturelib import conv2d, conv2d_backward, cross_correlate2d, load_digits, load_image
+from lecturelib.losses import softmax, softmax_cross_entropy
+from lecturelib.training import DIGITS_RECIPE, SGD, digits_cnn, evaluate, fit, predict
 
 SOBEL_X = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
 

@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 from _portability import assert_prints_the_same, nudge
 
-from lecturelib import evaluate, fit, load_digits
-from lecturelib import viz_batchnorm as vb
-from lecturelib.layers import SGD, Adam, Dropout, Linear, ReLU, Sequential, softmax_cross_entropy
-from lecturelib.viz_dropout import two_moons
+from lecturelib import load_digits
+from lecturelib.drawing import batchnorm as vb
+from lecturelib.drawing.dropout import two_moons
+from lecturelib.losses import softmax_cross_entropy
+from lecturelib.training import SGD, Adam, Dropout, Linear, ReLU, Sequential, evaluate, fit
 
 DIVERGED_LOSS = 10.0
 

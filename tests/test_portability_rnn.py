@@ -33,11 +33,11 @@ from lecturelib import (
 from lecturelib.jacobians import (
     activation_gamma,
     jacobian_norms,
-    orthogonal_init,
+    orthogonal,
     simulate_rnn,
     step_jacobians,
 )
-from lecturelib.text import softmax_cross_entropy
+from lecturelib.losses import softmax_cross_entropy
 
 SEEDS = (1, 2)
 
@@ -82,10 +82,10 @@ def _bptt_terms(seed):
 
     def loss_4():
         h, _ = rnn_forward(x, h0, U, W, b)
-        return softmax_cross_entropy(rnn_output_forward(h[3:], V, c), target)[0]
+        return softmax_cross_entropy(rnn_output_forward(h[3:], V, c), target, reduction="sum")[0]
 
     h, cache = rnn_forward(x, h0, U, W, b)
-    _, grad_logits = softmax_cross_entropy(rnn_output_forward(h[3:], V, c), target)
+    _, grad_logits = softmax_cross_entropy(rnn_output_forward(h[3:], V, c), target, reduction="sum")
     dL4_dh4 = grad_logits[0, 0] @ V.T
     step_J = step_jacobians(cache)[:, 0]
     states = [h0[0]] + [h[j, 0] for j in range(T)]
@@ -134,10 +134,10 @@ def test_bptt_gradient_check_prints_the_same_when_nudged(seed):
         return h, cache, rnn_output_forward(h, params["V"], params["c"])
 
     def total_loss():
-        return softmax_cross_entropy(forward()[2], targets)[0]
+        return softmax_cross_entropy(forward()[2], targets, reduction="sum")[0]
 
     h, cache, logits = forward()
-    loss, grad_logits = softmax_cross_entropy(logits, targets)
+    loss, grad_logits = softmax_cross_entropy(logits, targets, reduction="sum")
     output_grads = rnn_output_backward(grad_logits, h, params["V"])
     state_grads = rnn_backward(output_grads["h"], cache)
     grads = {name: state_grads[name] for name in ("U", "W", "b", "h0")}
@@ -158,7 +158,7 @@ def test_bptt_gradient_check_prints_the_same_when_nudged(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_jacobian_products_print_the_same_when_nudged(seed):
-    W = nudge(orthogonal_init(12, rng=0, gain=1.0), seed)
+    W = nudge(orthogonal((12, 12), rng=0, gain=1.0), seed)
     _, cache = simulate_rnn(W, steps=200, activation="tanh", rng=0)
     measured = jacobian_norms(cache, k=0, log10=True)[:, 0]
     bound = np.arange(200) * np.log10(activation_gamma("tanh") * np.linalg.norm(W, 2))
@@ -224,7 +224,7 @@ def test_gated_gradient_checks_print_the_same_when_nudged(seed):
 
 @pytest.mark.slow
 def test_failing_rnn_on_the_recall_task_prints_the_same_when_nudged(monkeypatch):
-    import lecturelib.tasks as tasks
+    import lecturelib.training.recall as tasks
 
     build = tasks.recall_model
 

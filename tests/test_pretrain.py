@@ -5,10 +5,13 @@ import itertools
 import numpy as np
 import pytest
 
-from lecturelib.grad import check_gradient, numerical_gradient, relative_error
-from lecturelib.layers import (
+from lecturelib.gradients import check_gradient, numerical_gradient, relative_error
+from lecturelib.losses import mse, softmax_cross_entropy
+from lecturelib.training import (
+    RBM,
     SGD,
     Adam,
+    Autoencoder,
     Conv2d,
     Flatten,
     Linear,
@@ -16,20 +19,14 @@ from lecturelib.layers import (
     ReLU,
     Sequential,
     Sigmoid,
-    mse,
-    softmax_cross_entropy,
-)
-from lecturelib.pretrain import (
-    RBM,
-    Autoencoder,
     classifier_on,
+    fit,
     pretrain_greedy,
     sigmoid,
     sigmoid_mlp,
     train_autoencoder,
     train_rbm,
 )
-from lecturelib.train import fit
 
 # --- the RBM's conditionals ------------------------------------------------------------
 

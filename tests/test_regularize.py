@@ -3,16 +3,15 @@
 import numpy as np
 import pytest
 
-from lecturelib.grad import numerical_gradient_array, relative_error
-from lecturelib.regularize import (
-    batch_norm,
-    batch_norm_backward,
+from lecturelib.batchnorm import batch_norm, batch_norm_backward
+from lecturelib.dropout import (
     drop_probability,
     dropout,
     dropout_backward,
     dropout_expectations,
     retain_probability,
 )
+from lecturelib.gradients import numerical_gradient_array, relative_error
 
 # --- dropout ------------------------------------------------------------------
 

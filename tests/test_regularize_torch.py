@@ -6,7 +6,8 @@ import pytest
 torch = pytest.importorskip("torch", reason="PyTorch not installed: parity tests skipped")
 F = torch.nn.functional
 
-from lecturelib.regularize import batch_norm, batch_norm_backward, dropout  # noqa: E402
+from lecturelib.batchnorm import batch_norm, batch_norm_backward  # noqa: E402
+from lecturelib.dropout import dropout  # noqa: E402
 
 TOLERANCE = {np.float64: 1e-10, np.float32: 2e-5}
 

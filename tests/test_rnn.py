@@ -10,7 +10,7 @@ from lecturelib import (
     rnn_output_forward,
     rnn_weight_gradient_contributions,
 )
-from lecturelib.grad import check_gradient, numerical_gradient, relative_error
+from lecturelib.gradients import check_gradient, numerical_gradient, relative_error
 
 
 def make_rnn(T=4, N=2, D=3, H=5, seed=0, scale=0.8):
@@ -244,6 +244,7 @@ from lecturelib.jacobians import (  # noqa: E402
     jacobian_norms,
     jacobian_products,
     mlp_gradient_norms,
+    orthogonal,
     orthogonal_init,
     scaled_random_init,
     simulate_rnn,
@@ -324,12 +325,12 @@ def test_overflow_and_underflow_are_reported_as_inf_and_zero_without_warnings():
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        big = 6.0 * orthogonal_init(8, rng=0)
+        big = 6.0 * orthogonal((8, 8), rng=0)
         _, cache = simulate_rnn(big, steps=900, activation="relu", input_scale=1.0, rng=0)
         norms = jacobian_norms(cache)[:, 0]
         logs = jacobian_norms(cache, log10=True)[:, 0]
         P = jacobian_products(cache)
-        small = 0.5 * orthogonal_init(8, rng=0)
+        small = 0.5 * orthogonal((8, 8), rng=0)
         _, cache_small = simulate_rnn(small, steps=1200, activation="sigmoid", rng=0)
         tiny = jacobian_norms(cache_small)[:, 0]
         tiny_logs = jacobian_norms(cache_small, log10=True)[:, 0]
@@ -350,25 +351,31 @@ def test_overflow_and_underflow_are_reported_as_inf_and_zero_without_warnings():
 
 
 def test_orthogonal_and_scaled_random_initialisation():
-    Q = orthogonal_init(5, rng=3)
+    Q = orthogonal((5, 5), rng=3)
     np.testing.assert_allclose(Q.T @ Q, np.eye(5), atol=1e-12)
-    np.testing.assert_array_equal(Q, orthogonal_init(5, rng=3))
-    assert not np.allclose(Q, orthogonal_init(5, rng=4))
-    tall = orthogonal_init((6, 3), rng=0, gain=2.0)
+    np.testing.assert_array_equal(Q, orthogonal((5, 5), rng=3))
+    assert not np.allclose(Q, orthogonal((5, 5), rng=4))
+    tall = orthogonal((6, 3), gain=2.0, rng=0)
     np.testing.assert_allclose(tall.T @ tall, 4 * np.eye(3), atol=1e-12)
-    wide = orthogonal_init((2, 4), rng=0)
+    wide = orthogonal((2, 4), rng=0)
     np.testing.assert_allclose(wide @ wide.T, np.eye(2), atol=1e-12)
     # the sign fix: R's diagonal positive, so Q's law is uniform (no column sign bias)
-    firsts = np.array([orthogonal_init(3, rng=s)[0, 0] for s in range(400)])
+    firsts = np.array([orthogonal((3, 3), rng=s)[0, 0] for s in range(400)])
     assert abs(np.mean(firsts > 0) - 0.5) < 0.1
     W = scaled_random_init(10, spectral_radius=1.7, rng=2)
     assert np.max(np.abs(np.linalg.eigvals(W))) == pytest.approx(1.7)
     with pytest.raises(ValueError, match="gain must be finite and >= 0"):
-        orthogonal_init(3, gain=-1)
-    with pytest.raises(ValueError, match=r"n must be an int or a \(rows, cols\) pair"):
-        orthogonal_init((1, 2, 3))
+        orthogonal((3, 3), gain=-1)
+    with pytest.raises(ValueError, match="shape must have at least 2 dimensions"):
+        orthogonal((4,))
     with pytest.raises(ValueError, match="spectral_radius must be finite and >= 0"):
         scaled_random_init(3, spectral_radius=float("nan"))
+
+
+def test_orthogonal_init_is_a_deprecated_name_for_orthogonal():
+    with pytest.warns(DeprecationWarning, match=r"use orthogonal\(\(n, n\)"):
+        old = orthogonal_init(5, rng=3, gain=1.5)
+    np.testing.assert_array_equal(old, orthogonal((5, 5), gain=1.5, rng=3))
 
 
 def test_mlp_gradient_norms_match_a_direct_computation_and_show_vanishing():

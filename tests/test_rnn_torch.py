@@ -15,7 +15,7 @@ from lecturelib import (  # noqa: E402
     rnn_backward,
     rnn_forward,
 )
-from lecturelib.text import softmax_cross_entropy  # noqa: E402
+from lecturelib.losses import softmax_cross_entropy  # noqa: E402
 
 # (T, N, D, H): edge cases, then sizes drawn at random (seeded)
 SIZES = [(1, 1, 1, 1), (5, 3, 4, 6)] + [

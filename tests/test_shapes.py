@@ -1,4 +1,4 @@
-"""Tests for lecturelib.shapes: layer tables for AlexNet, LeNet-5, VGG-16 and
+"""Tests for lecturelib.layer_tables: layer tables for AlexNet, LeNet-5, VGG-16 and
 hand-made networks, broken settings, and the text/HTML renderings."""
 
 import dataclasses
@@ -7,21 +7,21 @@ import numpy as np
 import pytest
 
 from lecturelib import conv2d, max_pool2d
-from lecturelib.shapes import (
+from lecturelib.layer_tables import (
     ALEXNET,
     LECTURE_COLUMNS,
     LENET5,
     LENET5_C3_CONNECTIONS,
     VGG16,
-    AvgPool,
-    Conv,
-    Dense,
-    Flatten,
-    Input,
+    AvgPoolSpec,
+    ConvSpec,
+    DenseSpec,
+    FlattenSpec,
+    InputSpec,
     LayerTable,
-    MaxPool,
-    ReLU,
-    Subsample,
+    MaxPoolSpec,
+    ReLUSpec,
+    SubsampleSpec,
     layer_table,
     shape_text,
 )
@@ -82,7 +82,7 @@ def test_lenet5():
     assert len(LENET5_C3_CONNECTIONS) == 16
     assert sum(len(c) for c in LENET5_C3_CONNECTIONS) == 60
     # a fully connected C3 would need 16 * 6 * 5 * 5 = 2,400 weights
-    full = layer_table([Conv(16, 5)], (6, 14, 14))
+    full = layer_table([ConvSpec(16, 5)], (6, 14, 14))
     assert full[1].weights == 2_400
 
 
@@ -95,7 +95,12 @@ def test_vgg16_total():
 
 def test_layer_table_against_real_arrays():
     """The table's shapes agree with what conv2d and max_pool2d produce."""
-    layers = [Conv(4, 3, stride=2, padding=1), MaxPool(2), Conv(5, (2, 3), dilation=(1, 2)), ReLU()]
+    layers = [
+        ConvSpec(4, 3, stride=2, padding=1),
+        MaxPoolSpec(2),
+        ConvSpec(5, (2, 3), dilation=(1, 2)),
+        ReLUSpec(),
+    ]
     table = layer_table(layers, (3, 17, 21))
     x = np.zeros((1, 3, 17, 21))
     x = conv2d(x, np.zeros((4, 3, 3, 3)), stride=2, padding=1)
@@ -110,11 +115,11 @@ def test_layer_table_against_real_arrays():
 def test_layer_kinds_and_options():
     table = layer_table(
         [
-            Input((2, 8, 8), name="Image"),
-            Conv(3, 3, bias=False),
-            AvgPool(2),
-            Flatten(),
-            Dense(5, bias=False),
+            InputSpec((2, 8, 8), name="Image"),
+            ConvSpec(3, 3, bias=False),
+            AvgPoolSpec(2),
+            FlattenSpec(),
+            DenseSpec(5, bias=False),
         ]
     )
     assert table[0].label == "Image" and table[0].output_shape == (2, 8, 8)
@@ -122,7 +127,7 @@ def test_layer_kinds_and_options():
     assert table["avgpool1"].output_shape == (3, 3, 3)
     assert table["flatten1"].output_shape == (27,)
     assert table["fc1"].params == 27 * 5
-    plain = layer_table([Subsample(2, trainable=False)], (4, 6, 6))
+    plain = layer_table([SubsampleSpec(2, trainable=False)], (4, 6, 6))
     assert plain[1].params == 0 and plain[1].output_shape == (4, 3, 3)
     assert shape_text((96, 55, 55)) == "55x55x96" and shape_text((10,)) == "10"
 
@@ -151,26 +156,29 @@ def test_broken_rows_do_not_raise():
 @pytest.mark.parametrize(
     ("layers", "message"),
     [
-        ([Conv(6, 5, stride=0)], "stride must be >= 1, got 0"),
-        ([Conv(0, 5)], "filters must be >= 1, got 0"),
-        ([Conv(6, 2.5)], "kernel must be an integer or a (rows, cols) pair, got 2.5"),
-        ([Conv(6, 3, padding=-1)], "padding must be >= 0, got -1"),
+        ([ConvSpec(6, 5, stride=0)], "stride must be >= 1, got 0"),
+        ([ConvSpec(0, 5)], "filters must be >= 1, got 0"),
+        ([ConvSpec(6, 2.5)], "kernel must be an integer or a (rows, cols) pair, got 2.5"),
+        ([ConvSpec(6, 3, padding=-1)], "padding must be >= 0, got -1"),
         (
-            [MaxPool(3, 2, padding=2)],
+            [MaxPoolSpec(3, 2, padding=2)],
             "padding 2 along height is more than half the pooling kernel 3",
         ),
         (
-            [MaxPool(40)],
+            [MaxPoolSpec(40)],
             "kernel 40 (dilated extent 40) is larger than padded input 32 along height",
         ),
-        ([Dense(10), Conv(6, 3)], "a convolution needs a (C, H, W) input, got a vector of 10"),
-        ([Dense(10), MaxPool(2)], "pooling needs a (C, H, W) input, got a vector of 10"),
         (
-            [Conv(2, 3, connections=[(0,), (5,)])],
+            [DenseSpec(10), ConvSpec(6, 3)],
+            "a convolution needs a (C, H, W) input, got a vector of 10",
+        ),
+        ([DenseSpec(10), MaxPoolSpec(2)], "pooling needs a (C, H, W) input, got a vector of 10"),
+        (
+            [ConvSpec(2, 3, connections=[(0,), (5,)])],
             "connections[1] = [5] must name distinct input channels in 0..2",
         ),
         (
-            [Conv(2, 3, connections=[(0,)])],
+            [ConvSpec(2, 3, connections=[(0,)])],
             "connections must list input channels for each of the 2 filters, got 1 entries",
         ),
     ],
@@ -183,20 +191,20 @@ def test_impossible_settings_are_flagged_on_their_row(layers, message):
 
 
 def test_bad_input_shape_and_bad_layer_objects():
-    table = layer_table([Conv(2, 3)], (3, 0, 32))
+    table = layer_table([ConvSpec(2, 3)], (3, 0, 32))
     assert table[0].error.startswith("input_shape must hold positive integers")
     assert table[1].error == "follows a broken layer (Input)"
     assert layer_table([], (5, 5))[0].error.startswith(
         "input_shape must be (C, H, W) or (features,)"
     )
     with pytest.raises(TypeError, match=r"layers\[1\] must be a layer specification"):
-        layer_table([Conv(2, 3), "relu"], (3, 8, 8))
+        layer_table([ConvSpec(2, 3), "relu"], (3, 8, 8))
     with pytest.raises(TypeError, match="Input may only be the first layer"):
-        layer_table([Conv(2, 3), Input((3, 8, 8))], (3, 8, 8))
+        layer_table([ConvSpec(2, 3), InputSpec((3, 8, 8))], (3, 8, 8))
     with pytest.raises(ValueError, match="layer names must be unique, repeated: a"):
-        layer_table([Conv(2, 3, name="a"), Conv(2, 3, name="a")], (3, 8, 8))
+        layer_table([ConvSpec(2, 3, name="a"), ConvSpec(2, 3, name="a")], (3, 8, 8))
     with pytest.raises(KeyError, match="no layer named 'conv9'"):
-        layer_table([Conv(2, 3)], (3, 8, 8))["conv9"]
+        layer_table([ConvSpec(2, 3)], (3, 8, 8))["conv9"]
 
 
 def test_text_rendering_is_aligned_with_thousands_separators():

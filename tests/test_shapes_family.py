@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from lecturelib import conv2d, max_pool2d
-from lecturelib.shapes import (
+from lecturelib.layer_tables import (
     ALEXNET,
     ALEXNET_GROUPED,
     ALEXNET_INPUT,
@@ -13,10 +13,10 @@ from lecturelib.shapes import (
     GOOGLENET_STEM,
     LENET5,
     VGG16,
-    AvgPool,
-    Conv,
-    DepthwiseConv,
-    MaxPool,
+    AvgPoolSpec,
+    ConvSpec,
+    DepthwiseConvSpec,
+    MaxPoolSpec,
     depthwise_separable,
     layer_table,
 )
@@ -50,22 +50,22 @@ def test_grouped_alexnet_has_1413120_fewer_parameters():
 def test_groups_count_like_pytorchs_weight_shape():
     # PyTorch's weight for groups g: (F, C / g, KH, KW)
     x, w = np.ones((1, 6, 5, 5)), np.ones((4, 3, 3, 3))
-    row = layer_table([Conv(4, 3, groups=2)], (6, 5, 5))["conv1"]
+    row = layer_table([ConvSpec(4, 3, groups=2)], (6, 5, 5))["conv1"]
     assert row.weights == w.size
     # a grouped convolution is one convolution per group, side by side
     y = np.concatenate([conv2d(x[:, :3], w[:2]), conv2d(x[:, 3:], w[2:])], axis=1)
     assert row.output_shape == y.shape[1:] == (4, 3, 3)
-    table = layer_table([Conv(4, 3, groups=4)], (6, 5, 5))
+    table = layer_table([ConvSpec(4, 3, groups=4)], (6, 5, 5))
     assert (
         table["conv1"].error == "groups 4 must divide both the input channels 6 and the filters 4"
     )
-    table = layer_table([Conv(4, 3, groups=2, connections=((0,),) * 4)], (6, 5, 5))
+    table = layer_table([ConvSpec(4, 3, groups=2, connections=((0,),) * 4)], (6, 5, 5))
     assert table["conv1"].error == "give either groups or connections, not both"
 
 
 def test_depthwise_separable_block_saves_like_mobilenet():
     shape = (512, 14, 14)
-    standard = layer_table([Conv(512, 3, padding=1, bias=False)], shape)
+    standard = layer_table([ConvSpec(512, 3, padding=1, bias=False)], shape)
     separable = layer_table(depthwise_separable(512), shape)
     assert standard.total_params == 512 * 512 * 9 == 2_359_296
     assert separable.total_params == 512 * 9 + 512 * 512 == 266_752
@@ -81,8 +81,8 @@ def test_depthwise_separable_block_saves_like_mobilenet():
 
 
 def test_depthwise_conv_is_a_conv_with_groups_equal_to_channels():
-    depthwise = layer_table([DepthwiseConv(3, stride=2, padding=1, multiplier=2)], (8, 9, 9))
-    grouped = layer_table([Conv(16, 3, stride=2, padding=1, groups=8)], (8, 9, 9))
+    depthwise = layer_table([DepthwiseConvSpec(3, stride=2, padding=1, multiplier=2)], (8, 9, 9))
+    grouped = layer_table([ConvSpec(16, 3, stride=2, padding=1, groups=8)], (8, 9, 9))
     assert depthwise["dwconv1"].output_shape == grouped["conv1"].output_shape == (16, 5, 5)
     assert depthwise.total_params == grouped.total_params == 16 * 9 + 16
     assert depthwise.total_macs == grouped.total_macs
@@ -100,7 +100,7 @@ def test_googlenet_ceil_mode_pooling_shapes():
         "28x28x192",
     ]
     assert table["maxpool1"].label == "MaxPool-1 (3x3, s2, ceil)"
-    floor = layer_table([MaxPool(3, 2)], (64, 112, 112))
+    floor = layer_table([MaxPoolSpec(3, 2)], (64, 112, 112))
     assert floor[-1].shape_text == "55x55x64"  # rounding down loses a row and a column
     # the table agrees with the pooling function itself
     y = max_pool2d(np.zeros((1, 112, 112)), 3, 2, ceil_mode=True)
@@ -109,19 +109,19 @@ def test_googlenet_ceil_mode_pooling_shapes():
 
 
 def test_pool_specs_know_dilation_and_ceil_mode():
-    table = layer_table([MaxPool(2, 1, dilation=2, ceil_mode=True)], (1, 5, 5))
+    table = layer_table([MaxPoolSpec(2, 1, dilation=2, ceil_mode=True)], (1, 5, 5))
     assert table[-1].output_shape == max_pool2d(np.zeros((1, 5, 5)), 2, 1, dilation=2).shape
     assert table[-1].label == "MaxPool-1 (2x2, s1, d2, ceil)"
-    table = layer_table([AvgPool(2, ceil_mode=True)], (1, 5, 5))
+    table = layer_table([AvgPoolSpec(2, ceil_mode=True)], (1, 5, 5))
     assert table[-1].shape_text == "3x3x1"
-    table = layer_table([MaxPool(6, 2, ceil_mode=True)], (1, 4, 4))
+    table = layer_table([MaxPoolSpec(6, 2, ceil_mode=True)], (1, 4, 4))
     assert "even with ceil_mode" in table[-1].error
 
 
 def test_new_fields_only_show_in_the_repr_when_set():
     # the lecture's specifications print exactly as before the family was added
-    assert repr(ALEXNET[1]) == "MaxPool(kernel=3, stride=2, padding=0, name=None)"
+    assert repr(ALEXNET[1]) == "MaxPoolSpec(kernel=3, stride=2, padding=0, name=None)"
     assert repr(ALEXNET[0]).endswith("connections=None, name=None)")
     assert repr(ALEXNET_GROUPED[2]).endswith("name=None, groups=2)")
     assert repr(GOOGLENET_STEM[1]).endswith("name=None, ceil_mode=True)")
-    assert repr(MaxPool(2, dilation=2)).endswith("name=None, dilation=2)")
+    assert repr(MaxPoolSpec(2, dilation=2)).endswith("name=None, dilation=2)")

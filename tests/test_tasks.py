@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from lecturelib.grad import numerical_gradient
-from lecturelib.layers import softmax_cross_entropy
-from lecturelib.tasks import (
+from lecturelib.gradients import numerical_gradient
+from lecturelib.losses import softmax_cross_entropy
+from lecturelib.tasks import recall_task
+from lecturelib.training import (
     accuracy_by_length,
     accuracy_of,
     recall_model,
-    recall_task,
     state_gradient_norms,
     train_recall,
 )

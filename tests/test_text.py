@@ -6,16 +6,9 @@ import numpy as np
 import pytest
 
 from lecturelib.data import CHECKSUMS, data_dir, sha256
-from lecturelib.grad import check_gradient, numerical_gradient, relative_error
-from lecturelib.text import (
-    CharRNN,
-    Vocabulary,
-    load_corpus,
-    one_hot,
-    sample_sequence,
-    softmax,
-    softmax_cross_entropy,
-)
+from lecturelib.gradients import check_gradient, numerical_gradient, relative_error
+from lecturelib.losses import softmax, softmax_cross_entropy
+from lecturelib.text import CharRNN, Vocabulary, load_corpus, one_hot, sample_sequence
 
 
 def test_vocabulary_round_trip_and_one_hot():
@@ -38,7 +31,7 @@ def test_vocabulary_errors_name_the_problem():
         vocab.encode("abz")
     with pytest.raises(ValueError, match=r"ids must lie in \[0, 3\)"):
         vocab.decode([0, 3])
-    with pytest.raises(TypeError, match="ids must hold integer token ids"):
+    with pytest.raises(TypeError, match="ids must hold integer ids"):
         vocab.decode([0.0, 1.0])
     with pytest.raises(ValueError, match="tokens must not repeat"):
         Vocabulary(["a", "a"])
@@ -54,11 +47,16 @@ def test_softmax_cross_entropy_value_and_gradient():
     rng = np.random.default_rng(0)
     logits = rng.normal(size=(4, 3, 5))  # T, N, V
     targets = rng.integers(0, 5, size=(4, 3))
-    loss, grad = softmax_cross_entropy(logits, targets)
+    loss, grad = softmax_cross_entropy(logits, targets, reduction="sum")
     probs = softmax(logits)
     expected = -sum(np.log(probs[t, n, targets[t, n]]) for t in range(4) for n in range(3))
     assert np.isclose(loss, expected)
-    check_gradient(lambda: softmax_cross_entropy(logits, targets)[0], logits, grad, tolerance=1e-8)
+    check_gradient(
+        lambda: softmax_cross_entropy(logits, targets, reduction="sum")[0],
+        logits,
+        grad,
+        tolerance=1e-8,
+    )
     mean_loss, mean_grad = softmax_cross_entropy(logits, targets, reduction="mean")
     assert np.isclose(mean_loss, loss / 12)
     np.testing.assert_allclose(mean_grad, grad / 12)
@@ -68,8 +66,8 @@ def test_softmax_cross_entropy_is_stable_at_huge_logits():
     logits = np.array([[[1000.0, -1000.0, 0.0]], [[-1000.0, -1000.0, -1000.0]]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss, grad = softmax_cross_entropy(logits, [[0], [2]])
-        right_at_the_wrong_class, _ = softmax_cross_entropy(logits, [[1], [2]])
+        loss, grad = softmax_cross_entropy(logits, [[0], [2]], reduction="sum")
+        right_at_the_wrong_class, _ = softmax_cross_entropy(logits, [[1], [2]], reduction="sum")
     assert np.isclose(loss, 0.0 + np.log(3))
     assert np.isclose(right_at_the_wrong_class, 2000.0 + np.log(3))
     assert np.all(np.isfinite(grad))
@@ -83,7 +81,7 @@ def test_softmax_cross_entropy_arguments():
         softmax_cross_entropy(np.zeros((2, 3)), [0, 1, 2])
     with pytest.raises(ValueError, match=r"targets must lie in \[0, 3\)"):
         softmax_cross_entropy(np.zeros((2, 3)), [0, 3])
-    with pytest.raises(TypeError, match="targets must hold integer token ids"):
+    with pytest.raises(TypeError, match="targets must hold integer ids"):
         softmax_cross_entropy(np.zeros((2, 3)), [0.5, 1.0])
     with pytest.raises(ValueError, match="reduction must be"):
         softmax_cross_entropy(np.zeros((2, 3)), [0, 1], reduction="none")

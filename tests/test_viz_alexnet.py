@@ -1,4 +1,4 @@
-"""Smoke tests for lecturelib.viz_alexnet (the layer chart of notebook 08)."""
+"""Smoke tests for lecturelib.drawing.alexnet (the layer chart of notebook 08)."""
 
 import io
 
@@ -12,18 +12,18 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lecturelib import viz  # noqa: E402
-from lecturelib import viz_alexnet as va  # noqa: E402
-from lecturelib.shapes import ALEXNET, ALEXNET_INPUT, Conv, layer_table  # noqa: E402
-from lecturelib.viz_layers import short_name  # noqa: E402
-from lecturelib.widgets import Panel, slider  # noqa: E402
+from lecturelib.drawing import alexnet as va  # noqa: E402
+from lecturelib.drawing import figures as viz  # noqa: E402
+from lecturelib.drawing.layer_views import short_name  # noqa: E402
+from lecturelib.drawing.panel import Panel, slider  # noqa: E402
+from lecturelib.layer_tables import ALEXNET, ALEXNET_INPUT, ConvSpec, layer_table  # noqa: E402
 
 ALEXNET_TABLE = layer_table(ALEXNET, ALEXNET_INPUT)
 NAMES = [short_name(row) for row in ALEXNET_TABLE]
 
 
 def variant(size, stride=4):
-    return layer_table((Conv(96, 11, stride=stride), *ALEXNET[1:]), (3, size, size))
+    return layer_table((ConvSpec(96, 11, stride=stride), *ALEXNET[1:]), (3, size, size))
 
 
 def pixels(png: bytes) -> np.ndarray:

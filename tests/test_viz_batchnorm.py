@@ -1,4 +1,4 @@
-"""Smoke and sanity tests for the figures and demos of notebook 18 (lecturelib.viz_batchnorm)."""
+"""Smoke and sanity tests for the figures and demos of notebook 18 (lecturelib.drawing.batchnorm)."""
 
 import matplotlib
 
@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lecturelib import viz_batchnorm as vb  # noqa: E402
-from lecturelib.layers import BatchNorm1d, Linear, Sigmoid, Tanh  # noqa: E402
+from lecturelib.drawing import batchnorm as vb  # noqa: E402
+from lecturelib.training import BatchNorm1d, Linear, Sigmoid, Tanh  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

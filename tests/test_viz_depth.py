@@ -1,4 +1,4 @@
-"""Smoke tests for the figures of notebook 01 (lecturelib.viz_depth)."""
+"""Smoke tests for the figures of notebook 01 (lecturelib.drawing.depth)."""
 
 import matplotlib
 
@@ -9,8 +9,8 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from lecturelib import memory_estimate  # noqa: E402
-from lecturelib import viz_depth as vd  # noqa: E402
-from lecturelib.viz import figure_png  # noqa: E402
+from lecturelib.drawing import depth as vd  # noqa: E402
+from lecturelib.drawing.figures import figure_png  # noqa: E402
 
 TRIANGLE_W = np.array([[0.0, 2.0, -2.0], [1.0, -1.0, -1.0]])
 TRIANGLE_B = np.array([-1.0, -1.0, 7.0])

@@ -1,4 +1,4 @@
-"""Smoke tests for the figures of notebook 17 (lecturelib.viz_dropout)."""
+"""Smoke tests for the figures of notebook 17 (lecturelib.drawing.dropout)."""
 
 import matplotlib
 
@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lecturelib import viz_dropout as vd  # noqa: E402
-from lecturelib.viz import figure_png  # noqa: E402
+from lecturelib.drawing import dropout as vd  # noqa: E402
+from lecturelib.drawing.figures import figure_png  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -155,7 +155,7 @@ def test_view_updates_in_place_and_reports_impossible_settings():
 
 
 def test_draw_thinned_network_in_small_multiples():
-    from lecturelib import viz
+    from lecturelib.drawing import figures as viz
 
     settings = [{"retain_hidden": p, "seed": 0} for p in (0.8, 0.5, 0.3)]
     figure = viz.small_multiples(

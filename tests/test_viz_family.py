@@ -1,4 +1,4 @@
-"""Tests for lecturelib.viz_family (figures of notebook 10)."""
+"""Tests for lecturelib.drawing.family (figures of notebook 10)."""
 
 import matplotlib
 
@@ -8,8 +8,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lecturelib import viz_family as vf  # noqa: E402
-from lecturelib.conv import receptive_field  # noqa: E402
+from lecturelib.convolution import receptive_field  # noqa: E402
+from lecturelib.drawing import family as vf  # noqa: E402
 
 
 @pytest.mark.parametrize("dilations", [[1, 1, 1], [1, 2, 4], [2, 2, 2], [3]])

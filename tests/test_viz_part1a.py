@@ -14,8 +14,9 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 
-from lecturelib import convolve2d, cross_correlate2d, receptive_field, viz
-from lecturelib.viz_connections import (
+from lecturelib import convolve2d, cross_correlate2d, receptive_field
+from lecturelib.drawing import figures as viz
+from lecturelib.drawing.connections import (
     KINDS,
     WEIGHT_COLOURS,
     ConnectionDiagram,
@@ -26,7 +27,7 @@ from lecturelib.viz_connections import (
     draw_receptive_field,
     layer_edges,
 )
-from lecturelib.viz_sliding import (
+from lecturelib.drawing.sliding import (
     SlidingWindowDiagram,
     SlidingWindowStepper,
     draw_sliding_step,

@@ -1,7 +1,7 @@
 """Smoke tests for the drawing modules of notebooks 04 and 05.
 
-lecturelib.viz_arithmetic (the convolution-arithmetic diagram) and
-lecturelib.viz_kernels (kernel gallery, feature maps, kernel editor figure):
+lecturelib.drawing.arithmetic (the convolution-arithmetic diagram) and
+lecturelib.drawing.kernels (kernel gallery, feature maps, kernel editor figure):
 the bookkeeping is checked against hand-counted cases, and every drawing
 function is run on an off-screen figure.
 """
@@ -14,8 +14,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lecturelib import cross_correlate2d, viz  # noqa: E402
-from lecturelib.viz_arithmetic import (  # noqa: E402
+from lecturelib import cross_correlate2d  # noqa: E402
+from lecturelib.drawing import figures as viz  # noqa: E402
+from lecturelib.drawing.arithmetic import (
     ROLES,
     ArithmeticDiagram,
     arithmetic_figure,
@@ -24,7 +25,7 @@ from lecturelib.viz_arithmetic import (  # noqa: E402
     draw_arithmetic,
     legend_html,
 )
-from lecturelib.viz_kernels import (  # noqa: E402
+from lecturelib.drawing.kernels import (
     KERNELS,
     PRESETS,
     SYNTHETIC,
@@ -35,7 +36,7 @@ from lecturelib.viz_kernels import (  # noqa: E402
     place_feature_map,
     synthetic_image,
 )
-from lecturelib.widgets import Panel, exercise_panel, slider  # noqa: E402
+from lecturelib.drawing.panel import Panel, exercise_panel, slider  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Smoke tests for lecturelib.viz_layers (figures of notebooks 06, 07 and 08).
+"""Smoke tests for lecturelib.drawing.layer_views (figures of notebooks 06, 07 and 08).
 
 Each test draws into an off-screen figure and checks what was computed or
 placed, so a broken helper fails here rather than inside a notebook.
@@ -12,8 +12,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lecturelib import viz  # noqa: E402
-from lecturelib import viz_layers as vl  # noqa: E402
+from lecturelib.drawing import figures as viz  # noqa: E402
+from lecturelib.drawing import layer_views as vl  # noqa: E402
 
 FIRST = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]])
 FIVE = np.array(

@@ -1,4 +1,4 @@
-"""Smoke tests for the sequence-notebook figures (lecturelib.viz_sequences)."""
+"""Smoke tests for the sequence-notebook figures (lecturelib.drawing.sequences)."""
 
 import matplotlib
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-from lecturelib import viz
-from lecturelib import viz_sequences as vs
+from lecturelib.drawing import figures as viz
+from lecturelib.drawing import sequences as vs
 
 
 def visible_count(artists):

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from lecturelib import gru_forward, lstm_forward
-from lecturelib.cliff import (
+from lecturelib.drawing.cliff import (
     CliffSurface,
     ClippingArrows,
     TrainingCurves,
@@ -22,8 +22,7 @@ from lecturelib.cliff import (
     left_view,
     train_clipping_grid,
 )
-from lecturelib.grad import clip_grad_norm, clip_grad_value, numerical_gradient
-from lecturelib.viz_gates import (
+from lecturelib.drawing.gates import (
     GATE_ROWS,
     GateHeatmaps,
     Whiteboard,
@@ -32,6 +31,7 @@ from lecturelib.viz_gates import (
     gate_traces,
     whiteboard_example,
 )
+from lecturelib.gradients import clip_grad_norm, clip_grad_value, numerical_gradient
 
 # --- clipping one vector ------------------------------------------------------------
 

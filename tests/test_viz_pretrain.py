@@ -1,4 +1,4 @@
-"""Smoke tests for the figures of notebook 11 (lecturelib.viz_pretrain)."""
+"""Smoke tests for the figures of notebook 11 (lecturelib.drawing.pretrain)."""
 
 import matplotlib
 
@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lecturelib import viz_pretrain as vp  # noqa: E402
-from lecturelib.viz import new_figure  # noqa: E402
+from lecturelib.drawing import pretrain as vp  # noqa: E402
+from lecturelib.drawing.figures import new_figure  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

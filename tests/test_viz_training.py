@@ -1,4 +1,4 @@
-"""Smoke tests for the figures of notebook 09 (lecturelib.viz_training)."""
+"""Smoke tests for the figures of notebook 09 (lecturelib.drawing.training)."""
 
 import matplotlib
 
@@ -9,9 +9,17 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from lecturelib import viz_training as vt  # noqa: E402
-from lecturelib.layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential  # noqa: E402
-from lecturelib.train import History, digits_cnn  # noqa: E402
+from lecturelib.drawing import training as vt  # noqa: E402
+from lecturelib.training import (  # noqa: E402  # noqa: E402
+    Conv2d,
+    Flatten,
+    History,
+    Linear,
+    MaxPool2d,
+    ReLU,
+    Sequential,
+    digits_cnn,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -147,7 +155,7 @@ def test_feature_map_examples_draw_the_panel_for_each_image(digit_outputs):
 def test_kernel_fit_view_shows_the_given_step():
     image = np.random.default_rng(0).normal(size=(10, 10))
     kernel = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
-    from lecturelib.conv import cross_correlate2d
+    from lecturelib.convolution import cross_correlate2d
 
     target = cross_correlate2d(image, kernel)
     figure, axes = plt.subplots(1, 4)
@@ -161,7 +169,7 @@ def test_kernel_fit_view_shows_the_given_step():
 
 
 def test_gradient_scatter_sums_to_full_convolution():
-    from lecturelib.conv import convolve2d
+    from lecturelib.convolution import convolve2d
 
     grad_out = np.array([[1.0, -2.0], [0.5, 3.0]])
     kernel = np.array([[0.3, -0.2], [0.4, 0.1]])

@@ -6,13 +6,11 @@ import pytest
 from lecturelib import (
     collapse_linear,
     dense_stack_counts,
-    fit_one_hidden_layer,
     memory_estimate,
-    one_hidden_layer,
     perceptron,
     perceptron_and,
 )
-from lecturelib.layers import Linear, Sequential
+from lecturelib.training import Linear, Sequential, fit_one_hidden_layer, one_hidden_layer
 
 # --- collapse_linear -----------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-# The panels' controls (lecturelib.controls): a labelled native range input with
+# The panels' controls (lecturelib.drawing.controls): a labelled native range input with
 # its readout, and a labelled native select.
 SLIDER = ".lecturelib-slider"
 DROPDOWN = ".lecturelib-dropdown"

@@ -69,8 +69,8 @@ import itertools
 import numpy as np
 
 from ..gated import gru_forward, lstm_forward
-from ..jacobians import orthogonal_init, simulate_rnn
-from ..rnn import rnn_backward, rnn_forward
+from ..jacobians import orthogonal, simulate_rnn
+from ..recurrent import rnn_backward, rnn_forward
 from ._core import Mistake, NotAttempted, call_student, call_student_in_place, compare, register
 from ._core import _close as _same
 
@@ -798,7 +798,7 @@ def _jacobian_mistakes(h, W, k, t):
 )
 def _check_jacobian_product_norm(student):
     verdict = _Verdict()
-    W_check = orthogonal_init(4, rng=0, gain=1.2)
+    W_check = orthogonal((4, 4), rng=0, gain=1.2)
     _, cache = simulate_rnn(W_check, steps=6, activation="tanh", rng=1)
     cases = [
         (
@@ -880,7 +880,7 @@ def _check_sigmoid_gradient_bound(student):
     cases = [
         (
             "notebook 14's example (lambda = 2, sigmoid, 10 steps)",
-            (2.0 * orthogonal_init(6, rng=0), 10),
+            (2.0 * orthogonal((6, 6), rng=0), 10),
         )
     ]
     for seed, (H, steps) in enumerate([(5, 3), (4, 7), (3, 1), (4, 0)]):

@@ -34,9 +34,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_array, as_generator, as_int, as_number
-from .layers import Adam, Linear, Sequential, Sigmoid, mse
-from .train import History, fit
+from .._checks import as_array, as_generator, as_int, as_number
+from ..losses import mse
+from .layers import Linear, Sequential, Sigmoid
+from .loop import History, fit
+from .optim import Adam
 
 # --- a helper -----------------------------------------------------------------------------
 
@@ -159,7 +161,7 @@ def train_autoencoder(
     """Train ``autoencoder`` to reproduce x (N, D): Adam on the mean squared error.
 
     No labels are used: the targets are the inputs themselves. Returns the
-    :func:`lecturelib.train.fit` History (train_loss: the reconstruction
+    :func:`lecturelib.training.loop.fit` History (train_loss: the reconstruction
     error of every epoch, averaged over its mini-batches).
 
     >>> x = (np.random.default_rng(0).random((64, 8)) < 0.3).astype(float)

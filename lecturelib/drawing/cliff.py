@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.ticker import NullLocator
 
-from ._checks import as_array, as_int
-from .grad import clip_grad_norm, clip_grad_value
-from .text import CharRNN
-from .viz import ACCENT, HIGHLIGHT, KERNEL, MUTED, OUTPUT
+from .._checks import as_array, as_int
+from ..gradients import clip_grad_norm, clip_grad_value
+from ..text import CharRNN
+from .figures import ACCENT, HIGHLIGHT, KERNEL, MUTED, OUTPUT
 
 CLIP_MODES = ("none", "norm", "value")
 
@@ -63,7 +63,7 @@ def clip_mode(mode) -> str:
 
 
 def clip_vector(gradient, mode, threshold: float) -> np.ndarray:
-    """A clipped copy of one gradient vector, using ``lecturelib.grad``'s rules.
+    """A clipped copy of one gradient vector, using ``lecturelib.gradients``'s rules.
 
     mode "norm": rescaled to norm ``threshold`` when longer (direction kept);
     "value": every entry clipped into [-threshold, threshold]; "none": unchanged.
@@ -232,7 +232,7 @@ class CliffSurface:
         w1, w2 = (float(v) for v in self._points(start).reshape(-1)[:2])
         # The loop works on two Python floats: a panel runs it on every slider
         # move, and numpy's per-call overhead would dominate for 2-vectors.
-        # The clipping rules are those of lecturelib.grad (tested to agree).
+        # The clipping rules are those of lecturelib.gradients (tested to agree).
         (cos_t, neg_sin), (sin_t, cos_t2) = self.axes
         a_u, a_v = (float(c) for c in self.curvature)
         u_c, v_c = (float(c) for c in self._centre_uv)

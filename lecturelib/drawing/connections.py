@@ -27,9 +27,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.patches import Rectangle
 from matplotlib.transforms import blended_transform_factory
 
-from . import viz
-from ._checks import as_int
-from .conv import receptive_field
+from .._checks import as_int
+from ..convolution import receptive_field
+from . import figures as viz
 
 KINDS = ("fully connected", "locally connected", "shared weights")
 
@@ -304,7 +304,7 @@ class ReceptiveFieldDiagram:
     stride 1). The middle unit of the top layer, every edge and unit it
     depends on are highlighted, and a shaded band marks its receptive field
     in the input row, ``depth * (window - 1) + 1`` inputs wide (from
-    :func:`lecturelib.conv.receptive_field`).
+    :func:`lecturelib.convolution.receptive_field`).
 
     The axes are fitted to the stack drawn; nothing else in them depends on
     the limits (no ticks, no spines). Give ``max_depth`` to create the row

@@ -23,7 +23,7 @@ Counting rules (one image, forward pass):
 - LeNet-5's subsampling layers (``Subsample``): as in LeCun et al. (1998),
   each map's 2 x 2 sum is multiplied by one trainable coefficient and shifted
   by one trainable bias, so 2 parameters per map and one multiplication per
-  output value. ``Subsample(..., trainable=False)`` is plain average pooling.
+  output value. ``SubsampleSpec(..., trainable=False)`` is plain average pooling.
 - activations: the number of output values; bytes: activations * 4 (float32).
 
 Settings that cannot work (a kernel larger than its padded input, a
@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import html
 import numbers
+import warnings
 from dataclasses import dataclass, field, fields
 
 from ._checks import as_int
-from .conv import output_size
+from .convolution import output_size
 
 # --- layer specifications ----------------------------------------------------------------
 
@@ -93,7 +94,7 @@ def _scalar_text(value):
 
 
 @dataclass(frozen=True)
-class Input:
+class InputSpec:
     """The input layer: ``shape`` is (C, H, W) or (features,). No parameters."""
 
     shape: tuple
@@ -101,7 +102,7 @@ class Input:
 
 
 @dataclass(frozen=True)
-class Conv:
+class ConvSpec:
     """A convolutional layer: ``filters`` kernels of ``kernel`` x ``kernel`` over all input
     channels (or over the channels listed in ``connections``).
 
@@ -194,9 +195,9 @@ class Conv:
 
 
 @dataclass(frozen=True)
-class DepthwiseConv:
+class DepthwiseConvSpec:
     """A depthwise convolution: every input channel gets its own ``multiplier``
-    filters of ``kernel`` x ``kernel`` that read only that channel (a Conv with
+    filters of ``kernel`` x ``kernel`` that read only that channel (a ConvSpec with
     groups = C and C * multiplier filters, MobileNet's first half of a block).
 
     kernel, stride, padding, dilation: int or (rows, cols), as :class:`Conv`.
@@ -213,7 +214,7 @@ class DepthwiseConv:
     kind = "dwconv"
 
     def _conv(self, channels):
-        return Conv(
+        return ConvSpec(
             channels * self.multiplier,
             self.kernel,
             self.stride,
@@ -242,7 +243,7 @@ class _Pool:
     name: str | None = None
     ceil_mode: bool = field(default=False, repr=False)
 
-    dilation = 1  # max pooling only (a field of MaxPool)
+    dilation = 1  # max pooling only (a field of MaxPoolSpec)
 
     def __repr__(self):
         return _repr(self, (("ceil_mode", False), ("dilation", 1)))
@@ -286,7 +287,7 @@ class _Pool:
 
 
 @dataclass(frozen=True, repr=False)  # _Pool's repr
-class MaxPool(_Pool):
+class MaxPoolSpec(_Pool):
     """Max pooling: ``kernel``, ``stride`` (default: the kernel), ``padding``,
     ``ceil_mode`` (keep a last, partial window, as GoogLeNet does), ``dilation``.
     No parameters."""
@@ -297,7 +298,7 @@ class MaxPool(_Pool):
 
 
 @dataclass(frozen=True, repr=False)  # _Pool's repr
-class AvgPool(_Pool):
+class AvgPoolSpec(_Pool):
     """Average pooling: ``kernel``, ``stride`` (default: the kernel), ``padding``,
     ``ceil_mode``."""
 
@@ -305,7 +306,7 @@ class AvgPool(_Pool):
 
 
 @dataclass(frozen=True, repr=False)  # _Pool's repr
-class Subsample(_Pool):
+class SubsampleSpec(_Pool):
     """LeNet-5's subsampling: 2 x 2 sums times a trainable coefficient plus a trainable
     bias per map (2 parameters per map). ``trainable=False``: plain average pooling."""
 
@@ -322,7 +323,7 @@ class Subsample(_Pool):
 
 
 @dataclass(frozen=True)
-class Dense:
+class DenseSpec:
     """A fully connected layer with ``units`` outputs; a (C, H, W) input is flattened."""
 
     units: int
@@ -343,11 +344,8 @@ class Dense:
         return (self.units,), weights, (self.units if self.bias else 0), weights
 
 
-FC = Dense
-
-
 @dataclass(frozen=True)
-class Flatten:
+class FlattenSpec:
     """Flatten (C, H, W) into one vector; fully connected layers also do this implicitly."""
 
     name: str | None = None
@@ -365,7 +363,7 @@ class Flatten:
 
 
 @dataclass(frozen=True)
-class ReLU:
+class ReLUSpec:
     """The ReLU non-linearity: same shape out, no parameters."""
 
     name: str | None = None
@@ -380,7 +378,7 @@ class ReLU:
 
 
 @dataclass(frozen=True)
-class LRN:
+class LRNSpec:
     """Local response normalisation (AlexNet): same shape out, no trainable parameters."""
 
     size: int = 5
@@ -661,7 +659,18 @@ class LayerTable:
 
 
 _FOLLOWS = "follows a broken layer"
-_LAYER_TYPES = (Input, Conv, DepthwiseConv, MaxPool, AvgPool, Subsample, Dense, Flatten, ReLU, LRN)
+_LAYER_TYPES = (
+    InputSpec,
+    ConvSpec,
+    DepthwiseConvSpec,
+    MaxPoolSpec,
+    AvgPoolSpec,
+    SubsampleSpec,
+    DenseSpec,
+    FlattenSpec,
+    ReLUSpec,
+    LRNSpec,
+)
 
 
 def _input_shape(shape):
@@ -680,7 +689,7 @@ def layer_table(layers, input_shape=None) -> LayerTable:
     :class:`AvgPool`, :class:`Subsample`, :class:`Dense` / ``FC``,
     :class:`Flatten`, :class:`ReLU`, :class:`LRN`), optionally starting with
     :class:`Input`; input_shape: (C, H, W) as in PyTorch (or (features,)),
-    needed unless the first layer is an Input. Returns a :class:`LayerTable`
+    needed unless the first layer is an InputSpec. Returns a :class:`LayerTable`
     whose first row is the input. A layer whose settings cannot work on its
     input gets the reason in ``row.error`` (and unknown values None) instead
     of raising; later rows are marked as following a broken layer.
@@ -690,23 +699,24 @@ def layer_table(layers, input_shape=None) -> LayerTable:
     ('Conv-1 (96, 11x11, s4)', '55x55x96', 34944)
     >>> table.total_params
     62378344
-    >>> layer_table([Conv(6, 5)], (1, 4, 4))["conv1"].error
+    >>> layer_table([ConvSpec(6, 5)], (1, 4, 4))["conv1"].error
     'kernel 5 (dilated extent 5) is larger than padded input 4 along height'
     """
     layers = list(layers)
     for i, layer in enumerate(layers):
         if not isinstance(layer, _LAYER_TYPES):
             raise TypeError(
-                f"layers[{i}] must be a layer specification (Conv, MaxPool, Dense, ...), "
+                f"layers[{i}] must be a layer specification (ConvSpec, MaxPoolSpec, "
+                f"DenseSpec, ...), "
                 f"got {type(layer).__name__}"
             )
     input_name = "Input"
-    if layers and isinstance(layers[0], Input):
+    if layers and isinstance(layers[0], InputSpec):
         first = layers.pop(0)
         input_shape = first.shape if input_shape is None else input_shape
         input_name = first.name or input_name
     for layer in layers:
-        if isinstance(layer, Input):
+        if isinstance(layer, InputSpec):
             raise TypeError("Input may only be the first layer")
 
     rows = []
@@ -862,17 +872,17 @@ def dense_stack_counts(depth, width, inputs=None, biases=True) -> tuple[int, int
 # --- the lecture's networks ----------------------------------------------------------------
 
 ALEXNET = (
-    Conv(96, 11, stride=4),
-    MaxPool(3, 2),
-    Conv(256, 5, padding=2),
-    MaxPool(3, 2),
-    Conv(384, 3, padding=1),
-    Conv(384, 3, padding=1),
-    Conv(256, 3, padding=1),
-    MaxPool(3, 2),
-    Dense(4096),
-    Dense(4096),
-    Dense(1000),
+    ConvSpec(96, 11, stride=4),
+    MaxPoolSpec(3, 2),
+    ConvSpec(256, 5, padding=2),
+    MaxPoolSpec(3, 2),
+    ConvSpec(384, 3, padding=1),
+    ConvSpec(384, 3, padding=1),
+    ConvSpec(256, 3, padding=1),
+    MaxPoolSpec(3, 2),
+    DenseSpec(4096),
+    DenseSpec(4096),
+    DenseSpec(1000),
 )
 """AlexNet as one tower (the lecture's table), for a (3, 227, 227) input:
 62,378,344 parameters. ReLU and LRN layers, which have no parameters, are left out."""
@@ -880,17 +890,17 @@ ALEXNET = (
 ALEXNET_INPUT = (3, 227, 227)
 
 ALEXNET_GROUPED = (
-    Conv(96, 11, stride=4),
-    MaxPool(3, 2),
-    Conv(256, 5, padding=2, groups=2),
-    MaxPool(3, 2),
-    Conv(384, 3, padding=1),
-    Conv(384, 3, padding=1, groups=2),
-    Conv(256, 3, padding=1, groups=2),
-    MaxPool(3, 2),
-    Dense(4096),
-    Dense(4096),
-    Dense(1000),
+    ConvSpec(96, 11, stride=4),
+    MaxPoolSpec(3, 2),
+    ConvSpec(256, 5, padding=2, groups=2),
+    MaxPoolSpec(3, 2),
+    ConvSpec(384, 3, padding=1),
+    ConvSpec(384, 3, padding=1, groups=2),
+    ConvSpec(256, 3, padding=1, groups=2),
+    MaxPoolSpec(3, 2),
+    DenseSpec(4096),
+    DenseSpec(4096),
+    DenseSpec(1000),
 )
 """AlexNet as Krizhevsky et al. (2012) trained it, split over two GPUs: conv-2,
 conv-4 and conv-5 only read the half of the channels computed on their own GPU
@@ -911,13 +921,13 @@ LENET5_C3_CONNECTIONS = (
 """Which of the 6 S2 maps each of the 16 C3 maps of LeNet-5 reads (60 connections)."""
 
 LENET5 = (
-    Conv(6, 5, name="C1"),
-    Subsample(2, name="S2"),
-    Conv(16, 5, connections=LENET5_C3_CONNECTIONS, name="C3"),
-    Subsample(2, name="S4"),
-    Conv(120, 5, name="C5"),
-    Dense(84, name="F6"),
-    Dense(10, name="Output"),
+    ConvSpec(6, 5, name="C1"),
+    SubsampleSpec(2, name="S2"),
+    ConvSpec(16, 5, connections=LENET5_C3_CONNECTIONS, name="C3"),
+    SubsampleSpec(2, name="S4"),
+    ConvSpec(120, 5, name="C5"),
+    DenseSpec(84, name="F6"),
+    DenseSpec(10, name="Output"),
 )
 """LeNet-5 for a (1, 32, 32) input. C3 uses the original partial connection table
 (1,516 parameters); S2 and S4 have one trainable coefficient and one bias per map
@@ -931,9 +941,9 @@ LENET5_INPUT = (1, 32, 32)
 def _vgg16():
     layers = []
     for filters, repeat in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
-        layers += [Conv(filters, 3, padding=1) for _ in range(repeat)]
-        layers.append(MaxPool(2, 2))
-    return (*layers, Dense(4096), Dense(4096), Dense(1000))
+        layers += [ConvSpec(filters, 3, padding=1) for _ in range(repeat)]
+        layers.append(MaxPoolSpec(2, 2))
+    return (*layers, DenseSpec(4096), DenseSpec(4096), DenseSpec(1000))
 
 
 VGG16 = _vgg16()
@@ -942,11 +952,11 @@ VGG16 = _vgg16()
 VGG16_INPUT = (3, 224, 224)
 
 GOOGLENET_STEM = (
-    Conv(64, 7, stride=2, padding=3, bias=False),
-    MaxPool(3, 2, ceil_mode=True),
-    Conv(64, 1, bias=False),
-    Conv(192, 3, padding=1, bias=False),
-    MaxPool(3, 2, ceil_mode=True),
+    ConvSpec(64, 7, stride=2, padding=3, bias=False),
+    MaxPoolSpec(3, 2, ceil_mode=True),
+    ConvSpec(64, 1, bias=False),
+    ConvSpec(192, 3, padding=1, bias=False),
+    MaxPoolSpec(3, 2, ceil_mode=True),
 )
 """GoogLeNet's stem (as in torchvision, convolutions without bias, batch norm
 left out) for a (3, 224, 224) input: its 3 x 3, stride-2 poolings round up
@@ -959,35 +969,34 @@ def depthwise_separable(filters, kernel=3, stride=1, padding=1, bias=False):
     """MobileNet's block: a depthwise KxK convolution, then a pointwise (1x1) one.
 
     Returns the two layer specifications; compare them with a standard
-    ``Conv(filters, kernel, stride, padding)``. For C input channels and F
+    ``ConvSpec(filters, kernel, stride, padding)``. For C input channels and F
     filters, the weights drop from ``F * K * K * C`` to ``C * K * K + C * F``,
     a fraction ``1 / F + 1 / K**2`` (about 1/8 to 1/9 for 3 x 3 kernels), and
     the MACs by the same fraction. ``bias=False`` as in MobileNet (batch
     norm follows each convolution).
 
     >>> separable = layer_table(depthwise_separable(512), (512, 14, 14))
-    >>> standard = layer_table([Conv(512, 3, padding=1, bias=False)], (512, 14, 14))
+    >>> standard = layer_table([ConvSpec(512, 3, padding=1, bias=False)], (512, 14, 14))
     >>> separable.total_params, standard.total_params
     (266752, 2359296)
     """
     return (
-        DepthwiseConv(kernel, stride, padding, bias=bias),
-        Conv(filters, 1, bias=bias),
+        DepthwiseConvSpec(kernel, stride, padding, bias=bias),
+        ConvSpec(filters, 1, bias=bias),
     )
 
 
 __all__ = [
-    "Input",
-    "Conv",
-    "DepthwiseConv",
-    "MaxPool",
-    "AvgPool",
-    "Subsample",
-    "Dense",
-    "FC",
-    "Flatten",
-    "ReLU",
-    "LRN",
+    "InputSpec",
+    "ConvSpec",
+    "DepthwiseConvSpec",
+    "MaxPoolSpec",
+    "AvgPoolSpec",
+    "SubsampleSpec",
+    "DenseSpec",
+    "FlattenSpec",
+    "ReLUSpec",
+    "LRNSpec",
     "LayerRow",
     "LayerTable",
     "layer_table",
@@ -1009,3 +1018,34 @@ __all__ = [
     "GOOGLENET_INPUT",
     "depthwise_separable",
 ]
+
+
+# The specifications used to be called Conv, Dense, ReLU, ...: the same names as
+# the trainable layers of lecturelib.training.layers. The old names still work
+# for one release, with a warning.
+_OLD_NAMES = {
+    "Input": "InputSpec",
+    "Conv": "ConvSpec",
+    "DepthwiseConv": "DepthwiseConvSpec",
+    "MaxPool": "MaxPoolSpec",
+    "AvgPool": "AvgPoolSpec",
+    "Subsample": "SubsampleSpec",
+    "Dense": "DenseSpec",
+    "FC": "DenseSpec",
+    "Flatten": "FlattenSpec",
+    "ReLU": "ReLUSpec",
+    "LRN": "LRNSpec",
+}
+
+
+def __getattr__(name):
+    if name in _OLD_NAMES:
+        new = _OLD_NAMES[name]
+        warnings.warn(
+            f"lecturelib.layer_tables.{name} is now {new} (so that it cannot be mistaken "
+            f"for a trainable layer); the old name will be removed",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return globals()[new]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

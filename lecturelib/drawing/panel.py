@@ -28,7 +28,7 @@ try:
     from . import controls as lc
 except ImportError:  # no anywidget (the JupyterLite site): ipywidgets' own controls
     from . import _plain_controls as lc
-from .viz import agg_canvas, canvas_png, describe_figure, figure_png, plain_text
+from .figures import agg_canvas, canvas_png, describe_figure, figure_png, plain_text
 
 # Every panel made in this kernel, so tests and benchmarks can exercise them.
 PANELS: list[Panel] = []
@@ -39,7 +39,7 @@ _DESCRIPTION_STYLE = {"description_width": "initial"}
 # --- controls ---------------------------------------------------------------
 
 
-# The controls are lecturelib.controls' accessible ones (a native element with a
+# The controls are lecturelib.drawing.controls' accessible ones (a native element with a
 # label, keys kept from the notebook's shortcuts, a visible focus ring), with
 # the Python interface of their ipywidgets namesakes.
 
@@ -169,7 +169,7 @@ class Panel(widgets.VBox):
     ``controls`` maps keyword names to widgets; whenever one changes,
     ``update(**values)`` is called with every control's value. ``update``
     redraws ``figure`` (a matplotlib Figure made with
-    :func:`lecturelib.viz.new_figure`; update its artists rather than
+    :func:`lecturelib.drawing.figures.new_figure`; update its artists rather than
     rebuilding it) and may return a string of HTML shown under the figure.
     A ``ValueError`` or ``TypeError`` raised by ``update`` is shown as a
     short message, and the figure is greyed out until the settings work
@@ -188,7 +188,7 @@ class Panel(widgets.VBox):
 
     The figure's text alternative changes with the picture. By default it is
     computed from the figure (its titles, axis labels, legend and the range
-    of the numbers drawn, see :func:`lecturelib.viz.describe_figure`) followed
+    of the numbers drawn, see :func:`lecturelib.drawing.figures.describe_figure`) followed
     by the text ``update`` returned. ``describe(**values)`` may return a
     better alt, or a pair ``(alt, long_description)``.
     """

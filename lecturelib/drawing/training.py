@@ -1,11 +1,11 @@
 """Figures for notebook 09 (learning the kernels: training a CNN).
 
-Everything is drawn in the collection's vocabulary (:mod:`lecturelib.viz`):
+Everything is drawn in the collection's vocabulary (:mod:`lecturelib.drawing.figures`):
 kernels, gradients and feature maps are signed, so they use the diverging
 colour map centred on zero (red positive, blue negative, white zero); the
-window a kernel covers is outlined in :data:`~lecturelib.viz.KERNEL`; the
-true class is :data:`~lecturelib.viz.OUTPUT` and a wrong prediction
-:data:`~lecturelib.viz.HIGHLIGHT`. Handwritten digits are shown as dark
+window a kernel covers is outlined in :data:`~lecturelib.drawing.figures.KERNEL`; the
+true class is :data:`~lecturelib.drawing.figures.OUTPUT` and a wrong prediction
+:data:`~lecturelib.drawing.figures.HIGHLIGHT`. Handwritten digits are shown as dark
 ink on white.
 
 - :func:`tile_maps`: a stack of feature maps laid out as one mosaic image;
@@ -32,10 +32,10 @@ import numpy as np
 from matplotlib.colors import Normalize
 from matplotlib.patches import PathPatch
 
-from . import viz
-from ._checks import as_array, as_int
-from .layers import softmax
-from .viz_layers import text_path
+from .._checks import as_array, as_int
+from ..losses import softmax
+from . import figures as viz
+from .layer_views import text_path
 
 #: Colour of the lines between tiled feature maps (and of missing values).
 GAP_COLOR = "#4D4D4D"
@@ -115,12 +115,12 @@ def tile_maps(maps, columns=None, gap: int = 1) -> np.ndarray:
 def layer_outputs(model, images) -> list[tuple[str, np.ndarray]]:
     """The input and every layer's output of a Sequential model, in eval mode.
 
-    model: a :class:`lecturelib.layers.Sequential`; images: (N, C, H, W).
+    model: a :class:`lecturelib.training.layers.Sequential`; images: (N, C, H, W).
     Returns a list of (name, array) pairs: ("input", images), then one pair per
     layer named by its kind and number ("conv 1", "ReLU 1", "max pool 1", ...,
     "dense 1"). The model's mode is restored afterwards.
 
-    >>> from lecturelib.layers import Conv2d, Flatten, Linear, ReLU, Sequential
+    >>> from lecturelib.training.layers import Conv2d, Flatten, Linear, ReLU, Sequential
     >>> model = Sequential(Conv2d(1, 2, 3, rng=0), ReLU(), Flatten(), Linear(8, 3, rng=0))
     >>> outputs = layer_outputs(model, np.zeros((5, 1, 4, 4)))
     >>> [name for name, _ in outputs]
@@ -341,7 +341,7 @@ def feature_map_figure(width: float = 8.6, height: float = 4.0, pyplot: bool = F
     """The figure of the interactive panel for :class:`FeatureMapView` (digit CNN).
 
     Top: the input and the first block (conv, ReLU, pool); bottom: the second
-    block and the probabilities. Like :func:`lecturelib.viz.new_figure` the
+    block and the probabilities. Like :func:`lecturelib.drawing.figures.new_figure` the
     figure is not managed by pyplot unless ``pyplot=True`` (then
     ``plt.show()`` puts it in the notebook). Returns ``(figure, map_axes,
     bar_axes)`` with ``map_axes`` a list of two (one per row).
@@ -454,7 +454,7 @@ class KernelFitView:
     """
 
     def __init__(self, axes, image, target, max_steps, *, kernel_limit=3.0, target_name="target"):
-        from .conv import cross_correlate2d
+        from ..convolution import cross_correlate2d
 
         self._correlate = cross_correlate2d
         self.image = as_array(image, "image", 2)
@@ -575,7 +575,7 @@ def draw_gradient_scatter(axes, grad_out, kernel) -> np.ndarray:
 def draw_learning_curves(ax_loss, ax_accuracy, history) -> None:
     """Loss and accuracy per epoch, on the training and the validation set.
 
-    history: a :class:`lecturelib.train.History` (validation curves are
+    history: a :class:`lecturelib.training.loop.History` (validation curves are
     drawn when it has them).
     """
     epochs = np.arange(1, history.epochs + 1)
@@ -658,7 +658,7 @@ def draw_search_layouts(ax_grid, ax_random, runs: int = 9, rng=0) -> dict:
     independently. Returns the learning rates tried by each, as
     ``{"grid": array, "random": array}``.
     """
-    from ._checks import as_generator
+    from .._checks import as_generator
 
     runs = as_int(runs, "runs", 1)
     side = int(round(np.sqrt(runs)))

@@ -355,7 +355,7 @@ def rnn_output_forward(h, V, c):
     """The output scores (logits) of every step: ``h[t] @ V + c``.
 
     h: (T, N, H), V: (H, K), c: (K,). Returns logits (T, N, K); the lecture's
-    y_t is ``softmax(logits[t])`` (see ``lecturelib.text.softmax``).
+    y_t is ``softmax(logits[t])`` (see ``lecturelib.losses.softmax``).
 
     >>> rnn_output_forward(np.ones((2, 1, 3)), np.ones((3, 2)), np.array([0.0, 1.0]))[:, 0]
     array([[3., 4.],

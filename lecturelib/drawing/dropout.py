@@ -3,7 +3,7 @@
 The lecture and PyTorch disagree on what ``p`` means, so every function here
 says which one it takes: ``retain_*`` arguments are the lecture's retention
 probabilities (0.5 for hidden units, 0.8 for inputs); masks are drawn with
-:func:`lecturelib.regularize.dropout`, which takes PyTorch's drop probability.
+:func:`lecturelib.dropout.dropout`, which takes PyTorch's drop probability.
 
 - :func:`droppable_units`, :func:`thinned_network_count`: how many units can
   be dropped in a network, and how many thinned networks that makes (2^n);
@@ -21,9 +21,9 @@ probabilities (0.5 for hidden units, 0.8 for inputs); masks are drawn with
   :func:`draw_monte_carlo`, :func:`draw_face_outputs`,
   :func:`draw_next_layer_inputs`: the notebook's static figures.
 
-Colours follow :mod:`lecturelib.viz`: inputs :data:`~lecturelib.viz.INPUT`,
-outputs :data:`~lecturelib.viz.OUTPUT`, dropped units
-:data:`~lecturelib.viz.MUTED`; class probabilities use the diverging map
+Colours follow :mod:`lecturelib.drawing.figures`: inputs :data:`~lecturelib.drawing.figures.INPUT`,
+outputs :data:`~lecturelib.drawing.figures.OUTPUT`, dropped units
+:data:`~lecturelib.drawing.figures.MUTED`; class probabilities use the diverging map
 centred on 0.5 (blue for class 0, red for class 1).
 """
 
@@ -41,9 +41,9 @@ from matplotlib.textpath import TextPath
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from matplotlib.transforms import Affine2D
 
-from . import viz
-from ._checks import as_array, as_generator, as_int, as_number
-from .regularize import dropout
+from .._checks import as_array, as_generator, as_int, as_number
+from ..dropout import dropout
+from . import figures as viz
 
 #: The network drawn in the notebook: 4 inputs, two hidden layers of 6, 2 outputs.
 NETWORK = (4, 6, 6, 2)

@@ -1,6 +1,6 @@
 """Figures for notebook 11 (pretraining and fine-tuning).
 
-In the collection's vocabulary (:mod:`lecturelib.viz`): weights (filters)
+In the collection's vocabulary (:mod:`lecturelib.drawing.figures`): weights (filters)
 are signed, so they use the diverging colour map centred on zero; digits
 are dark ink on white; series of results are told apart by line style and
 marker as well as by colour.
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import viz
-from ._checks import as_array
-from .viz_training import DIGIT_CMAP, _bare, _colormap, tile_maps
+from .._checks import as_array
+from . import figures as viz
+from .training import DIGIT_CMAP, _bare, _colormap, tile_maps
 
 #: Line style and marker of each series, so that no series is told by colour alone.
 STYLES = [

@@ -15,7 +15,7 @@ Layout and names (as in PyTorch's ``torch.nn.functional``):
   PyTorch; ``dilation`` (max pooling) spreads a window's cells apart.
 - ``y``: output, ``(N, C, OH, OW)`` with
   ``OH = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1`` (see
-  :func:`lecturelib.conv.output_size`); ``ceil_mode=True`` rounds up
+  :func:`lecturelib.convolution.output_size`); ``ceil_mode=True`` rounds up
   instead, keeping a last, partial window if it starts inside the input or
   the left padding.
 
@@ -41,8 +41,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_array, as_int, as_pair
-from .conv import output_size
+from ._checks import as_array, as_flag, as_int, as_pair
+from .convolution import output_size
 
 # --- arguments, output sizes and padding ----------------------------------------------------
 
@@ -54,12 +54,6 @@ def _pool_pair(value, name, minimum):
     if isinstance(value, tuple | list) and len(value) == 1:
         value = value[0]
     return as_pair(value, name, minimum)
-
-
-def _flag(value, name):
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 class _Geometry(NamedTuple):
@@ -91,7 +85,7 @@ def _pool_arguments(x, kernel_size, stride, padding, dilation=1, ceil_mode=False
     stride = kernel if no_stride else _pool_pair(stride, "stride", 1)
     padding = _pool_pair(padding, "padding", 0)
     dilation = _pool_pair(dilation, "dilation", 1)
-    ceil_mode = _flag(ceil_mode, "ceil_mode")
+    ceil_mode = as_flag(ceil_mode, "ceil_mode")
     out = []
     for axis, n, k, s, p, d in zip(
         ("height", "width"), x.shape[2:], kernel, stride, padding, dilation
@@ -206,7 +200,7 @@ def max_pool2d(
     int or (rows, cols); stride defaults to kernel_size; padding adds -inf,
     so a padded cell never wins; dilation D reads every D-th cell, so a
     window spans D * (K - 1) + 1 rows; ceil_mode keeps a last, partial window
-    (see :func:`lecturelib.conv.output_size`).
+    (see :func:`lecturelib.convolution.output_size`).
     Returns y: (N, C, OH, OW), ``OH = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1``,
     with ``y[n, c, r, s]`` the largest value of the window starting at
     ``(r * SH, s * SW)`` of the padded input. With ``return_indices=True``,
@@ -228,7 +222,7 @@ def max_pool2d(
             [3., 4.]]])
     """
     x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, dilation, ceil_mode)
-    return_indices = _flag(return_indices, "return_indices")
+    return_indices = as_flag(return_indices, "return_indices")
     if return_indices:
         y, indices = _max_and_indices(x, geometry)
         return _result(y, unbatched), _result(indices, unbatched)
@@ -274,7 +268,7 @@ def max_pool2d_backward(
            [0., 1., 0.]])
     """
     x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, dilation, ceil_mode)
-    _flag(return_indices, "return_indices")
+    as_flag(return_indices, "return_indices")
     grad_y = _check_grad_y(grad_y, x, unbatched, geometry.out)
     tiles = _tiles(x, geometry)
     if tiles is not None:
@@ -657,7 +651,7 @@ def _avg_divisors(x, geometry, count_include_pad, divisor_override):
     coordinates) ends at ``min(start + K, n + P)``, the end of the padding;
     with ``count_include_pad=False`` only the part inside 0..n counts.
     """
-    count_include_pad = _flag(count_include_pad, "count_include_pad")
+    count_include_pad = as_flag(count_include_pad, "count_include_pad")
     if divisor_override is not None:
         divisor = as_int(divisor_override, "divisor_override")
         if divisor == 0:

@@ -1,10 +1,10 @@
-"""ipywidgets stand-ins for :mod:`lecturelib.controls`, used where anywidget is missing.
+"""ipywidgets stand-ins for :mod:`lecturelib.drawing.controls`, used where anywidget is missing.
 
 The in-browser site (JupyterLite) ships no anywidget yet; there the panels
 fall back to ipywidgets' own controls and Image widget, as they were before
 the accessible controls: they work, but sliders have no accessible name,
 keys on a dropdown reach the notebook and panel figures carry no alt text.
-Same names and keywords as :mod:`lecturelib.controls`.
+Same names and keywords as :mod:`lecturelib.drawing.controls`.
 
 >>> Dropdown(description="mode", options=["a", "b"], value="b").index
 1
@@ -88,7 +88,7 @@ class Play(widgets.Play):
 
 
 class Figure(widgets.Image):
-    """ipywidgets' Image with the attributes of :class:`lecturelib.controls.Figure`."""
+    """ipywidgets' Image with the attributes of :class:`lecturelib.drawing.controls.Figure`."""
 
     alt = traitlets.Unicode("")
     long_description = traitlets.Unicode("")

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import Normalize
 
-from . import viz
-from ._checks import as_array, as_int
+from .._checks import as_array, as_int
+from . import figures as viz
 
 _IDENTITY = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
 _BOX = np.full((3, 3), 1.0 / 9.0)

@@ -1,4 +1,4 @@
-"""A small training loop for the layer objects in :mod:`lecturelib.layers`.
+"""A small training loop for the layer objects in :mod:`lecturelib.training.layers`.
 
 The lecture's recipe, written once: shuffle the training set, cut it into
 mini-batches, and for every batch run forward, compute the loss, run
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._checks import as_array, as_generator, as_int
-from .grad import clip_grad_norm
+from .._checks import as_array, as_generator, as_int
+from ..gradients import clip_grad_norm
 from .layers import Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential
 
 
@@ -161,7 +161,7 @@ def fit(
 ) -> History:
     """Train ``model`` with mini-batch gradient descent; return the :class:`History`.
 
-    model: a :class:`lecturelib.layers.Sequential` (or any object with
+    model: a :class:`lecturelib.training.layers.Sequential` (or any object with
     forward, backward, train, eval and zero_grad). loss: a function
     ``(outputs, targets) -> (value, grad_outputs)`` such as
     ``softmax_cross_entropy`` or ``mse``. optimiser: an ``SGD`` or ``Adam``
@@ -179,7 +179,8 @@ def fit(
     called after every epoch (for a live plot). progress: show a progress
     bar (None: unless LECTURELIB_PROGRESS=0).
 
-    >>> from lecturelib.layers import Linear, Sequential, SGD, mse
+    >>> from lecturelib.losses import mse
+    >>> from lecturelib.training import SGD, Linear, Sequential
     >>> x = np.linspace(-1, 1, 20)[:, None]
     >>> model = Sequential(Linear(1, 1, rng=0))
     >>> history = fit(model, mse, SGD(model, lr=0.5), (x, 3 * x - 1), batch_size=5,

@@ -1,11 +1,11 @@
 """Figures for the pooling, channels and AlexNet notebooks (05, 06, 07).
 
-Everything here draws in the collection's colours (:mod:`lecturelib.viz`):
-input cells in :data:`~lecturelib.viz.INPUT`, padding in
-:data:`~lecturelib.viz.PADDING`, the window (kernel or pooling footprint) in
-:data:`~lecturelib.viz.KERNEL`, outputs in :data:`~lecturelib.viz.OUTPUT`,
-the output being computed in :data:`~lecturelib.viz.HIGHLIGHT` and cells no
-window reads in :data:`~lecturelib.viz.MUTED`, crossed out.
+Everything here draws in the collection's colours (:mod:`lecturelib.drawing.figures`):
+input cells in :data:`~lecturelib.drawing.figures.INPUT`, padding in
+:data:`~lecturelib.drawing.figures.PADDING`, the window (kernel or pooling footprint) in
+:data:`~lecturelib.drawing.figures.KERNEL`, outputs in :data:`~lecturelib.drawing.figures.OUTPUT`,
+the output being computed in :data:`~lecturelib.drawing.figures.HIGHLIGHT` and cells no
+window reads in :data:`~lecturelib.drawing.figures.MUTED`, crossed out.
 
 Interactive panels must redraw in a few tens of milliseconds, and a text
 artist costs about a millisecond to draw. So the numbers written into grids
@@ -24,7 +24,7 @@ and then only updates them:
 - :func:`draw_conv_matrix`, :func:`draw_sparse_connectivity`,
   :func:`draw_receptive_growth`, :func:`draw_cnn_pipeline`: static figures
   of notebook 07;
-- the bar charts of notebook 08 live in :mod:`lecturelib.viz_alexnet`.
+- the bar charts of notebook 08 live in :mod:`lecturelib.drawing.alexnet`.
 
 The ``draw_*`` functions are one-shot versions for static figures (small
 multiples): they take an axes and the same settings as the panel's controls.
@@ -43,16 +43,16 @@ from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import FuncFormatter, NullLocator
 
-from . import viz
-from ._checks import as_array, as_int, as_pair
-from .conv import conv_matrix, output_size, receptive_field, window_indices
-from .pool import pool_matrix
+from .._checks import as_array, as_int, as_pair
+from ..convolution import conv_matrix, output_size, receptive_field, window_indices
+from ..pooling import pool_matrix
+from . import figures as viz
 
 #: Lines between cells.
 GRID_LINE = "#333333"
 #: Input cells that no window reads.
 UNVISITED = viz.MUTED
-#: Pooling modes of :func:`lecturelib.pool.pool_matrix`.
+#: Pooling modes of :func:`lecturelib.pooling.pool_matrix`.
 POOL_MODES = ("max", "avg", "min", "sum")
 
 
@@ -322,7 +322,7 @@ class PoolMatrixView:
         self.output_title = ax.text(0, 0, "", ha="center", va="bottom", fontsize=fontsize)
 
     def update(self, matrix, kernel_size, stride=None, mode="max", image_shape=None):
-        """Pool ``matrix`` with :func:`lecturelib.pool.pool_matrix` and draw both.
+        """Pool ``matrix`` with :func:`lecturelib.pooling.pool_matrix` and draw both.
 
         image_shape: (rows, cols) of the original matrix when ``matrix`` was
         zero-padded at the bottom and right (those cells are drawn as padding).
@@ -419,7 +419,7 @@ def unchanged_fraction(
     """For every shift, the fraction of pooled values that stay exactly the same.
 
     The crop of ``feature_map`` (see :func:`shifted_crop`) is pooled with
-    :func:`lecturelib.pool.pool_matrix` before and after moving its content
+    :func:`lecturelib.pooling.pool_matrix` before and after moving its content
     ``shift`` pixels to the right, and the two outputs are compared cell by
     cell (equal to 1e-12). ``mode="none"`` compares the crops themselves
     (no pooling: the baseline). Returns an array with one fraction per shift.
@@ -839,7 +839,7 @@ class VolumeDiagram:
         """Draw a conv layer of ``filters`` kernels ``kernel_size`` x ``kernel_size`` on a
         ``channels`` x ``size`` x ``size`` input; returns the output size (one side).
 
-        Raises ValueError (from :func:`lecturelib.conv.output_size`) when the
+        Raises ValueError (from :func:`lecturelib.convolution.output_size`) when the
         kernel does not fit into the padded input.
         """
         channels = as_int(channels, "channels", 1)
@@ -893,7 +893,7 @@ def draw_volumes(ax, channels, size, kernel_size, filters, stride=1, padding=0, 
 
 
 def draw_conv_matrix(ax, input_shape, kernel, stride=1, padding=0):
-    """The matrix of a small convolution (:func:`lecturelib.conv.conv_matrix`), coloured
+    """The matrix of a small convolution (:func:`lecturelib.convolution.conv_matrix`), coloured
     by which kernel entry sits in each cell (zeros white); returns the matrix."""
     kernel = as_array(kernel, "kernel", 2)
     matrix = conv_matrix(input_shape, kernel, stride, padding)
@@ -919,7 +919,7 @@ def draw_sparse_connectivity(ax, image_shape=(4, 4), kernel_size=2, stride=2):
     """Pixels numbered from 1 and coloured by the output unit that sees them.
 
     The output units (h11, h12, ...) are drawn on the right in the same
-    colours. Returns :func:`lecturelib.conv.window_indices` + 1 (pixel
+    colours. Returns :func:`lecturelib.convolution.window_indices` + 1 (pixel
     numbers, 0 for padding), shape (OH, OW, KH, KW).
     """
     h, w = image_shape

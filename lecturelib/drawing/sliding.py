@@ -13,8 +13,8 @@ of earlier positions are filled in, later ones are still empty. With
 ``flip=True`` the kernel is turned by 180 degrees first, which turns the
 cross-correlation of a CNN into a true (signal-processing) convolution.
 
-The numbers come from :func:`lecturelib.conv.cross_correlate2d` and
-:func:`lecturelib.conv.convolve2d`; the drawing only reads them.
+The numbers come from :func:`lecturelib.convolution.cross_correlate2d` and
+:func:`lecturelib.convolution.convolve2d`; the drawing only reads them.
 
 For interactive panels, :class:`SlidingWindowStepper` keeps one diagram per
 example in a figure and redraws quickly: the parts that move with the
@@ -33,9 +33,9 @@ from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from . import viz
-from ._checks import as_array, as_pair
-from .conv import convolve2d, cross_correlate2d, output_size
+from .._checks import as_array, as_pair
+from ..convolution import convolve2d, cross_correlate2d, output_size
+from . import figures as viz
 
 _GAP = 1.7  # horizontal space between two matrices, in cells
 _GRID = "#666666"  # cell borders
@@ -104,7 +104,7 @@ class SlidingWindowDiagram:
     ax: a matplotlib Axes (the diagram uses all of it); image: (H, W);
     kernel: (KH, KW); stride, padding: int or (rows, cols), zero padding;
     bias: a number added to every output. Raises ValueError when the kernel
-    does not fit (from :func:`lecturelib.conv.output_size`). Call
+    does not fit (from :func:`lecturelib.convolution.output_size`). Call
     :meth:`show` to move to an output position. :attr:`moving_artists` are
     the artists that change with the position alone; the kernel and the
     output values change only when ``flip`` does.
@@ -370,7 +370,7 @@ class _BlittingCanvas(FigureCanvasAgg):
 class SlidingWindowStepper:
     """Step through the examples of a panel in one figure, redrawing quickly.
 
-    figure, ax: from :func:`lecturelib.viz.new_figure`; examples: a dict
+    figure, ax: from :func:`lecturelib.drawing.figures.new_figure`; examples: a dict
     mapping a name to the keyword arguments of :class:`SlidingWindowDiagram`
     (``image``, ``kernel`` and optionally ``stride``, ``padding``, ``bias``).
     The figure gets a canvas that keeps a picture of everything that does

@@ -1,14 +1,14 @@
 """The layer chart of the AlexNet notebook (07), built to redraw quickly.
 
 :class:`LayerBarChart` draws a network's layer table (a
-:class:`lecturelib.shapes.LayerTable`) as pairs of horizontal bars on a
-logarithmic axis: parameters in :data:`~lecturelib.viz.ACCENT`,
-multiply-accumulates in :data:`~lecturelib.viz.KERNEL`. The names of the
-layers that cannot work are painted in :data:`~lecturelib.viz.HIGHLIGHT`
+:class:`lecturelib.layer_tables.LayerTable`) as pairs of horizontal bars on a
+logarithmic axis: parameters in :data:`~lecturelib.drawing.figures.ACCENT`,
+multiply-accumulates in :data:`~lecturelib.drawing.figures.KERNEL`. The names of the
+layers that cannot work are painted in :data:`~lecturelib.drawing.figures.HIGHLIGHT`
 and crossed out. :func:`draw_layer_bar_chart` is the one-shot version for
 static figures.
 
-In a :class:`lecturelib.widgets.Panel` the chart is blitted: the axes, ticks
+In a :class:`lecturelib.drawing.panel.Panel` the chart is blitted: the axes, ticks
 and black layer names never change, so the panel keeps them as pixels and
 each update paints only the artists in :attr:`LayerBarChart.animated`:
 one collection of bars per series (one drawing call for twelve bars), the
@@ -30,8 +30,8 @@ from matplotlib.path import Path
 from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox
 
-from . import viz
-from .viz_layers import compact_number, settle_axes, short_name
+from . import figures as viz
+from .layer_views import compact_number, settle_axes, short_name
 
 #: Half the gap between a row's two bars and the bar height, in rows.
 _OFFSET, _HEIGHT = 0.2, 0.38
@@ -138,7 +138,7 @@ class RowNameHighlight(Artist):
 class LayerBarChart:
     """Parameters and multiply-accumulates of every layer of a table, as paired bars.
 
-    One pair of horizontal bars per row of a :class:`lecturelib.shapes.LayerTable`
+    One pair of horizontal bars per row of a :class:`lecturelib.layer_tables.LayerTable`
     (parameters on top, MACs below) on a logarithmic axis from 1 to 3e11;
     zeros draw no bar. The row where the network breaks and every row after
     it get their name in the highlight colour and a cross instead of bars.

@@ -3,13 +3,13 @@
 The padding-and-stride notebook draws square convolutions in the style of
 the classic convolution-arithmetic figures, in the collection's colours:
 
-- the input cells (:data:`lecturelib.viz.INPUT`) inside a frame of padding
-  cells (:data:`lecturelib.viz.PADDING`);
+- the input cells (:data:`lecturelib.drawing.figures.INPUT`) inside a frame of padding
+  cells (:data:`lecturelib.drawing.figures.PADDING`);
 - the kernel's footprint at the current output position
-  (:data:`lecturelib.viz.KERNEL`; with dilation the footprint has holes);
-- the output grid beside it (:data:`lecturelib.viz.OUTPUT`), with the cell
-  being computed in :data:`lecturelib.viz.HIGHLIGHT`;
-- input cells that no window ever reads, shaded :data:`lecturelib.viz.MUTED`
+  (:data:`lecturelib.drawing.figures.KERNEL`; with dilation the footprint has holes);
+- the output grid beside it (:data:`lecturelib.drawing.figures.OUTPUT`), with the cell
+  being computed in :data:`lecturelib.drawing.figures.HIGHLIGHT`;
+- input cells that no window ever reads, shaded :data:`lecturelib.drawing.figures.MUTED`
   and crossed: the rows and columns the floor in the output-size formula
   throws away, or that a large stride jumps over.
 
@@ -30,9 +30,9 @@ from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
-from . import viz
-from ._checks import as_int
-from .conv import output_size
+from .._checks import as_int
+from ..convolution import output_size
+from . import figures as viz
 
 #: Input cells that no window ever reads.
 UNVISITED = viz.MUTED
@@ -134,7 +134,7 @@ def axis_arithmetic(input_size, kernel_size, stride=1, padding=0, dilation=1) ->
 
     input_size I, kernel_size F, stride S, padding P, dilation D: ints.
     The kernel spans ``F_eff = D (F - 1) + 1`` cells; the output has
-    ``O = (I + 2P - F_eff) // S + 1`` cells (:func:`lecturelib.conv.output_size`).
+    ``O = (I + 2P - F_eff) // S + 1`` cells (:func:`lecturelib.convolution.output_size`).
     Raises ValueError, with an explanation a student can act on, when the
     kernel does not fit into the padded input.
 
@@ -378,7 +378,7 @@ class ArithmeticDiagram:
 def arithmetic_figure(width: float = 6.4, height: float = 4.6, **kwargs):
     """A panel figure holding one :class:`ArithmeticDiagram`; returns ``(figure, diagram)``.
 
-    Made with :func:`lecturelib.viz.new_figure`, then the layout engine is
+    Made with :func:`lecturelib.drawing.figures.new_figure`, then the layout engine is
     switched off and the axes fill the figure: the diagram sets its own
     limits and leaves room for its titles, so no layout pass is needed.
     ``kwargs`` go to :class:`ArithmeticDiagram`.

@@ -20,8 +20,8 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
-from ._checks import as_array, as_int
-from .viz import ACCENT, DIVERGING, HIGHLIGHT, INPUT, KERNEL, MUTED, OUTPUT, PADDING
+from .._checks import as_array, as_int
+from .figures import ACCENT, DIVERGING, HIGHLIGHT, INPUT, KERNEL, MUTED, OUTPUT, PADDING
 
 # --- the whiteboard ------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 """Thin layer objects over the package's functions: enough to train the lecture models.
 
 Every layer here is a small wrapper around a forward function and its
-backward function from the lecture modules (:mod:`lecturelib.conv`,
-:mod:`lecturelib.pool`, :mod:`lecturelib.regularize`, :mod:`lecturelib.rnn`,
-:mod:`lecturelib.gated`). A layer keeps what its backward pass needs from the
-last forward pass, and its parameters and their gradients in two dicts with
-PyTorch's names and shapes:
+backward function from the lecture modules (:mod:`lecturelib.convolution`,
+:mod:`lecturelib.pooling`, :mod:`lecturelib.dropout`, :mod:`lecturelib.batchnorm`,
+:mod:`lecturelib.recurrent`, :mod:`lecturelib.gated`). A layer keeps what its
+backward pass needs from the last forward pass, and its parameters and their
+gradients in two dicts with PyTorch's names and shapes:
 
 - ``layer.params["weight"]``, ``layer.params["bias"]``: Linear weight is
   (out_features, in_features), Conv2d weight is (F, C, KH, KW); the recurrent
@@ -19,11 +19,12 @@ PyTorch's names and shapes:
   its parameters, and :meth:`Sequential.backward` with ``input_grad=False``
   stops below the lowest layer that still learns.
 
-The rest of the toolkit: :class:`Sequential`, the losses
-:func:`softmax_cross_entropy` and :func:`mse` (each returns the loss and its
-gradient), the optimisers :class:`SGD` and :class:`Adam` (PyTorch's update
-rules), and the initialisers (Xavier/Glorot, He/Kaiming, orthogonal).
+:class:`Sequential` stacks layers. The losses (:func:`~lecturelib.losses.softmax_cross_entropy`,
+:func:`~lecturelib.losses.mse`, each returning the loss and its gradient) are in
+:mod:`lecturelib.losses`, the optimisers in :mod:`lecturelib.training.optim` and the
+initialisers in :mod:`lecturelib.training.init`.
 
+>>> from lecturelib.losses import softmax_cross_entropy
 >>> model = Sequential(Linear(3, 4, rng=0), ReLU(), Linear(4, 2, rng=1))
 >>> logits = model.forward(np.ones((5, 3)))
 >>> loss, grad_logits = softmax_cross_entropy(logits, np.array([0, 1, 0, 1, 1]))
@@ -34,176 +35,16 @@ rules), and the initialisers (Xavier/Glorot, He/Kaiming, orthogonal).
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Iterable
-
 import numpy as np
 
-from ._checks import as_array, as_generator, as_int, as_number, as_pair
-from .conv import conv2d, conv2d_backward
-from .gated import gru_backward, gru_forward, lstm_backward, lstm_forward
-from .pool import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
-from .regularize import (
-    _dropout_mode,
-    _momentum,
-    batch_norm,
-    batch_norm_backward,
-    dropout,
-    dropout_backward,
-)
-from .rnn import rnn_backward, rnn_forward
-
-# --- initialisers ----------------------------------------------------------------------
-
-
-def _shape(shape) -> tuple[int, ...]:
-    shape = (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
-    return tuple(as_int(n, "shape", 1) for n in shape)
-
-
-def fan_in_and_fan_out(shape) -> tuple[int, int]:
-    """PyTorch's fans of a weight of this shape: (out, in, *kernel).
-
-    fan_in = in * prod(kernel), fan_out = out * prod(kernel): the number of
-    inputs that feed one output unit and of outputs that one input feeds.
-
-    >>> fan_in_and_fan_out((16, 8, 3, 3))
-    (72, 144)
-    """
-    shape = _shape(shape)
-    if len(shape) < 2:
-        raise ValueError(f"shape must have at least 2 dimensions (out, in, ...), got {shape}")
-    receptive = math.prod(shape[2:])
-    return shape[1] * receptive, shape[0] * receptive
-
-
-def _gain(nonlinearity: str) -> float:
-    gains = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}
-    if nonlinearity not in gains:
-        raise ValueError(f"nonlinearity must be one of {sorted(gains)}, got {nonlinearity!r}")
-    return gains[nonlinearity]
-
-
-def _fan(shape, mode: str) -> int:
-    fan_in, fan_out = fan_in_and_fan_out(shape)
-    if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode must be 'fan_in' or 'fan_out', got {mode!r}")
-    return fan_in if mode == "fan_in" else fan_out
-
-
-def xavier_uniform(shape, gain=1.0, rng=None, dtype=np.float64) -> np.ndarray:
-    """Glorot/Xavier uniform: U(-a, a), a = gain * sqrt(6 / (fan_in + fan_out)).
-
-    Keeps the variance of activations and of gradients roughly constant
-    through layers without a rectifier (tanh, sigmoid).
-
-    >>> w = xavier_uniform((300, 200), rng=0)
-    >>> bool(np.abs(w).max() <= np.sqrt(6 / 500)), round(float(w.var() * 500 / 2), 1)
-    (True, 1.0)
-    """
-    fan_in, fan_out = fan_in_and_fan_out(shape)
-    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return as_generator(rng).uniform(-bound, bound, _shape(shape)).astype(dtype)
-
-
-def xavier_normal(shape, gain=1.0, rng=None, dtype=np.float64) -> np.ndarray:
-    """Glorot/Xavier normal: N(0, std^2), std = gain * sqrt(2 / (fan_in + fan_out))."""
-    fan_in, fan_out = fan_in_and_fan_out(shape)
-    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return (std * as_generator(rng).standard_normal(_shape(shape))).astype(dtype)
-
-
-def he_normal(shape, rng=None, mode="fan_in", nonlinearity="relu", dtype=np.float64) -> np.ndarray:
-    """He/Kaiming normal: N(0, std^2), std = gain / sqrt(fan), gain sqrt(2) for ReLU.
-
-    A ReLU zeroes half of its inputs on average; doubling the variance makes
-    up for it, so the signal neither dies nor explodes in deep ReLU networks.
-
-    >>> w = he_normal((256, 128), rng=0)
-    >>> round(float(w.std() * np.sqrt(128 / 2)), 2)
-    1.0
-    """
-    std = _gain(nonlinearity) / math.sqrt(_fan(shape, mode))
-    return (std * as_generator(rng).standard_normal(_shape(shape))).astype(dtype)
-
-
-def he_uniform(shape, rng=None, mode="fan_in", nonlinearity="relu", dtype=np.float64) -> np.ndarray:
-    """He/Kaiming uniform: U(-a, a), a = gain * sqrt(3 / fan) (the same variance as he_normal)."""
-    bound = _gain(nonlinearity) * math.sqrt(3.0 / _fan(shape, mode))
-    return as_generator(rng).uniform(-bound, bound, _shape(shape)).astype(dtype)
-
-
-def orthogonal(shape, gain=1.0, rng=None, dtype=np.float64) -> np.ndarray:
-    """A (semi-)orthogonal matrix, as ``torch.nn.init.orthogonal_``.
-
-    The weight is viewed as a (rows, cols) = (shape[0], prod(shape[1:]))
-    matrix whose rows (or columns, whichever are fewer) are orthonormal,
-    times ``gain``. Useful for recurrent weights: every singular value is 1,
-    so repeated multiplication neither shrinks nor blows up a vector.
-
-    >>> q = orthogonal((4, 4), rng=0)
-    >>> np.allclose(q @ q.T, np.eye(4))
-    True
-    """
-    shape = _shape(shape)
-    if len(shape) < 2:
-        raise ValueError(f"shape must have at least 2 dimensions, got {shape}")
-    rows, cols = shape[0], math.prod(shape[1:])
-    matrix = as_generator(rng).standard_normal((rows, cols))
-    if rows < cols:
-        matrix = matrix.T
-    q, r = np.linalg.qr(matrix)
-    q *= np.sign(np.diag(r))  # make the factorisation unique (uniformly distributed q)
-    if rows < cols:
-        q = q.T
-    return (gain * q).reshape(shape).astype(dtype)
-
-
-def fan_in_uniform(shape, fan_in=None, rng=None, dtype=np.float64) -> np.ndarray:
-    """PyTorch's default for Linear, Conv and recurrent layers: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
-
-    ``fan_in`` defaults to the fan-in of ``shape``; pass it for a bias vector
-    (which has no fan of its own) or for a recurrent layer (1/sqrt(hidden)).
-    """
-    if fan_in is None:
-        fan_in = fan_in_and_fan_out(shape)[0]
-    bound = 1.0 / math.sqrt(as_int(fan_in, "fan_in", 1))
-    return as_generator(rng).uniform(-bound, bound, _shape(shape)).astype(dtype)
-
-
-INITIALISERS = {
-    "default": None,  # PyTorch's defaults: fan_in_uniform for weights and biases
-    "xavier_uniform": xavier_uniform,
-    "xavier_normal": xavier_normal,
-    "he_normal": he_normal,
-    "he_uniform": he_uniform,
-    "kaiming_normal": he_normal,
-    "kaiming_uniform": he_uniform,
-    "orthogonal": orthogonal,
-}
-
-
-def _init_weight(shape, init, rng, dtype, fan_in=None) -> np.ndarray:
-    if init not in INITIALISERS:
-        raise ValueError(f"init must be one of {sorted(INITIALISERS)}, got {init!r}")
-    if init == "default":
-        return fan_in_uniform(shape, fan_in, rng=rng, dtype=dtype)
-    return INITIALISERS[init](shape, rng=rng, dtype=dtype)
-
-
-def _init_bias(size, init, rng, dtype, fan_in) -> np.ndarray:
-    if init == "default":
-        return fan_in_uniform((size,), fan_in, rng=rng, dtype=dtype)
-    return np.zeros(size, dtype=dtype)
-
-
-def _float_dtype(dtype) -> np.dtype:
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    return dtype
-
+from .._checks import as_array, as_generator, as_int, as_number, as_pair
+from ..batchnorm import _momentum, batch_norm, batch_norm_backward
+from ..convolution import conv2d, conv2d_backward
+from ..dropout import _dropout_mode, dropout, dropout_backward
+from ..gated import gru_backward, gru_forward, lstm_backward, lstm_forward
+from ..pooling import avg_pool2d, avg_pool2d_backward, max_pool2d, max_pool2d_backward
+from ..recurrent import rnn_backward, rnn_forward
+from .init import _float_dtype, _init_bias, _init_weight, fan_in_and_fan_out
 
 # --- the layer protocol -----------------------------------------------------------------
 
@@ -409,7 +250,7 @@ class Linear(Layer):
 
 
 class Conv2d(Layer):
-    """2-D convolution layer over :func:`lecturelib.conv.conv2d`, as ``torch.nn.Conv2d``.
+    """2-D convolution layer over :func:`lecturelib.convolution.conv2d`, as ``torch.nn.Conv2d``.
 
     x: (N, in_channels, H, W) -> (N, out_channels, OH, OW); weight:
     (out_channels, in_channels, KH, KW); bias: (out_channels,).
@@ -505,7 +346,7 @@ class _Pool2d(Layer):
 
 
 class MaxPool2d(_Pool2d):
-    """Max pooling layer over :func:`lecturelib.pool.max_pool2d`; no parameters.
+    """Max pooling layer over :func:`lecturelib.pooling.max_pool2d`; no parameters.
 
     >>> MaxPool2d(2).forward(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0]
     array([[ 5.,  7.],
@@ -514,7 +355,7 @@ class MaxPool2d(_Pool2d):
 
 
 class AvgPool2d(_Pool2d):
-    """Average pooling layer over :func:`lecturelib.pool.avg_pool2d`; no parameters.
+    """Average pooling layer over :func:`lecturelib.pooling.avg_pool2d`; no parameters.
 
     >>> AvgPool2d(2).forward(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0]
     array([[ 2.5,  4.5],
@@ -632,7 +473,7 @@ class Tanh(Layer):
 
 
 class Dropout(Layer):
-    """Dropout layer over :func:`lecturelib.regularize.dropout` (p = DROP probability).
+    """Dropout layer over :func:`lecturelib.dropout.dropout` (p = DROP probability).
 
     Active in training mode, the identity in eval mode. ``rng``: a Generator
     or a seed, used for every mask this layer draws.
@@ -810,7 +651,7 @@ class _Recurrent(Layer):
 
 
 class RNN(_Recurrent):
-    """Vanilla RNN over :func:`lecturelib.rnn.rnn_forward`, as ``torch.nn.RNN``.
+    """Vanilla RNN over :func:`lecturelib.recurrent.rnn_forward`, as ``torch.nn.RNN``.
 
     ``h[t] = tanh(x[t] @ U + h[t-1] @ W + b)`` with the lecture's single
     bias ``b = bias_ih_l0 + bias_hh_l0`` (PyTorch keeps two; only their sum
@@ -1109,232 +950,7 @@ class Sequential(Layer):
         return "Sequential(\n" + "\n".join(lines) + "\n)"
 
 
-# --- losses -----------------------------------------------------------------------------
-
-
-def log_softmax(logits, axis=-1) -> np.ndarray:
-    """log(softmax(logits)), computed stably (the maximum is subtracted first).
-
-    >>> np.round(np.exp(log_softmax(np.array([1000.0, 1000.0]))), 3)
-    array([0.5, 0.5])
-    """
-    logits = as_array(logits, "logits")
-    shifted = logits - logits.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def softmax(logits, axis=-1) -> np.ndarray:
-    """softmax(logits) along ``axis``, stable for large logits.
-
-    >>> softmax(np.array([[0.0, np.log(3.0)]]))
-    array([[0.25, 0.75]])
-    """
-    return np.exp(log_softmax(logits, axis))
-
-
-def _labels(labels, n: int, classes: int) -> np.ndarray:
-    labels = np.asarray(labels)
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"labels must be integers (class indices), got dtype {labels.dtype}")
-    if labels.shape != (n,):
-        raise ValueError(
-            f"labels must have shape (N,) = ({n},) to match logits, got {labels.shape}"
-        )
-    if n and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(
-            f"labels must be in [0, {classes - 1}], got values from "
-            f"{labels.min()} to {labels.max()}"
-        )
-    return labels
-
-
-def softmax_cross_entropy(logits, labels):
-    """Mean cross-entropy of softmax(logits) against integer labels, and its gradient.
-
-    logits: (N, K) raw scores; labels: (N,) class indices in [0, K).
-    Returns ``(loss, grad_logits)``: loss = -mean_n log softmax(logits)[n, labels[n]]
-    (as ``torch.nn.functional.cross_entropy``), grad_logits (N, K) =
-    (softmax(logits) - one_hot(labels)) / N.
-
-    >>> loss, grad = softmax_cross_entropy(np.array([[0.0, 0.0]]), np.array([1]))
-    >>> round(loss, 4), grad
-    (0.6931, array([[ 0.5, -0.5]]))
-    """
-    logits = as_array(logits, "logits", 2)
-    n, classes = logits.shape
-    if n == 0:
-        raise ValueError("logits must hold at least one example, got shape (0, K)")
-    labels = _labels(labels, n, classes)
-    log_probs = log_softmax(logits)
-    rows = np.arange(n)
-    loss = -float(log_probs[rows, labels].mean())
-    grad = np.exp(log_probs)
-    grad[rows, labels] -= 1.0
-    grad /= n
-    return loss, grad
-
-
-def mse(prediction, target):
-    """Mean squared error over all entries and its gradient, as ``F.mse_loss``.
-
-    Returns ``(loss, grad_prediction)`` with loss = mean((prediction - target)^2)
-    and grad = 2 (prediction - target) / prediction.size.
-
-    >>> mse(np.array([1.0, 3.0]), np.array([0.0, 0.0]))
-    (5.0, array([1., 3.]))
-    """
-    prediction = as_array(prediction, "prediction")
-    target = as_array(target, "target")
-    if prediction.shape != target.shape:
-        raise ValueError(
-            f"prediction has shape {prediction.shape} but target has shape {target.shape}"
-        )
-    difference = prediction - target
-    return float(np.mean(difference * difference)), 2.0 * difference / difference.size
-
-
-# --- optimisers -------------------------------------------------------------------------
-
-
-def _handles(params) -> list[Parameter]:
-    if hasattr(params, "parameters"):
-        params = params.parameters()
-    handles = list(params) if isinstance(params, Iterable) else None
-    if not handles or not all(isinstance(p, Parameter) for p in handles):
-        raise TypeError(
-            "params must be a model (with .parameters()) or a non-empty list of Parameter handles"
-        )
-    return handles
-
-
-class Optimiser:
-    """Shared code: the parameter handles, ``zero_grad`` and per-parameter state."""
-
-    def __init__(self, params, lr):
-        self.params = _handles(params)
-        self.lr = as_number(lr, "lr", 0)
-        self.state: list[dict[str, np.ndarray]] = [{} for _ in self.params]
-        self.steps = 0
-
-    def zero_grad(self) -> None:
-        for p in self.params:
-            p.grad.fill(0.0)
-
-    def step(self) -> None:
-        """Update every trainable parameter; frozen ones are skipped entirely.
-
-        A skipped parameter keeps its value bit for bit, and its optimiser
-        state (momentum, Adam's averages) does not move either.
-        """
-        self.steps += 1
-        for p, state in zip(self.params, self.state):
-            if p.trainable:
-                self._update(p.value, p.grad, state)
-
-    def _update(self, value, grad, state):
-        raise NotImplementedError
-
-
-class SGD(Optimiser):
-    """Stochastic gradient descent with momentum and weight decay, as ``torch.optim.SGD``.
-
-    Each step, with g = grad + weight_decay * w: without momentum w -= lr * g;
-    with momentum, the velocity v = momentum * v + (1 - dampening) * g (v = g
-    on the first step) and w -= lr * v (or lr * (g + momentum * v) with
-    nesterov=True).
-
-    >>> layer = Linear(1, 1, bias=False, rng=0); layer.params["weight"][...] = 1.0
-    >>> layer.grads["weight"][...] = 0.5
-    >>> SGD(layer, lr=0.1).step(); layer.params["weight"]
-    array([[0.95]])
-    """
-
-    def __init__(
-        self, params, lr=0.01, momentum=0.0, weight_decay=0.0, dampening=0.0, nesterov=False
-    ):
-        super().__init__(params, lr)
-        self.momentum = as_number(momentum, "momentum", 0)
-        self.weight_decay = as_number(weight_decay, "weight_decay", 0)
-        self.dampening = as_number(dampening, "dampening", 0)
-        if nesterov and (self.momentum == 0 or self.dampening != 0):
-            raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
-        self.nesterov = bool(nesterov)
-
-    def _update(self, value, grad, state):
-        if self.weight_decay:
-            grad = grad + self.weight_decay * value
-        if self.momentum:
-            if "velocity" not in state:
-                state["velocity"] = grad.copy()
-            else:
-                state["velocity"] *= self.momentum
-                if self.dampening:
-                    state["velocity"] += (1.0 - self.dampening) * grad
-                else:  # the same numbers without a temporary (1.0 * grad == grad)
-                    state["velocity"] += grad
-            grad = grad + self.momentum * state["velocity"] if self.nesterov else state["velocity"]
-        value -= self.lr * grad
-
-
-class Adam(Optimiser):
-    """Adam, as ``torch.optim.Adam`` (weight decay added to the gradient, no amsgrad).
-
-    With g = grad + weight_decay * w and step t = 1, 2, ...:
-    m = beta1 m + (1 - beta1) g, v = beta2 v + (1 - beta2) g^2, and
-    w -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
-    The bias corrections undo the zero start of m and v, so the first step
-    moves every weight by about lr.
-
-    >>> layer = Linear(1, 1, bias=False, rng=0); layer.params["weight"][...] = 1.0
-    >>> layer.grads["weight"][...] = 123.0
-    >>> Adam(layer, lr=0.1).step(); layer.params["weight"]
-    array([[0.9]])
-    """
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, lr)
-        if not isinstance(betas, tuple | list) or len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            beta = as_number(beta, f"betas[{i}]", 0)
-            if beta >= 1:
-                raise ValueError(f"betas[{i}] must be in [0, 1), got {beta}")
-        self.betas = (float(betas[0]), float(betas[1]))
-        self.eps = as_number(eps, "eps", 0)
-        self.weight_decay = as_number(weight_decay, "weight_decay", 0)
-
-    def _update(self, value, grad, state):
-        beta1, beta2 = self.betas
-        if self.weight_decay:
-            grad = grad + self.weight_decay * value
-        if "m" not in state:
-            state["m"] = np.zeros_like(value)
-            state["v"] = np.zeros_like(value)
-            state["step"] = 0
-        m, v = state["m"], state["v"]
-        m *= beta1
-        m += (1.0 - beta1) * grad
-        v *= beta2
-        v += (1.0 - beta2) * grad * grad
-        # this parameter's own step count, as PyTorch keeps it: a parameter that
-        # was frozen for a while starts its bias correction afresh when it thaws
-        state["step"] += 1
-        t = state["step"]
-        step_size = self.lr / (1.0 - beta1**t)
-        denominator = np.sqrt(v) / math.sqrt(1.0 - beta2**t)
-        denominator += self.eps
-        value -= step_size * m / denominator
-
-
 __all__ = [
-    "fan_in_and_fan_out",
-    "fan_in_uniform",
-    "xavier_uniform",
-    "xavier_normal",
-    "he_normal",
-    "he_uniform",
-    "orthogonal",
-    "INITIALISERS",
     "Layer",
     "Parameter",
     "Linear",
@@ -1353,11 +969,4 @@ __all__ = [
     "GRU",
     "LastStep",
     "Sequential",
-    "log_softmax",
-    "softmax",
-    "softmax_cross_entropy",
-    "mse",
-    "Optimiser",
-    "SGD",
-    "Adam",
 ]

@@ -11,7 +11,7 @@
   grouped convolution reads (one line style per group);
 - :class:`FamilyView`: the notebook's panel (kernel copies and groups).
 
-Colours follow :mod:`lecturelib.viz`; counts are also written as numbers
+Colours follow :mod:`lecturelib.drawing.figures`; counts are also written as numbers
 and groups drawn with different line styles, so nothing relies on colour.
 """
 
@@ -22,10 +22,10 @@ from matplotlib import colormaps
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from . import viz
-from ._checks import as_int
-from .conv import conv_transpose1d, conv_transpose2d
-from .viz_layers import CellGrid, matrix_axes
+from .._checks import as_int
+from ..convolution import conv_transpose1d, conv_transpose2d
+from . import figures as viz
+from .layer_views import CellGrid, matrix_axes
 
 #: One line style per group (cycled), so groups differ by more than colour.
 GROUP_STYLES = ("-", "--", ":", "-.")

@@ -1,12 +1,12 @@
 """Figures and small demonstrations for notebook 18 (batch normalisation).
 
 The numbers come from the package (:func:`lecturelib.batch_norm`, the layer
-objects of :mod:`lecturelib.layers`); this module only sets up the lecture's
+objects of :mod:`lecturelib.training.layers`); this module only sets up the lecture's
 small experiments and draws them in the collection's vocabulary
-(:mod:`lecturelib.viz`): raw values in :data:`~lecturelib.viz.INPUT`,
-normalised values in :data:`~lecturelib.viz.OUTPUT`, the statistic in use
-in :data:`~lecturelib.viz.HIGHLIGHT`, reference values in
-:data:`~lecturelib.viz.MUTED` or black.
+(:mod:`lecturelib.drawing.figures`): raw values in :data:`~lecturelib.drawing.figures.INPUT`,
+normalised values in :data:`~lecturelib.drawing.figures.OUTPUT`, the statistic in use
+in :data:`~lecturelib.drawing.figures.HIGHLIGHT`, reference values in
+:data:`~lecturelib.drawing.figures.MUTED` or black.
 
 - :func:`car_table`: a small synthetic table of used cars (age, distance
   driven, price), two features on very different scales;
@@ -33,10 +33,10 @@ from typing import NamedTuple
 import numpy as np
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from . import viz
-from ._checks import as_array, as_generator, as_int
-from .layers import BatchNorm1d, Linear, ReLU, Sequential, Sigmoid, Tanh
-from .regularize import batch_norm
+from .._checks import as_array, as_generator, as_int
+from ..batchnorm import batch_norm
+from ..training.layers import BatchNorm1d, Linear, ReLU, Sequential, Sigmoid, Tanh
+from . import figures as viz
 
 #: Names of the two columns of :func:`car_table`'s features.
 CAR_FEATURES = ("age (years)", "distance (1000 km)")
@@ -431,7 +431,7 @@ def running_statistics(batches, momentum=0.1, eps=1e-5) -> RunningStatistics:
     mean and variance start at 0 and 1, as in PyTorch, and follow the
     library's update after every batch, ``running = (1 - momentum) *
     running + momentum * batch statistic`` with the unbiased batch
-    variance (the tests check this against :class:`lecturelib.layers.BatchNorm1d`
+    variance (the tests check this against :class:`lecturelib.training.layers.BatchNorm1d`
     fed one batch at a time).
 
     >>> run = running_statistics(np.array([[1.0, 3.0], [5.0, 7.0]]), momentum=0.5)
@@ -476,7 +476,7 @@ class BatchStatsView:
     in mode "train" the histogram pools every batch normalised with its own
     statistics, in mode "eval" it is the whole population normalised with
     the final running statistics. The statistic that normalises is ringed
-    in :data:`~lecturelib.viz.HIGHLIGHT`. The grey outline is the
+    in :data:`~lecturelib.drawing.figures.HIGHLIGHT`. The grey outline is the
     population normalised with its true mean and variance. Outputs beyond
     the histogram's range are counted in its outermost bins.
 

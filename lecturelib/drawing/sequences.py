@@ -7,7 +7,7 @@ hides, re-labels or re-colours them, so a panel update costs one redraw and
 nothing more. The static companions (small multiples) make one view per
 subplot and call ``show`` once.
 
-Colours follow :mod:`lecturelib.viz`: inputs x_t in the input colour,
+Colours follow :mod:`lecturelib.drawing.figures`: inputs x_t in the input colour,
 outputs y_t in the output colour, and each shared weight matrix in one
 colour wherever it is used (U orange, W reddish purple, V blue), so that a
 student sees the same matrix at every step.
@@ -32,8 +32,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon, Rectang
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
-from . import viz
-from ._checks import as_array, as_int
+from .._checks import as_array, as_int
+from . import figures as viz
 
 #: Colour of each shared weight matrix, the same at every time step.
 WEIGHT_COLOURS = {"U": viz.KERNEL, "W": "#CC79A7", "V": viz.ACCENT}
@@ -117,7 +117,7 @@ def live_figure(figure, *views) -> BlitCanvas:
 
     The ``views`` (already shown once) mark their changing artists as
     animated; the layout is computed once; and the figure gets a
-    :class:`BlitCanvas`, which :func:`lecturelib.viz.figure_png` then uses.
+    :class:`BlitCanvas`, which :func:`lecturelib.drawing.figures.figure_png` then uses.
     Use it only for figures that are rendered with ``figure_png`` (animated
     artists are left out of an ordinary canvas draw).
     """

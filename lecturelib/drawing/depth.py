@@ -2,7 +2,7 @@
 
 Each interactive figure is a view whose artists are made once and then
 updated, with fixed axes, so a panel can blit them (see
-:class:`lecturelib.widgets.Panel`); each has a ``draw_*`` twin for the static
+:class:`lecturelib.drawing.panel.Panel`); each has a ``draw_*`` twin for the static
 small multiples:
 
 - :class:`TriangleView` / :func:`draw_triangle`: three perceptrons' lines,
@@ -24,10 +24,10 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
-from . import viz
-from ._checks import as_array
-from .depth import perceptron, perceptron_and
-from .shapes import MemoryEstimate
+from .._checks import as_array
+from ..depth import perceptron, perceptron_and
+from ..layer_tables import MemoryEstimate
+from . import figures as viz
 
 UNIT_NAMES = ("A", "B", "C")
 UNIT_STYLES = ("-", "--", ":")

@@ -1,0 +1,13 @@
+"""Figures and interactive panels: the only part of lecturelib that imports
+matplotlib, ipywidgets or anywidget.
+
+- :mod:`~lecturelib.drawing.figures`   the shared visual vocabulary (colours, matrices,
+  small multiples) and :func:`~lecturelib.drawing.figures.show`, which puts a figure in
+  a notebook with its alt text and long description
+- :mod:`~lecturelib.drawing.panel`     :class:`~lecturelib.drawing.panel.Panel` (controls,
+  a live figure, a caption, a message area), the control makers, self-check questions
+- :mod:`~lecturelib.drawing.controls`  accessible keyboard-first controls (anywidget)
+- one module per topic, named after the lesson it draws: ``sliding``, ``arithmetic``,
+  ``kernels``, ``connections``, ``layer_views``, ``alexnet``, ``family``, ``training``,
+  ``depth``, ``pretrain``, ``sequences``, ``gates``, ``cliff``, ``dropout``, ``batchnorm``
+"""
