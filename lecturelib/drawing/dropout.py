@@ -19,7 +19,9 @@ probabilities (0.5 for hidden units, 0.8 for inputs); masks are drawn with
   over-fit;
 - :func:`draw_gap_curves`, :func:`draw_decision_regions`,
   :func:`draw_monte_carlo`, :func:`draw_face_outputs`,
-  :func:`draw_next_layer_inputs`: the notebook's static figures.
+  :func:`draw_next_layer_inputs`: the notebook's static figures;
+- :class:`ThinnedNetworkPanel`: the notebook's interactive panel (controls
+  and the keep-to-drop conversion come from the notebook).
 
 Colours follow :mod:`lecturelib.drawing.figures`: inputs :data:`~lecturelib.drawing.figures.INPUT`,
 outputs :data:`~lecturelib.drawing.figures.OUTPUT`, dropped units
@@ -44,6 +46,7 @@ from matplotlib.transforms import Affine2D
 from .._checks import as_array, as_generator, as_int, as_number
 from ..dropout import dropout
 from . import figures as viz
+from .panel import Panel, button
 
 #: The network drawn in the notebook: 4 inputs, two hidden layers of 6, 2 outputs.
 NETWORK = (4, 6, 6, 2)
@@ -675,6 +678,68 @@ def draw_next_layer_inputs(ax, values, test_value, title=None):
         ax.set_title(title)
 
 
+# --- panel builders (plumbing-b): the notebook's panel, minus the lesson --------------------
+
+
+class ThinnedNetworkPanel(Panel):
+    """The thinned-network panel of notebook 17: one mask of :data:`NETWORK`, and a resample button.
+
+    ``controls`` must hold ``retain_hidden`` and ``retain_input`` (the
+    lecture's keep probabilities), ``mode`` (one of :data:`MODES`) and
+    ``phase`` (one of :data:`PHASES`). ``to_pytorch(retain)`` is the lesson:
+    it turns a keep probability into PyTorch's drop probability (the
+    notebook passes :func:`lecturelib.drop_probability`); the panel names
+    the ``nn.Dropout`` layers with it. The button "resample the mask" draws
+    the next mask (``mask_number``). The line under the figure counts the
+    kept units and the thinned networks in training, and says what test time
+    multiplies by.
+    """
+
+    def __init__(self, controls: dict, to_pytorch, *, caption: str = ""):
+        figure, ax = viz.new_figure(5.8, 3.8)
+        self.view = ThinnedNetworkView(ax)
+        self.to_pytorch = to_pytorch
+        self.mask_number = 0
+        self.resample_button = button("resample the mask")
+        super().__init__(
+            controls,
+            self.draw,
+            figure,
+            extra=[self.resample_button],
+            animated=self.view.artists,
+            caption=caption,
+        )
+        self.resample_button.on_click(self.resample)
+
+    def resample(self, _button=None) -> None:
+        """Draw the next mask (the button's action)."""
+        self.mask_number += 1
+        self.refresh()
+
+    def draw(self, retain_hidden, retain_input, mode, phase) -> str:
+        facts = self.view.show(retain_input, retain_hidden, self.mask_number, mode, phase)
+        pytorch = (
+            f"In PyTorch: <code>nn.Dropout(p={self.to_pytorch(retain_input):g})</code> on the "
+            f"inputs, <code>nn.Dropout(p={self.to_pytorch(retain_hidden):g})</code> on the "
+            "hidden units"
+        )
+        if phase == "test":
+            factors = (
+                "nothing to do: the kept units were already divided by p in training"
+                if mode == "inverted"
+                else f"every input ×{retain_input:g}, every hidden unit ×{retain_hidden:g}"
+            )
+            return f"Test time: all {facts['droppable']} units are present; {factors}. ({pytorch}.)"
+        inputs, *hidden = facts["kept"]
+        sizes = self.view.layer_sizes
+        return (
+            f"Mask {self.mask_number}: {inputs} of {sizes[0]} inputs and {sum(hidden)} of "
+            f"{sum(sizes[1:-1])} hidden units kept, {facts['kept_total']} in all "
+            f"(expected {facts['expected_kept']:.1f}). This is one of {facts['count']:,} thinned "
+            f"networks and is drawn with probability {facts['probability']:.2g}. ({pytorch}.)"
+        )
+
+
 __all__ = [
     "NETWORK",
     "MODES",
@@ -693,4 +758,5 @@ __all__ = [
     "draw_monte_carlo",
     "draw_face_outputs",
     "draw_next_layer_inputs",
+    "ThinnedNetworkPanel",
 ]
