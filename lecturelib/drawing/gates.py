@@ -10,7 +10,8 @@ by step and :func:`draw_whiteboard` draws its history.
 sequence (units down, time steps across), updated in place so an
 interactive panel stays fast. Gate values lie in [0, 1] and use a sequential
 map; the memory (the LSTM's c, the GRU's h) is signed and uses the
-diverging map centred on zero.
+diverging map centred on zero. :class:`GatesPanel` is the notebook's
+interactive panel around them (the notebook supplies the forward pass).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
 from .._checks import as_array, as_int
+from . import figures as viz
 from .figures import ACCENT, DIVERGING, HIGHLIGHT, INPUT, KERNEL, MUTED, OUTPUT, PADDING
+from .panel import Panel
 
 # --- the whiteboard ------------------------------------------------------------------
 
@@ -391,9 +394,65 @@ def draw_gradient_norms(ax, norms: dict, colors=None, title: str | None = None, 
     return ax
 
 
+# --- panel builders (plumbing-b): the notebook's panel, minus the lesson --------------------
+
+
+class GatesPanel(Panel):
+    """The gate panel of notebook 16: a trained cell's gates on one sequence, as heat maps.
+
+    ``controls`` must hold ``cell`` ("lstm" or "gru"), ``sequence`` (a
+    column of ``tokens``) and ``steps`` (the sequence length T).
+    ``run_cell(cell, sequence, steps)`` is the lesson: it runs the first
+    ``steps`` tokens of that sequence forward through the trained cell and
+    returns ``(traces, probabilities)``, the :func:`gate_traces` of its cache
+    and the answer's probabilities over the tokens. ``tokens``: (T_max,
+    sequences) token ids, row 0 the token to remember; ``state_limits``:
+    {cell: the |memory| drawn at full colour}. The panel draws
+    :class:`GateHeatmaps` and says which token the cell answers, whether that
+    is right, and its mean keep gate (LSTM f, GRU z) after step 0.
+    """
+
+    def __init__(
+        self,
+        controls: dict,
+        run_cell,
+        tokens,
+        state_limits: dict,
+        *,
+        hidden: int = 32,
+        caption: str = "",
+        dpi: float = 80,
+    ):
+        self.tokens = np.asarray(tokens)
+        self.run_cell = run_cell
+        self.state_limits = dict(state_limits)
+        figure = viz.new_figure(7.6, 5.6)[0]
+        self.heatmaps = GateHeatmaps(
+            figure, hidden=hidden, max_steps=self.tokens.shape[0], state_limits=state_limits
+        )
+        super().__init__(
+            controls, self.draw, figure, animated=self.heatmaps.artists, dpi=dpi, caption=caption
+        )
+
+    def draw(self, cell, sequence, steps) -> str:
+        traces, probabilities = self.run_cell(cell, sequence, steps)
+        self.heatmaps.show(cell, traces, self.tokens[:steps, sequence])
+        answer, target = int(np.argmax(probabilities)), int(self.tokens[0, sequence])
+        keep = traces["f" if cell == "lstm" else "z"][:, 1:steps].mean() if steps > 1 else np.nan
+        verdict = "right" if answer == target else "wrong"
+        limit = self.state_limits[cell]
+        return (
+            f"{cell.upper()} answers <b>{'ABCD'[answer]}</b> with probability "
+            f"{probabilities[answer]:.2f} ({verdict}: the first token was {'ABCD'[target]}); "
+            f"mean keep gate after step 0: {keep:.2f}; memory colours run from "
+            f"-{limit:.3g} to +{limit:.3g}"
+        )
+
+
 __all__ = [
     "GATE_ROWS",
     "GateHeatmaps",
+    "GatesPanel",
     "Whiteboard",
     "draw_gradient_norms",
     "draw_whiteboard",
