@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 
 from lecturelib import drop_probability  # noqa: E402
+from lecturelib.drawing import batchnorm as vb  # noqa: E402
 from lecturelib.drawing import dropout as vd  # noqa: E402
 from lecturelib.drawing import gates as vg  # noqa: E402
 from lecturelib.drawing.panel import dropdown, exercise_panel, slider, toggle  # noqa: E402
@@ -108,3 +109,36 @@ def test_gates_panel_shows_the_message_of_the_forward_pass():
     assert "at most 20 steps" in panel.last_message
     panel.set(cell="gru", steps=5)
     assert panel.last_message == "" and "memory colours run from -0.5 to +0.5" in panel.info.value
+
+
+# --- notebook 18: batch statistics ----------------------------------------------------------
+
+
+def batch_stats_panel():
+    population = np.random.default_rng(0).normal(2.0, 0.5, size=300)
+    return vb.BatchStatsPanel(
+        {
+            "batch_size": dropdown("batch size", [1, 2, 4, 16, 64], 16),
+            "momentum": slider("momentum", 0.0, 1.0, 0.1, step=0.05),
+            "mode": toggle("mode", ["train", "eval"], "train"),
+        },
+        population,
+        steps=30,
+    )
+
+
+def test_batch_stats_panel_draws_every_setting():
+    panel = batch_stats_panel()
+    assert "batch means scatter by" in panel.info.value and "<b>train</b>" in panel.info.value
+    summary = exercised(panel)
+    assert summary["messages"] > 0  # a batch of one example
+    panel.set(mode="eval", momentum=0.5)
+    assert "running variance" in panel.info.value
+
+
+def test_batch_stats_panel_refuses_a_batch_of_one_in_training():
+    panel = batch_stats_panel()
+    panel.set(batch_size=1)
+    assert "a batch of one example has no spread" in panel.last_message
+    panel.set(batch_size=2)
+    assert panel.last_message == ""

@@ -21,7 +21,9 @@ in :data:`~lecturelib.drawing.figures.HIGHLIGHT`, reference values in
 - :func:`mini_batches`, :func:`running_statistics` and
   :class:`BatchStatsView`: the batch statistics and running averages of one
   unit over many training steps (the notebook's panel draws with the view,
-  and :func:`batch_stats_grid`, its static companion, with one view per row).
+  and :func:`batch_stats_grid`, its static companion, with one view per row);
+- :class:`BatchStatsPanel`: that panel, around the view (the notebook
+  chooses the controls).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from .._checks import as_array, as_generator, as_int
 from ..batchnorm import batch_norm
 from ..training.layers import BatchNorm1d, Linear, ReLU, Sequential, Sigmoid, Tanh
 from . import figures as viz
+from .panel import Panel
 
 #: Names of the two columns of :func:`car_table`'s features.
 CAR_FEATURES = ("age (years)", "distance (1000 km)")
@@ -707,6 +710,47 @@ def batch_stats_grid(population, settings, *, steps=100, seed=0, width=12.0, row
     return fig, facts
 
 
+# --- panel builders (plumbing-b): the notebook's panel, minus the lesson --------------------
+
+
+class BatchStatsPanel(Panel):
+    """The panel of notebook 18: one unit's batch statistics over ``steps`` training steps.
+
+    ``controls`` must hold ``batch_size``, ``momentum`` and ``mode`` ("train"
+    or "eval"); ``population``: the unit's values over the data set, from
+    which the mini-batches are drawn. The numbers come from
+    :meth:`BatchStatsView.compute` (the library's :func:`lecturelib.batch_norm`
+    on every batch, and the running averages with that momentum); the line
+    under the figure compares the scatter of the batch means with
+    sigma / sqrt(B) and says what the chosen mode outputs. A batch of one
+    example in training shows the view's message instead of a figure.
+    """
+
+    def __init__(self, controls: dict, population, *, steps=100, caption: str = "", dpi=80):
+        figure, axes = viz.new_figure(11, 3.4, 1, 3)
+        self.view = BatchStatsView(axes, population, steps=steps, summary=False)
+        super().__init__(
+            controls, self.draw, figure, dpi=dpi, caption=caption, animated=self.view.artists
+        )
+
+    def draw(self, batch_size, momentum, mode) -> str:
+        facts = self.view.update(batch_size, momentum, mode)
+        if mode == "train":
+            detail = (
+                f"one example's output varies by {facts['probe_spread']:.2f} from batch to batch"
+            )
+        else:
+            detail = (
+                f"running mean {facts['running_mean']:+.3f} (true {self.view.mean:+.3f}), "
+                f"running variance {facts['running_var']:.4f} (true {self.view.var:.4f})"
+            )
+        return (
+            f"batch means scatter by {facts['mean_noise']:.3f} (theory &sigma;/&radic;B = "
+            f"{facts['predicted_noise']:.3f}) &middot; <b>{mode}</b> outputs: mean "
+            f"{facts['output_mean']:+.2f}, std {facts['output_std']:.2f} &middot; {detail}"
+        )
+
+
 __all__ = [
     "CAR_FEATURES",
     "plain_log_axis",
@@ -726,4 +770,5 @@ __all__ = [
     "running_statistics",
     "BatchStatsView",
     "batch_stats_grid",
+    "BatchStatsPanel",
 ]
