@@ -31,30 +31,18 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import NullLocator
 
 from .._checks import as_array, as_generator, as_int
 from ..batchnorm import batch_norm
 from ..training.layers import BatchNorm1d, Linear, ReLU, Sequential, Sigmoid, Tanh
 from . import figures as viz
+from .figures import plain_log_axis
 
 #: Names of the two columns of :func:`car_table`'s features.
 CAR_FEATURES = ("age (years)", "distance (1000 km)")
 
 _ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU}
-
-
-def plain_log_axis(axis, subs=(1.0,)) -> None:
-    """Give a log-scaled axis (``ax.yaxis`` or ``ax.xaxis``) plain numbers and no minor ticks.
-
-    Labels read 0.01, 0.1, 1 instead of powers of ten typeset as formulas,
-    which also draws several times faster. ``subs``: the multiples of each
-    power of ten that get a tick, e.g. (1, 2, 5) for an axis spanning
-    less than two decades.
-    """
-    axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
-    axis.set_minor_locator(NullLocator())
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
 
 
 # --- standardising raw features ------------------------------------------------------------
@@ -577,7 +565,7 @@ class BatchStatsView:
 
     @property
     def artists(self) -> list:
-        """The artists :meth:`update` changes (for a Panel's ``animated``)."""
+        """The artists :meth:`update` changes (for a Panel's ``artists``)."""
         return [
             self.mean_points,
             self.mean_line,
@@ -709,7 +697,6 @@ def batch_stats_grid(population, settings, *, steps=100, seed=0, width=12.0, row
 
 __all__ = [
     "CAR_FEATURES",
-    "plain_log_axis",
     "CarTable",
     "car_table",
     "Descent",
