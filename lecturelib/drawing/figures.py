@@ -13,12 +13,13 @@ import base64
 import html
 import io
 import re
+import struct
+import zlib
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import matplotlib as mpl
 import numpy as np
-import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.container import BarContainer
@@ -85,8 +86,8 @@ def new_figure(width: float = 6.0, height: float = 4.0, nrows: int = 1, ncols: i
 def figure_png(figure: Figure, dpi: float | None = None) -> bytes:
     """Render a figure to PNG bytes quickly.
 
-    Draws with the Agg canvas and encodes with light zlib compression, which
-    is about twice as fast as ``savefig`` for the small figures of a panel.
+    Draws with the Agg canvas and encodes with :func:`canvas_png`, several
+    times faster than ``savefig`` for the small figures of a panel.
     """
     canvas = agg_canvas(figure, dpi)
     canvas.draw()
@@ -103,14 +104,46 @@ def agg_canvas(figure: Figure, dpi: float | None = None) -> FigureCanvasAgg:
 
 
 def canvas_png(canvas: FigureCanvasAgg) -> bytes:
-    """Encode what the canvas holds now as PNG bytes (light compression)."""
-    width, height = canvas.get_width_height(physical=True)
-    image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    # Figures are opaque: dropping the alpha channel makes encoding ~15% faster.
-    image = image.convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    """Encode what the canvas holds now as PNG bytes, quickly and without loss.
+
+    The pixels are written as 8-bit RGB (figures are opaque), each row as its
+    difference from the row above (PNG's "Up" filter), compressed with zlib
+    at level 1. A panel's line art is mostly flat areas and vertical edges,
+    where this is as small as Pillow's per-row filter search and about three
+    times faster. When the canvas holds the same pixels as at its last
+    encoding, the same bytes are returned without encoding again (and a
+    panel then sends nothing).
+    """
+    rgba = np.asarray(canvas.buffer_rgba())
+    last = getattr(canvas, "_lecturelib_last_png", None)
+    if last is not None and last[0].shape == rgba.shape and np.array_equal(last[0], rgba):
+        return last[1]
+    png = _png_rgb(rgba)
+    canvas._lecturelib_last_png = (rgba.copy(), png)
+    return png
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png_rgb(rgba: np.ndarray) -> bytes:
+    """An (H, W, 4) uint8 array as an RGB PNG (alpha dropped), every row Up-filtered."""
+    height, width = rgba.shape[:2]
+    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    rows[:, 0] = 2  # the filter type of each row: Up (the first row's "above" is zeros)
+    pixels = rows[:, 1:].reshape(height, width, 3)
+    pixels[0] = rgba[0, :, :3]
+    np.subtract(rgba[1:, :, :3], rgba[:-1, :, :3], out=pixels[1:])  # wraps modulo 256
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
 
 
 def show_matrix(
