@@ -183,7 +183,7 @@ def test_kernel_explorer_and_a_panel_around_it():
         "stride": slider("stride", 1, 3, 1),
         "padding": slider("padding", 0, 2, 0),
     }
-    panel = Panel(controls, update, figure, animated=explorer.artists)
+    panel = Panel(controls, update, figure, artists=explorer.artists)
     report = exercise_panel(panel, combinations=4)
     assert report["unexpected_errors"] == [] and report["messages"] == 0
     assert panel.image.value[:4] == b"\x89PNG"

@@ -33,31 +33,19 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import NullLocator
 
 from .._checks import as_array, as_generator, as_int
 from ..batchnorm import batch_norm
 from ..training.layers import BatchNorm1d, Linear, ReLU, Sequential, Sigmoid, Tanh
 from . import figures as viz
+from .figures import plain_log_axis
 from .panel import Panel
 
 #: Names of the two columns of :func:`car_table`'s features.
 CAR_FEATURES = ("age (years)", "distance (1000 km)")
 
 _ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU}
-
-
-def plain_log_axis(axis, subs=(1.0,)) -> None:
-    """Give a log-scaled axis (``ax.yaxis`` or ``ax.xaxis``) plain numbers and no minor ticks.
-
-    Labels read 0.01, 0.1, 1 instead of powers of ten typeset as formulas,
-    which also draws several times faster. ``subs``: the multiples of each
-    power of ten that get a tick, e.g. (1, 2, 5) for an axis spanning
-    less than two decades.
-    """
-    axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
-    axis.set_minor_locator(NullLocator())
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
 
 
 # --- standardising raw features ------------------------------------------------------------
@@ -580,7 +568,7 @@ class BatchStatsView:
 
     @property
     def artists(self) -> list:
-        """The artists :meth:`update` changes (for a Panel's ``animated``)."""
+        """The artists :meth:`update` changes (for a Panel's ``artists``)."""
         return [
             self.mean_points,
             self.mean_line,
@@ -730,7 +718,7 @@ class BatchStatsPanel(Panel):
         figure, axes = viz.new_figure(11, 3.4, 1, 3)
         self.view = BatchStatsView(axes, population, steps=steps, summary=False)
         super().__init__(
-            controls, self.draw, figure, dpi=dpi, caption=caption, animated=self.view.artists
+            controls, self.draw, figure, dpi=dpi, caption=caption, artists=self.view.artists
         )
 
     def draw(self, batch_size, momentum, mode) -> str:
@@ -753,7 +741,6 @@ class BatchStatsPanel(Panel):
 
 __all__ = [
     "CAR_FEATURES",
-    "plain_log_axis",
     "CarTable",
     "car_table",
     "Descent",

@@ -431,7 +431,7 @@ class GatesPanel(Panel):
             figure, hidden=hidden, max_steps=self.tokens.shape[0], state_limits=state_limits
         )
         super().__init__(
-            controls, self.draw, figure, animated=self.heatmaps.artists, dpi=dpi, caption=caption
+            controls, self.draw, figure, artists=self.heatmaps.artists, dpi=dpi, caption=caption
         )
 
     def draw(self, cell, sequence, steps) -> str:
