@@ -12,12 +12,21 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from lecturelib import drop_probability  # noqa: E402
 from lecturelib.drawing import batchnorm as vb  # noqa: E402
 from lecturelib.drawing import dropout as vd  # noqa: E402
 from lecturelib.drawing import gates as vg  # noqa: E402
-from lecturelib.drawing.panel import dropdown, exercise_panel, slider, toggle  # noqa: E402
+from lecturelib.drawing import sequences as vs  # noqa: E402
+from lecturelib.drawing.panel import (  # noqa: E402
+    dropdown,
+    exercise_panel,
+    log_slider,
+    slider,
+    text_entry,
+    toggle,
+)
 
 
 def exercised(panel, combinations=4):
@@ -142,3 +151,127 @@ def test_batch_stats_panel_refuses_a_batch_of_one_in_training():
     assert "a batch of one example has no spread" in panel.last_message
     panel.set(batch_size=2)
     assert panel.last_message == ""
+
+
+# --- notebooks 12-14: the sequence panels ----------------------------------------------------
+
+
+def test_unrolled_panel_draws_every_setting():
+    panel = vs.UnrolledPanel(
+        {
+            "steps": slider("time steps T", 1, 8, 4),
+            "architecture": dropdown("architecture", list(vs.ARCHITECTURES), "one-to-many"),
+        },
+        weights=197_200,
+    )
+    assert "197,200 weights" in panel.info.value
+    exercised(panel)
+    panel.set(architecture="one-to-one", steps=5)
+    assert "(one-to-one has a single step whatever the length)" in panel.info.value
+
+
+class TinyNetwork:
+    """Stand-in for a CharRNN: a hidden size and nothing else."""
+
+    hidden_size = 3
+
+
+def fake_read(network, text):
+    """Hidden states (T, 3), logits (T, 4) and their softmax, depending on the letters."""
+    codes = np.array([ord(c) % 7 for c in text], dtype=float)
+    states = np.tanh(np.outer(codes, [0.1, -0.2, 0.3]))
+    logits = np.outer(codes, [0.3, 0.1, -0.2, 0.0])
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    return states, logits, probs
+
+
+def hidden_state_panel():
+    return vs.HiddenStatePanel(
+        {
+            "typed": text_entry("typed text", "dee", suggestions=["d", "deep", "peep"]),
+            "network": dropdown("network", ["tiny"]),
+        },
+        fake_read,
+        {"tiny": TinyNetwork()},
+        ["d", "e", "p", "<stop>"],
+        max_typed=6,
+    )
+
+
+def test_hidden_state_panel_draws_what_is_typed():
+    panel = hidden_state_panel()
+    assert panel.info.value.count("after 'dee' the network expects") == 1
+    exercised(panel)
+    panel.set(typed=" DEEP ")
+    assert "after 'deep'" in panel.info.value and panel.last_message == ""
+
+
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("", "type at least one character: d, e or p"),
+        ("dex", "'x' is not in the vocabulary: type only d, e and p"),
+        ("deepdeep", "type at most 6 characters (you typed 8)"),
+    ],
+)
+def test_hidden_state_panel_explains_what_cannot_be_read(typed, message):
+    panel = hidden_state_panel()
+    panel.set(typed=typed)
+    assert panel.last_message == message
+
+
+def fake_terms(steps, scale, t, truncate):
+    """Term sizes that fade by ``scale`` per step back, and a change that grows with the cut."""
+    gaps = np.subtract.outer(np.arange(steps), np.arange(steps))
+    norms = np.where(gaps >= 0, scale ** np.maximum(gaps, 0), 0.0)
+    return norms, max(t - truncate, 0) / t
+
+
+def test_contribution_panel_draws_every_setting_and_refuses_t_beyond_t():
+    panel = vs.ContributionPanel(
+        {
+            "steps": slider("sequence length T", 2, 10, 6),
+            "scale": slider("weight scale of W", 0.25, 2.5, 1.0, step=0.25),
+            "t": slider("loss step t", 1, 10, 5),
+            "truncate": slider("truncation k", 1, 10, 3),
+        },
+        fake_terms,
+        max_steps=10,
+    )
+    assert "dL_5/dW has 5 terms" in panel.info.value and "changes dL_5/dW by 40.0%" in (
+        panel.info.value
+    )
+    summary = exercised(panel)
+    assert summary["messages"] > 0
+    panel.set(steps=4, t=6)
+    assert panel.last_message == "the loss step t = 6 must lie inside the sequence: 1 <= t <= 4"
+    panel.set(t=4, truncate=4)
+    assert "keeps all of them (full BPTT)" in panel.info.value
+
+
+def fake_measure(scale, activation, init, steps=40):
+    """log10 norms that fall or grow with the rate, with inf beyond 300 powers of ten."""
+    gamma = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0}[activation]
+    bound = np.arange(steps) * np.log10(gamma * scale)
+    measured = bound - (0.1 if init == "random" else 0.0)
+    measured = np.where(measured > 300, np.inf, measured)
+    if activation == "relu" and scale < 1:
+        measured[steps // 2 :] = -np.inf  # no unit active: exactly 0
+    return measured, bound, gamma, scale
+
+
+def test_jacobian_norm_panel_draws_every_setting():
+    panel = vs.JacobianNormPanel(
+        {
+            "scale": log_slider("weight scale (spectral radius)", -1, 1, 1.0, step=0.05),
+            "activation": toggle("activation", ["sigmoid", "tanh", "relu"], "tanh"),
+            "steps": slider("sequence length", 10, 40, 20, step=10),
+            "init": toggle("initialisation", ["random", "orthogonal"], "orthogonal"),
+        },
+        fake_measure,
+        max_steps=40,
+    )
+    assert "float64 holds every value" in panel.info.value
+    exercised(panel)
+    panel.set(activation="relu", scale=0.5, steps=40)
+    assert "exactly 0" in panel.info.value

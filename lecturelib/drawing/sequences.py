@@ -18,6 +18,12 @@ lays the figure out once and keeps a rendered copy of everything that does
 not change (axes, ticks, labels, colour bars); each update pastes that copy
 and draws only the changing artists on top: a few milliseconds of drawing
 instead of a full redraw.
+
+The notebooks' panels are built here too (:class:`UnrolledPanel`,
+:class:`HiddenStatePanel`, :class:`ContributionPanel`,
+:class:`JacobianNormPanel`): the notebook chooses the controls and passes
+the lesson's computation (a forward pass, the BPTT terms, the measured
+norms); the panel draws it with a view and writes the line under it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from matplotlib.transforms import blended_transform_factory
 from .._checks import as_array, as_int
 from . import figures as viz
 from .live import live_figure
+from .panel import Panel
 
 #: Colour of each shared weight matrix, the same at every time step.
 WEIGHT_COLOURS = {"U": viz.KERNEL, "W": "#CC79A7", "V": viz.ACCENT}
@@ -694,6 +701,188 @@ def draw_two_path_graph(ax) -> None:
     ax.set_axis_off()
 
 
+# --- panel builders (plumbing-b): the notebooks' panels, minus the lesson -------------------
+
+
+def _first_drawing(panel, view, controls: dict) -> None:
+    """Draw the controls' starting setting once, then make the figure live (layout frozen)."""
+    panel.draw(**{name: control.value for name, control in controls.items()})
+    live_figure(panel.figure, view)
+
+
+def _listed(letters: str, last_word: str) -> str:
+    """'dep' -> 'd, e or p' (``last_word`` "or") or 'd, e and p'."""
+    return ", ".join(letters[:-1]) + f" {last_word} {letters[-1]}" if len(letters) > 1 else letters
+
+
+class UnrolledPanel(Panel):
+    """The unrolled-network panel of notebook 12: the same U, W, V at every time step.
+
+    ``controls`` must hold ``steps`` (T, at most ``max_steps``) and
+    ``architecture`` (one of :data:`ARCHITECTURES`); ``weights`` is the
+    lesson's count of the network's weights (the notebook computes it with
+    :func:`lecturelib.rnn_param_count`), quoted under the figure because it
+    does not depend on T.
+    """
+
+    def __init__(self, controls: dict, weights: int, *, max_steps: int = 8, caption: str = ""):
+        figure, ax = viz.new_figure(9.5, 3.4)
+        self.view = UnrolledView(ax, max_steps=max_steps)
+        self.weights = int(weights)
+        weight_legend(ax, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=3)
+        self.figure = figure
+        _first_drawing(self, self.view, controls)
+        super().__init__(controls, self.draw, figure, caption=caption)
+
+    def draw(self, steps, architecture) -> str:
+        inputs_at, outputs_at = architecture_steps(architecture, steps)
+        drawn = self.view.show(steps, architecture)
+        uses_w = 0 if architecture == "one-to-one" else drawn
+        note = " (one-to-one has a single step whatever the length)" if drawn != steps else ""
+        return (
+            f"{drawn} step(s){note}. U is used at {inputs_at.sum()} of them, W at {uses_w}, "
+            f"V at {outputs_at.sum()}: the same three matrices every time, so for n = 784, "
+            f"d = 200, k = 2 the network has {self.weights:,} weights, whatever the length."
+        )
+
+
+class HiddenStatePanel(Panel):
+    """The typing panel of notebook 12: the hidden state after each typed character.
+
+    ``controls`` must hold ``typed`` (a text entry) and ``network`` (a key
+    of ``networks``). ``read(network, text)`` is the lesson: the forward
+    pass of a character RNN over ``text`` from h = 0, returning the hidden
+    states (T, H), the logits (T, V) and their softmax (T, V). ``tokens``:
+    the vocabulary's tokens; ``letters``: the characters a student may
+    type (default: the one-character tokens; anything else, an empty text
+    or more than ``max_typed`` characters shows a message); ``hidden``: the
+    rows of the heat map (default: the networks' ``hidden_size``). The line
+    under the figure names the two likeliest next tokens.
+    """
+
+    def __init__(
+        self,
+        controls: dict,
+        read,
+        networks: dict,
+        tokens,
+        *,
+        letters: str | None = None,
+        hidden: int | None = None,
+        max_typed: int = 12,
+        caption: str = "",
+    ):
+        if hidden is None:  # the networks' hidden size (CharRNN.hidden_size)
+            hidden = max(network.hidden_size for network in networks.values())
+        if letters is None:  # every one-character token
+            letters = "".join(token for token in tokens if len(token) == 1)
+        figure, (ax_states, ax_probs) = viz.new_figure(9.5, 3.2, 1, 2, width_ratios=[2.3, 1])
+        self.view = HiddenStateView(ax_states, ax_probs, hidden, max_typed, tokens)
+        self.read, self.networks, self.tokens = read, networks, list(tokens)
+        self.letters, self.max_typed = letters, int(max_typed)
+        self.figure = figure
+        _first_drawing(self, self.view, controls)
+        super().__init__(controls, self.draw, figure, caption=caption)
+
+    def draw(self, typed, network) -> str:
+        typed = typed.strip().lower()
+        if not typed:
+            raise ValueError(f"type at least one character: {_listed(self.letters, 'or')}")
+        unknown = sorted(set(typed) - set(self.letters))
+        if unknown:
+            raise ValueError(
+                f"{unknown[0]!r} is not in the vocabulary: type only {_listed(self.letters, 'and')}"
+            )
+        if len(typed) > self.max_typed:
+            raise ValueError(f"type at most {self.max_typed} characters (you typed {len(typed)})")
+        states, _, probs = self.read(self.networks[network], typed)
+        self.view.show(states, list(typed), probs[-1])
+        ranked = np.argsort(probs[-1])[::-1][:2]
+        guesses = ", ".join(f"{self.tokens[i]} ({probs[-1, i]:.2f})" for i in ranked)
+        return f"after '{typed}' the network expects: {guesses}"
+
+
+class ContributionPanel(Panel):
+    """The BPTT panel of notebook 13: every term of dL_t/dW, and what truncation drops.
+
+    ``controls`` must hold ``steps`` (T), ``scale`` (of W), ``t`` (the loss
+    step, 1-based) and ``truncate`` (k). ``terms(steps, scale, t, truncate)``
+    is the lesson: it returns ``(norms, change)``, the sizes of the terms
+    (T, T) with rows t and columns k, and the relative change of dL_t/dW
+    when only its last ``truncate`` terms are kept (it is called only with
+    1 <= t <= T: a loss step beyond T shows a message).
+    """
+
+    def __init__(self, controls: dict, terms, *, max_steps: int, caption: str = ""):
+        figure, ax = viz.new_figure(6.2, 4.6)
+        self.view = ContributionView(ax, max_steps=max_steps, first_step=1)
+        self.terms = terms
+        self.figure = figure
+        _first_drawing(self, self.view, controls)
+        super().__init__(controls, self.draw, figure, caption=caption)
+
+    def draw(self, steps, scale, t, truncate) -> str:
+        if not 1 <= t <= steps:
+            raise ValueError(
+                f"the loss step t = {t} must lie inside the sequence: 1 <= t <= {steps}"
+            )
+        norms, change = self.terms(steps, scale, t, truncate)
+        self.view.show(norms, t, truncate)
+        sizes = norms[t - 1, :t]  # the terms of dL_t/dW, k = 1..t
+        window = "all of them (full BPTT)" if truncate >= t else f"k = {t - truncate + 1}..{t}"
+        return (
+            f"dL_{t}/dW has {t} terms: the newest (k = {t}) has size {sizes[-1]:.1e}, "
+            f"the oldest (k = 1) {sizes[0]:.1e}. Truncation to {truncate} step(s) keeps {window} "
+            f"and changes dL_{t}/dW by {100 * change:.1f}%."
+        )
+
+
+class JacobianNormPanel(Panel):
+    """The panel of notebook 14: the norm of dh_t/dh_0 against its bound, over t.
+
+    ``controls`` must hold ``scale`` (the spectral radius of W),
+    ``activation``, ``steps`` (at most ``max_steps``) and ``init``.
+    ``measure(scale, activation, init)`` is the lesson: it returns
+    ``(log10 measured norms, log10 bound, gamma, lambda)`` over ``max_steps``
+    steps. The line under the figure gives the rate gamma * lambda and says
+    where float64 overflows, underflows or the gradient is exactly 0.
+    """
+
+    def __init__(self, controls: dict, measure, *, max_steps: int, caption: str = ""):
+        figure, ax = viz.new_figure(8.0, 3.6)
+        self.view = JacobianNormView(ax, max_steps, zone_labels=False)
+        self.measure = measure
+        self.figure = figure
+        _first_drawing(self, self.view, controls)
+        super().__init__(controls, self.draw, figure, caption=caption)
+
+    def draw(self, scale, activation, steps, init) -> str:
+        measured, bound, gamma, lam = self.measure(scale, activation, init)
+        events = self.view.show(measured[:steps], bound[:steps])
+        rate = gamma * lam
+        trend = "the bound shrinks" if rate < 1 else "the bound grows"
+        last = measured[steps - 1]
+        if events["overflow"] is not None:
+            status = f"<b>overflow</b>: float64 gives inf from t − k = {events['overflow']}"
+        elif events["underflow"] is not None and measured[events["underflow"]] == -np.inf:
+            status = (
+                f"the gradient is <b>exactly 0</b> from t − k = {events['underflow']} "
+                "(at some step no unit let any gradient through)"
+            )
+        elif events["underflow"] is not None:
+            status = (
+                f"<b>underflow</b>: float64 loses the gradient from t − k = {events['underflow']}"
+            )
+        else:
+            status = "float64 holds every value"
+        size = "inf" if last == np.inf else ("exactly 0" if last == -np.inf else f"1e{last:.0f}")
+        return (
+            f"γ = {gamma:g}, λ = ‖W‖₂ = {lam:.2f}, γλ = {rate:.2f}: {trend} by ×{rate:.2f} "
+            "per step. "
+            f"‖dh_{steps - 1}/dh_0‖ ≈ {size}; {status}."
+        )
+
+
 __all__ = [
     "ARCHITECTURES",
     "subscript",
@@ -708,4 +897,8 @@ __all__ = [
     "JacobianNormView",
     "draw_layer_gradients",
     "draw_two_path_graph",
+    "UnrolledPanel",
+    "HiddenStatePanel",
+    "ContributionPanel",
+    "JacobianNormPanel",
 ]
