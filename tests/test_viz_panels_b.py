@@ -15,7 +15,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from lecturelib import drop_probability  # noqa: E402
+from lecturelib.cliff import CliffSurface, clip_vector  # noqa: E402
 from lecturelib.drawing import batchnorm as vb  # noqa: E402
+from lecturelib.drawing import cliff as vc  # noqa: E402
 from lecturelib.drawing import dropout as vd  # noqa: E402
 from lecturelib.drawing import gates as vg  # noqa: E402
 from lecturelib.drawing import sequences as vs  # noqa: E402
@@ -275,3 +277,88 @@ def test_jacobian_norm_panel_draws_every_setting():
     exercised(panel)
     panel.set(activation="relu", scale=0.5, steps=40)
     assert "exactly 0" in panel.info.value
+
+
+# --- notebook 15: clipping -------------------------------------------------------------------
+
+
+def clipped(direction, length, threshold):
+    angle = np.deg2rad(direction)
+    gradient = length * np.array([np.cos(angle), np.sin(angle)])
+    return (
+        gradient,
+        clip_vector(gradient, "norm", threshold),
+        clip_vector(gradient, "value", threshold),
+    )
+
+
+def test_clipping_arrows_panel_draws_every_setting():
+    panel = vc.ClippingArrowsPanel(
+        {
+            "direction": slider("gradient direction (degrees)", 0, 360, 45, step=15),
+            "length": slider("gradient length", 0.25, 2.75, 2.0, step=0.25),
+            "threshold": slider("threshold", 0.25, 2.0, 1.0, step=0.25),
+        },
+        clipped,
+    )
+    # At 45 degrees value clipping keeps the direction: both clipped arrows lie on g.
+    assert "By norm: (0.71, 0.71), angle 0.0°" in panel.info.value
+    assert "By value: (1.00, 1.00), angle 0.0°" in panel.info.value
+    exercised(panel)
+
+
+def cliff_panel(surface):
+    def descents(learning_rate, mode, threshold):
+        return (
+            surface.descend(learning_rate=learning_rate, steps=10),
+            surface.descend(learning_rate=learning_rate, steps=10, clip=mode, threshold=threshold),
+        )
+
+    return vc.CliffPanel(
+        {
+            "learning_rate": slider("learning rate", 0.1, 0.5, 0.4, step=0.2),
+            "mode": dropdown("clipping mode", ["none", "norm", "value", "sideways"], "norm"),
+            "threshold": slider("threshold", 0.5, 1.5, 1.0, step=0.5),
+        },
+        descents,
+        surface,
+        (-4.0, 4.0, -4.0, 4.0),
+    )
+
+
+def test_cliff_panel_draws_every_setting_and_refuses_an_unknown_mode():
+    panel = cliff_panel(CliffSurface())
+    assert "<b>plain</b>" in panel.info.value and "<b>clipped</b>" in panel.info.value
+    assert panel.axes[1].get_title() == "clipped by norm at 1"
+    summary = exercised(panel)
+    assert summary["messages"] > 0
+    panel.set(mode="sideways")
+    assert "sideways" in panel.last_message
+    panel.set(mode="none")
+    assert panel.last_message == "" and panel.axes[1].get_title() == "no clipping"
+
+
+def test_training_runs_panel_draws_every_run_and_marks_a_divergence():
+    steps = 20
+    runs = {}
+    for learning_rate in (0.05, 1.0):
+        for mode in ("none", "norm"):
+            loss = np.linspace(3.0, 1.5, steps)
+            if learning_rate == 1.0 and mode == "none":
+                loss[12:] = np.nan
+            runs[(learning_rate, mode, 5.0)] = {"loss": loss, "grad_norm": np.full(steps, 7.0)}
+    panel = vc.TrainingRunsPanel(
+        {
+            "learning_rate": dropdown("learning rate", [0.05, 1.0], 0.05),
+            "mode": dropdown("clipping mode", ["none", "norm"], "norm"),
+            "threshold": dropdown("threshold", [5.0], 5.0),
+        },
+        runs,
+        steps=steps,
+        vocab_size=4,
+    )
+    assert "final loss per character 1.50 (uniform guessing: 1.39)" in panel.info.value
+    exercised(panel)
+    panel.set(learning_rate=1.0, mode="none")
+    assert "<b>Diverged</b>: the loss is NaN from step 12 on" in panel.info.value
+    assert panel.ax_loss.get_title() == "learning rate 1, no clipping"

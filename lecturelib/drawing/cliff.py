@@ -15,7 +15,9 @@ from matplotlib.ticker import NullLocator
 from .._checks import as_array, as_number
 from ..cliff import CliffSurface, Trajectory, angle_between, clip_vector
 from ..training.clipping import first_non_finite
+from . import figures as viz
 from .figures import ACCENT, HIGHLIGHT, KERNEL, MUTED, OUTPUT
+from .panel import Panel
 
 
 def draw_surface(ax, surface: CliffSurface, extent=(-4.0, 4.0, -4.0, 4.0), resolution: int = 160):
@@ -269,8 +271,133 @@ class TrainingCurves:
         return bad
 
 
+# --- panel builders (plumbing-b): the notebook's panels, minus the lesson -------------------
+
+
+def _clipping_name(mode: str, threshold: float) -> str:
+    return "no clipping" if mode == "none" else f"clipped by {mode} at {threshold:g}"
+
+
+class ClippingArrowsPanel(Panel):
+    """The first panel of notebook 15: one 2-D gradient and its two clipped versions.
+
+    ``controls`` must hold ``direction`` (degrees), ``length`` and
+    ``threshold``. ``clipped(direction, length, threshold)`` is the lesson:
+    it returns ``(gradient, by_norm, by_value)``, the gradient at that angle
+    and length and what norm and value clipping make of it. The panel draws
+    them with :class:`ClippingArrows` and gives their coordinates and their
+    angles to the gradient under the figure.
+    """
+
+    def __init__(self, controls: dict, clipped, *, limit: float = 3.0, caption: str = ""):
+        figure, ax = viz.new_figure(4.6, 4.4)
+        self.arrows = ClippingArrows(ax, limit=limit)
+        self.clipped = clipped
+        super().__init__(controls, self.draw, figure, artists=self.arrows.artists, caption=caption)
+
+    def draw(self, direction, length, threshold) -> str:
+        gradient, by_norm, by_value = self.clipped(direction, length, threshold)
+        self.arrows.show(gradient, threshold)
+        return (
+            f"g = ({gradient[0]:.2f}, {gradient[1]:.2f}), norm {length:.2f}. "
+            f"By norm: ({by_norm[0]:.2f}, {by_norm[1]:.2f}), "
+            f"angle {angle_between(gradient, by_norm):.1f}°. "
+            f"By value: ({by_value[0]:.2f}, {by_value[1]:.2f}), "
+            f"angle {angle_between(gradient, by_value):.1f}°."
+        )
+
+
+class CliffPanel(Panel):
+    """The cliff panel of notebook 15: two descents on the surface, without and with clipping.
+
+    ``controls`` must hold ``learning_rate``, ``mode`` ("none", "norm" or
+    "value") and ``threshold``. ``descents(learning_rate, mode, threshold)``
+    is the lesson: it returns the two :class:`~lecturelib.cliff.Trajectory`
+    runs (plain, clipped), e.g. from :meth:`CliffSurface.descend`. The
+    surface is drawn once, in both plots, over ``extent``; each update moves
+    the two paths and retitles the right plot.
+    """
+
+    def __init__(self, controls: dict, descents, surface, extent, *, caption: str = ""):
+        figure, self.axes = viz.new_figure(7.6, 3.7, ncols=2)
+        self.paths = []
+        for ax, color, title in zip(
+            self.axes, (ACCENT, OUTPUT), ("without clipping", "with clipping")
+        ):
+            draw_surface(ax, surface, extent, resolution=120)
+            ax.set_title(title)
+            self.paths.append(TrajectoryArtists(ax, color))
+        self.descents = descents
+        artists = [artist for paths in self.paths for artist in paths.artists]
+        super().__init__(
+            controls,
+            self.draw,
+            figure,
+            artists=[*artists, self.axes[1].title],
+            caption=caption,
+        )
+
+    def draw(self, learning_rate, mode, threshold) -> str:
+        runs = self.descents(learning_rate, mode, threshold)
+        for artists, run in zip(self.paths, runs):
+            artists.show(run)
+        self.axes[1].set_title(_clipping_name(mode, threshold))
+        return "<br>".join(
+            f"<b>{name}</b>: {describe(run)}" for name, run in zip(("plain", "clipped"), runs)
+        )
+
+
+class TrainingRunsPanel(Panel):
+    """The training panel of notebook 15: the loss and gradient norm of one trained run.
+
+    ``controls`` must hold ``learning_rate``, ``mode`` and ``threshold``;
+    ``runs`` maps ``(learning_rate, mode, threshold)`` to a run of
+    :func:`lecturelib.training.clipping.train_clipping_grid` (the lesson,
+    trained in the notebook), each with its "loss" and "grad_norm" per step.
+    ``steps`` and ``vocab_size`` as for :class:`TrainingCurves`. The line
+    under the figure gives the final loss, or the step where it became NaN.
+    """
+
+    def __init__(self, controls: dict, runs: dict, *, steps: int, vocab_size: int, caption=""):
+        figure, (self.ax_loss, ax_norm) = viz.new_figure(8.6, 3.3, ncols=2)
+        self.curves = TrainingCurves(self.ax_loss, ax_norm, steps=steps, vocab_size=vocab_size)
+        self.runs, self.vocab_size = runs, int(vocab_size)
+        start = {name: control.value for name, control in controls.items()}
+        self._title(**start)  # a title of the right length for the frozen layout
+        super().__init__(
+            controls,
+            self.draw,
+            figure,
+            artists=[*self.curves.artists, self.ax_loss.title],
+            caption=caption,
+        )
+
+    def _title(self, learning_rate, mode, threshold) -> None:
+        self.ax_loss.set_title(
+            f"learning rate {learning_rate:g}, " + _clipping_name(mode, threshold)
+        )
+
+    def draw(self, learning_rate, mode, threshold) -> str:
+        run = self.runs[(learning_rate, mode, threshold)]
+        bad = self.curves.show(run, mode, threshold)
+        self._title(learning_rate, mode, threshold)
+        if bad is not None:
+            return (
+                f"<b>Diverged</b>: the loss is NaN from step {bad} on "
+                f"(largest gradient norm {np.nanmax(run['grad_norm']):.3g})."
+            )
+        return (
+            f"final loss per character {run['loss'][-1]:.2f} "
+            f"(uniform guessing: {np.log(self.vocab_size):.2f}); "
+            f"largest gradient norm {run['grad_norm'].max():.3g}"
+        )
+
+
 __all__ = [
     "ClippingArrows",
+    "ClippingArrowsPanel",
+    "CliffPanel",
+    "TrainingRunsPanel",
     "TrainingCurves",
     "TrajectoryArtists",
     "describe",
