@@ -9,7 +9,8 @@
 - :func:`draw_counts`: a grid of such counts, numbered;
 - :func:`draw_groups`: which input channels each output channel of a
   grouped convolution reads (one line style per group);
-- :class:`FamilyView`: the notebook's panel (kernel copies and groups).
+- :class:`FamilyView`: the notebook's panel figure (kernel copies and groups),
+  and :class:`FamilyPanel`, the panel around it.
 
 Colours follow :mod:`lecturelib.drawing.figures`; counts are also written as numbers
 and groups drawn with different line styles, so nothing relies on colour.
@@ -26,6 +27,7 @@ from .._checks import as_int
 from ..convolution import conv_transpose1d, conv_transpose2d
 from . import figures as viz
 from .layer_views import CellGrid, matrix_axes
+from .panel import Panel
 
 #: One line style per group (cycled), so groups differ by more than colour.
 GROUP_STYLES = ("-", "--", ":", "-.")
@@ -233,3 +235,44 @@ class FamilyView:
             "weights": weights,
             "macs": weights * self.INPUT_SIZE * self.INPUT_SIZE,
         }
+
+
+# --- panel builders (plumbing-b): the notebook's panel, minus the lesson --------------------
+
+
+class FamilyPanel(Panel):
+    """The panel of notebook 10: a transposed convolution's kernel copies, and its groups.
+
+    ``controls`` must hold ``kernel_size``, ``stride``, ``padding``,
+    ``output_padding``, ``dilation`` and ``groups``. The figure is
+    :class:`FamilyView` (the copies are counted by
+    :func:`lecturelib.conv_transpose2d`, see :func:`kernel_copies`);
+    ``output_size(n, kernel_size, stride, padding, output_padding, dilation)``
+    is the lesson's formula for the output length (the notebook passes
+    :func:`lecturelib.conv_transpose_output_size`), written out under the
+    figure with the counts of copies, weights and multiply-accumulates.
+    Impossible settings (output padding not below stride or dilation,
+    groups that do not divide 6) show the library's message.
+    """
+
+    def __init__(self, controls: dict, output_size, *, caption: str = ""):
+        figure, axes = viz.new_figure(10, 4.4, 1, 2, width_ratios=[1.6, 1])
+        self.view = FamilyView(axes)
+        self.output_size = output_size
+        super().__init__(controls, self.draw, figure, caption=caption, artists=self.view.artists)
+
+    def draw(self, kernel_size, stride, padding, output_padding, dilation, groups) -> str:
+        facts = self.view.update(kernel_size, stride, padding, output_padding, dilation, groups)
+        n = self.view.INPUT_SIZE
+        size = self.output_size(n, kernel_size, stride, padding, output_padding, dilation)
+        fewest, most = facts["fewest"], facts["most"]
+        overlap = (
+            f"every pixel away from the border gets {most} copies per axis: no checkerboard"
+            if fewest == most
+            else f"pixels get between {fewest} and {most} copies per axis: a checkerboard"
+        )
+        return (
+            f"O = ({n} - 1)·{stride} - 2·{padding} + {dilation}·({kernel_size} - 1) + "
+            f"{output_padding} + 1 = {size}; {overlap}. In {groups} group(s), {facts['pairs']} "
+            f"channel pairs: {facts['weights']} weights, {facts['macs']:,} multiply-accumulates."
+        )
