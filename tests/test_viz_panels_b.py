@@ -14,17 +14,20 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lecturelib import drop_probability  # noqa: E402
+from lecturelib import conv_transpose_output_size, drop_probability  # noqa: E402
 from lecturelib.cliff import CliffSurface, clip_vector  # noqa: E402
 from lecturelib.drawing import batchnorm as vb  # noqa: E402
 from lecturelib.drawing import cliff as vc  # noqa: E402
 from lecturelib.drawing import dropout as vd  # noqa: E402
+from lecturelib.drawing import family as vf  # noqa: E402
 from lecturelib.drawing import gates as vg  # noqa: E402
+from lecturelib.drawing import pretrain as vp  # noqa: E402
 from lecturelib.drawing import sequences as vs  # noqa: E402
 from lecturelib.drawing.panel import (  # noqa: E402
     dropdown,
     exercise_panel,
     log_slider,
+    selection_slider,
     slider,
     text_entry,
     toggle,
@@ -362,3 +365,84 @@ def test_training_runs_panel_draws_every_run_and_marks_a_divergence():
     panel.set(learning_rate=1.0, mode="none")
     assert "<b>Diverged</b>: the loss is NaN from step 12 on" in panel.info.value
     assert panel.ax_loss.get_title() == "learning rate 1, no clipping"
+
+
+# --- notebooks 10 and 11: the convolution family, pretraining -------------------------------
+
+
+def family_panel():
+    return vf.FamilyPanel(
+        {
+            "kernel_size": slider("kernel size", 1, 5, 3),
+            "stride": slider("stride", 1, 3, 2),
+            "padding": slider("padding", 0, 2, 1),
+            "output_padding": slider("output padding", 0, 2, 1),
+            "dilation": slider("dilation", 1, 3, 1),
+            "groups": slider("groups", 1, 6, 2),
+        },
+        conv_transpose_output_size,
+    )
+
+
+def test_family_panel_draws_every_setting():
+    panel = family_panel()
+    # The lecture's upsampling layer: 4 -> 8, kernel 3, stride 2: a checkerboard.
+    assert "O = (4 - 1)·2 - 2·1 + 1·(3 - 1) + 1 + 1 = 8" in panel.info.value
+    assert "between 1 and 2 copies per axis: a checkerboard" in panel.info.value
+    summary = exercised(panel)
+    assert summary["messages"] > 0
+    panel.set(kernel_size=4, output_padding=0)
+    assert "gets 2 copies per axis: no checkerboard" in panel.info.value
+
+
+@pytest.mark.parametrize(
+    "setting, words",
+    [({"groups": 4}, "groups=4 must divide"), ({"output_padding": 2}, "output_padding")],
+)
+def test_family_panel_shows_the_library_message_for_impossible_settings(setting, words):
+    panel = family_panel()
+    panel.set(**setting)
+    assert words in panel.last_message and "Not possible" in panel.message.value
+
+
+def test_code_size_panel_draws_every_code_size():
+    rng = np.random.default_rng(0)
+    originals = rng.uniform(size=(4, 64))
+    sizes = (2, 4, 8)
+
+    def reconstruct(code_size):
+        return originals * code_size / 8, rng.normal(size=(code_size, 64))
+
+    panel = vp.CodeSizePanel(
+        {"code_size": selection_slider("code size (units)", list(sizes), 4)},
+        reconstruct,
+        originals,
+        errors={size: 0.1 / size for size in sizes},
+        average_error=0.07,
+        saturated={size: size // 2 for size in sizes},
+        max_filters=8,
+    )
+    assert "(16 times fewer): test reconstruction error 0.025" in panel.info.value
+    exercised(panel)
+    panel.set(code_size=8)
+    assert "4 of the 8 code units are saturated" in panel.info.value
+
+
+def test_transfer_panel_draws_every_setting():
+    counts = (1, 2, 5)
+    names = {0: "k = 0", 1: "k = 1"}
+    rng = np.random.default_rng(1)
+    results = {name: rng.uniform(0.5, 0.9, size=(3, 4)) for name in ["from scratch", "k = 0"]}
+    results["k = 1"] = results["from scratch"] + 0.01  # ahead on every seed
+    panel = vp.TransferPanel(
+        {
+            "labelled_per_class": selection_slider("labelled examples per class", list(counts), 2),
+            "frozen_blocks": slider("frozen conv blocks k", 0, 1, 1),
+        },
+        results,
+        counts,
+        names=names,
+    )
+    assert "2 labelled image(s) per digit, k = 1" in panel.info.value
+    assert "transfer is ahead for 4 of 4 seeds" in panel.info.value
+    exercised(panel)

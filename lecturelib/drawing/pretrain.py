@@ -14,7 +14,9 @@ marker as well as by colour.
 - :func:`draw_accuracy_spread`: accuracy against labelled examples, one line
   per method (the mean over seeds) with every seed as a dot;
 - :class:`TransferView`: fine-tuning with k frozen layers against training
-  from scratch, for one number of labelled examples.
+  from scratch, for one number of labelled examples;
+- :class:`CodeSizePanel` and :class:`TransferPanel`: the notebook's panels
+  around those views (the notebook passes the models' results).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 
 from .._checks import as_array
 from . import figures as viz
+from .panel import Panel
 from .training import DIGIT_CMAP, _bare, _colormap, tile_maps
 
 #: Line style and marker of each series, so that no series is told by colour alone.
@@ -217,6 +220,94 @@ class TransferView:
         self.title.set_text(f"{count} per class: {label}")
 
 
+# --- panel builders (plumbing-b): the notebook's panels, minus the lesson -------------------
+
+
+class CodeSizePanel(Panel):
+    """The code-size panel of notebook 11: reconstructions and filters of one autoencoder.
+
+    ``controls`` must hold ``code_size``. ``reconstruct(code_size)`` is the
+    lesson: it returns ``(reconstructions, filters)``, the ``originals``
+    (N, 64) as the autoencoder with that code size reconstructs them, and its
+    encoder filters (code_size, 64). ``errors`` and ``saturated`` map each
+    code size to its test reconstruction error and its number of saturated
+    code units; ``average_error`` is the error of the average image. They
+    are quoted under the figure (:class:`CodeSizeView`).
+    """
+
+    def __init__(
+        self,
+        controls: dict,
+        reconstruct,
+        originals,
+        *,
+        errors: dict,
+        average_error: float,
+        saturated: dict,
+        max_filters: int = 32,
+        caption: str = "",
+    ):
+        figure, axes = viz.new_figure(10.5, 3.0, 1, 2, width_ratios=(1.4, 1))
+        self.originals = np.asarray(originals)
+        self.view = CodeSizeView(axes, len(self.originals), max_filters=max_filters)
+        self.reconstruct = reconstruct
+        self.errors, self.average_error, self.saturated = errors, average_error, saturated
+        super().__init__(controls, self.draw, figure, artists=self.view.artists, caption=caption)
+
+    def draw(self, code_size) -> str:
+        reconstructions, filters = self.reconstruct(code_size)
+        error = self.errors[code_size]
+        title = f"code of {code_size} units: test error {error:.3f}"
+        self.view.update(self.originals, reconstructions, filters, title)
+        return (
+            f"64 pixels squeezed into {code_size} numbers ({64 // code_size} times fewer): "
+            f"test reconstruction error {error:.3f} "
+            f"(the average image gives {self.average_error:.3f}); "
+            f"{self.saturated[code_size]} of the {code_size} code units are saturated"
+        )
+
+
+class TransferPanel(Panel):
+    """The transfer panel of notebook 11: fine-tuning with k frozen blocks against scratch.
+
+    ``controls`` must hold ``labelled_per_class`` (one of ``counts``) and
+    ``frozen_blocks`` (a key of ``names``). ``results`` maps each variant's
+    name to its test accuracies (len(counts), seeds), trained in the
+    notebook (the lesson); ``names`` maps k to the name of the variant with k
+    frozen blocks, and ``results[scratch]`` is training from scratch. The
+    figure is :class:`TransferView`; the line under it compares the two.
+    """
+
+    def __init__(
+        self,
+        controls: dict,
+        results: dict,
+        counts,
+        names: dict,
+        *,
+        scratch: str = "from scratch",
+        caption: str = "",
+    ):
+        figure, axes = viz.new_figure(9.5, 3.4, 1, 2, width_ratios=(1.5, 1))
+        self.results, self.counts, self.names = results, list(counts), names
+        self.scratch = np.asarray(results[scratch])
+        self.view = TransferView(axes, self.counts, self.scratch)
+        super().__init__(controls, self.draw, figure, artists=self.view.artists, caption=caption)
+
+    def draw(self, labelled_per_class, frozen_blocks) -> str:
+        name = self.names[frozen_blocks]
+        row = self.counts.index(labelled_per_class)
+        transfer, scratch = np.asarray(self.results[name]), self.scratch
+        self.view.update(row, transfer, name)
+        better = int(np.sum(transfer[row] - scratch[row] > 0))
+        return (
+            f"{labelled_per_class} labelled image(s) per digit, {name}: accuracy "
+            f"{transfer[row].mean():.2f} ± {transfer[row].std():.2f} against "
+            f"{scratch[row].mean():.2f} ± {scratch[row].std():.2f} from scratch; "
+            f"transfer is ahead for {better} of {scratch.shape[1]} seeds"
+        )
+
+
 __all__ = [
     "STYLES",
     "filter_mosaic",
@@ -225,4 +316,6 @@ __all__ = [
     "CodeSizeView",
     "draw_accuracy_spread",
     "TransferView",
+    "CodeSizePanel",
+    "TransferPanel",
 ]
