@@ -446,3 +446,24 @@ def test_transfer_panel_draws_every_setting():
     assert "2 labelled image(s) per digit, k = 1" in panel.info.value
     assert "transfer is ahead for 4 of 4 seeds" in panel.info.value
     exercised(panel)
+
+
+def test_static_training_figures_mark_the_first_nan():
+    from matplotlib.figure import Figure
+
+    steps = np.arange(30)
+    calm = {"loss": 3.0 - 0.05 * steps, "grad_norm": np.full(30, 4.0)}
+    wild = {
+        "loss": np.where(steps < 9, 3.0, np.nan),
+        "grad_norm": np.where(steps < 9, 1e12, np.nan),
+    }
+    figure = Figure()
+    ax_loss, ax_norm = figure.subplots(1, 2)
+    assert vc.draw_runs_compared(ax_loss, ax_norm, {"none": wild, "norm": calm}, 4, "loss") == 9
+    assert ax_loss.get_title() == "loss" and len(ax_loss.get_legend().get_texts()) == 2
+    assert "off the scale: 1.0e+12" in [t.get_text() for t in ax_norm.texts]
+    figure = Figure()
+    ax = figure.subplots()
+    assert vc.draw_loss_run(ax, calm, 4, "calm") is None
+    assert vc.draw_loss_run(ax, wild, 4, "wild") == 9
+    assert ax.get_title() == "wild"

@@ -393,11 +393,82 @@ class TrainingRunsPanel(Panel):
         )
 
 
+def draw_runs_compared(ax_loss, ax_norm, runs: dict, vocab_size: int, title: str) -> int | None:
+    """Loss and gradient norm of a few training runs side by side, the first NaN marked.
+
+    ``runs``: {label: run of :func:`lecturelib.training.clipping.train_clipping_grid`}
+    (up to three, drawn in :data:`HIGHLIGHT`, :data:`ACCENT`, :data:`OUTPUT`
+    in that order). Losses are cut at 6 and norms at 1e10 (the axes' tops);
+    where the first run that diverges becomes NaN, both axes get a dotted
+    line and the norm axis the largest norm it reached. The loss of uniform
+    guessing, ``log(vocab_size)``, is dashed. Returns that NaN step or None.
+    """
+    for (label, run), color in zip(runs.items(), (HIGHLIGHT, ACCENT, OUTPUT)):
+        steps = np.arange(run["loss"].size)
+        ax_loss.plot(steps, np.minimum(run["loss"], 6), color=color, lw=1.8, label=label)
+        ax_norm.semilogy(
+            steps, np.minimum(run["grad_norm"], 1e10), color=color, lw=1.5, label=label
+        )
+    diverged = [run for run in runs.values() if first_non_finite(run["loss"]) is not None]
+    nan_step = first_non_finite(diverged[0]["loss"]) if diverged else None
+    if nan_step is not None:
+        for ax in (ax_loss, ax_norm):
+            ax.axvline(nan_step, color=HIGHLIGHT, ls=":", lw=2)
+        ax_loss.annotate(
+            f"NaN from step {nan_step}",
+            (nan_step, 5.5),
+            xytext=(nan_step + 8, 5.5),
+            color=HIGHLIGHT,
+            arrowprops={"arrowstyle": "->", "color": HIGHLIGHT},
+            va="center",
+        )
+        ax_norm.text(
+            nan_step + 2,
+            3e9,
+            f"off the scale: {np.nanmax(diverged[0]['grad_norm']):.1e}",
+            color=HIGHLIGHT,
+            va="top",
+        )
+    ax_loss.axhline(np.log(vocab_size), color=MUTED, ls="--", lw=1)
+    ax_loss.set(xlabel="training step", ylabel="loss per character", ylim=(0, 6), title=title)
+    ax_norm.set(
+        xlabel="training step",
+        ylabel="gradient norm before clipping",
+        ylim=(1, 1e10),
+        title="gradient norm",
+    )
+    ax_loss.legend(title="clipping")
+    return nan_step
+
+
+def draw_loss_run(ax, run: dict, vocab_size: int, title: str) -> int | None:
+    """One run's loss per character (cut at 6), in vermillion with a dotted NaN line if it diverged.
+
+    The static companion of :class:`TrainingRunsPanel`; the loss of uniform
+    guessing, ``log(vocab_size)``, is dashed. Returns the first NaN step or None.
+    """
+    finite = np.isfinite(run["loss"])
+    color = HIGHLIGHT if not finite.all() else ACCENT
+    ax.plot(np.flatnonzero(finite), np.minimum(run["loss"][finite], 6), color=color, lw=1.8)
+    bad = first_non_finite(run["loss"])
+    if bad is not None:
+        ax.axvline(bad, color=HIGHLIGHT, ls=":", lw=2)
+        ax.text(bad + 3, 5.4, f"NaN from step {bad}", color=HIGHLIGHT, fontsize=9)
+    ax.axhline(np.log(vocab_size), color=MUTED, ls="--", lw=1)
+    ax.set(
+        xlim=(0, run["loss"].size), ylim=(0, 6), xlabel="training step", ylabel="loss per character"
+    )
+    ax.set_title(title, fontsize=10)
+    return bad
+
+
 __all__ = [
     "ClippingArrows",
     "ClippingArrowsPanel",
     "CliffPanel",
     "TrainingRunsPanel",
+    "draw_loss_run",
+    "draw_runs_compared",
     "TrainingCurves",
     "TrajectoryArtists",
     "describe",
