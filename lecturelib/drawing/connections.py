@@ -178,7 +178,7 @@ class ConnectionDiagram:
 
     @property
     def artists(self) -> list:
-        """Every artist :meth:`draw` changes (for a panel's ``animated`` list)."""
+        """Every artist :meth:`draw` changes (for a panel's ``artists``)."""
         return [self.edges, self.nodes, *self.weight_labels, self.count_text]
 
     def draw(self, n_inputs, window) -> int:
@@ -272,7 +272,7 @@ class CountBars:
 
     @property
     def artists(self) -> list:
-        """Every artist :meth:`draw` changes (for a panel's ``animated`` list)."""
+        """Every artist :meth:`draw` changes (for a panel's ``artists``)."""
         return [*self.bars, *self.labels, self.note]
 
     def draw(self, counts: dict[str, int], note: str = "") -> None:
@@ -345,7 +345,7 @@ class ReceptiveFieldDiagram:
 
     @property
     def artists(self) -> list:
-        """Every artist :meth:`draw` changes (for a panel's ``animated`` list)."""
+        """Every artist :meth:`draw` changes (for a panel's ``artists``)."""
         return [
             self.background,
             self.cone,

@@ -268,7 +268,7 @@ class KernelExplorer:
 
     @property
     def artists(self) -> list:
-        """The artists :meth:`update` changes (for ``Panel(animated=...)``)."""
+        """The artists :meth:`update` changes (for ``Panel(artists=...)``)."""
         return [a for a in (self.input_image, self.output_image) if a is not None]
 
     def update(self, image, feature_map, kernel, stride=1, padding=0):

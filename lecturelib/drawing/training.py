@@ -35,7 +35,7 @@ from matplotlib.patches import PathPatch
 from .._checks import as_array, as_int
 from ..losses import softmax
 from . import figures as viz
-from .layer_views import text_path
+from .figures import text_path
 
 #: Colour of the lines between tiled feature maps (and of missing values).
 GAP_COLOR = "#4D4D4D"
@@ -191,7 +191,7 @@ class FeatureMapView:
     All images are coloured once, when the view is made, and each row of
     stages is one picture, so :meth:`update` only copies pixels: it is fast
     enough for a slider. :attr:`artists` lists what it changes (pass them to
-    a Panel as ``animated``).
+    a Panel as ``artists``).
     """
 
     def __init__(
