@@ -334,11 +334,12 @@ class SlidingWindowStepper:
     (the first example draws into ``ax`` itself), and only the one shown is
     visible. The figure's canvas (a :class:`~lecturelib.drawing.live.BlitCanvas`)
     keeps one picture of everything that does not move per example and
-    operation, so moving the output position, switching back to an example
-    seen before, or flipping back repaints only the moving parts. The layout
-    is solved at once, with the first example, and the background of each
-    example's cross-correlation is drawn then too: the first switch to
-    another example is as quick as the later ones.
+    operation, so moving the output position, switching the example or
+    flipping the kernel repaints only the moving parts. The layout is
+    solved at once, with the first example, and the cross-correlation
+    diagram of every example is made and drawn then too (about 0.2 s), so
+    that the first switch to another example is as quick as the later ones;
+    the flipped diagrams are made when first asked for.
     """
 
     def __init__(self, figure, ax, examples: dict, *, fontsize=11):
