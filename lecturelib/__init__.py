@@ -39,7 +39,12 @@ import importlib
 import warnings
 
 from ._checks import set_seed
-from .batchnorm import batch_norm, batch_norm_backward
+from .batchnorm import (
+    batch_norm,
+    batch_norm_backward,
+    batch_norm_backward_naive,
+    batch_norm_naive,
+)
 from .convolution import (
     conv1d,
     conv1d_backward,
