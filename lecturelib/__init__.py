@@ -76,9 +76,17 @@ from .dropout import (
 )
 from .gated import (
     gru_backward,
+    gru_backward_naive,
     gru_forward,
+    gru_forward_naive,
+    gru_step,
+    gru_step_backward,
     lstm_backward,
+    lstm_backward_naive,
     lstm_forward,
+    lstm_forward_naive,
+    lstm_step,
+    lstm_step_backward,
     rnn_param_count,
 )
 from .gradients import (
@@ -151,9 +159,13 @@ from .pooling import (
 )
 from .recurrent import (
     rnn_backward,
+    rnn_backward_naive,
     rnn_forward,
+    rnn_forward_naive,
     rnn_output_backward,
     rnn_output_forward,
+    rnn_step,
+    rnn_step_backward,
     rnn_weight_gradient_contributions,
 )
 from .tasks import recall_task
