@@ -1,9 +1,11 @@
 """Exercises for notebooks 01-11: why depth, convolutions, pooling, layers, training.
 
 Each exercise below has a readable reference (loops where the lecture loops)
-and a checker. The student's function takes the same arguments as the
-reference; where lecturelib has the same function (``conv2d``,
-``max_pool2d_backward``, ...) that function is a valid answer too.
+and a checker; where lecturelib already holds that reference (the pooling
+loops of ``lecturelib.pooling``), the exercise's reference calls it. The
+student's function takes the same arguments as the reference; where
+lecturelib has the same function (``conv2d``, ``max_pool2d_backward``, ...)
+that function is a valid answer too.
 
 The exercises, by notebook (signature of the function the student writes):
 
@@ -54,6 +56,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..pooling import (
+    avg_pool2d_backward_naive,
+    avg_pool2d_naive,
+    max_pool2d_backward_naive,
+    max_pool2d_naive,
+)
 from ._core import Comparisons, call_student, compare, register
 
 NB01 = "01_why_depth"
@@ -623,31 +631,17 @@ def _pool_geometry(x, kernel_size, stride, padding):
 
 
 def max_pool_forward(x, kernel_size, stride=None, padding=0):
-    """Reference: max pooling with loops, as PyTorch's max_pool2d.
+    """Reference: :func:`lecturelib.pooling.max_pool2d_naive`, max pooling with loops.
 
     x: (N, C, H, W); kernel_size, stride, padding: int or (rows, cols);
     stride defaults to kernel_size; padding adds -inf (it never wins).
     Returns (N, C, OH, OW) with ``OH = (H + 2 PH - KH) // SH + 1``.
     """
-    x = _float(x)
-    (kh, kw), (sh, sw), _, (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
-    xp = _pad(x, padding, -np.inf)
-    y = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
-    for r in range(oh):
-        for s in range(ow):
-            window = xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw]  # (N, C, KH, KW)
-            y[:, :, r, s] = window.max(axis=(2, 3))
-    return y
+    return max_pool2d_naive(x, kernel_size, stride, padding)
 
 
 def _avg_pool(x, kernel_size, stride, padding):
-    (kh, kw), (sh, sw), _, (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
-    xp = _pad(_float(x), padding)
-    y = np.zeros(x.shape[:2] + (oh, ow))
-    for r in range(oh):
-        for s in range(ow):
-            y[:, :, r, s] = xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw].mean(axis=(2, 3))
-    return y
+    return avg_pool2d_naive(x, kernel_size, stride, padding)
 
 
 def _max_pool_diagnoses(x, kernel_size, stride, padding):
@@ -774,25 +768,14 @@ def _check_max_pool_forward(student):
 
 
 def max_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
-    """Reference: the gradient of max pooling, with loops, as PyTorch's.
+    """Reference: :func:`lecturelib.pooling.max_pool2d_backward_naive`, with loops.
 
     grad_y: (N, C, OH, OW); x: (N, C, H, W); other arguments as
     :func:`max_pool_forward`. Each window sends its gradient to one maximal
     element, the first in row-major order when several are equal (np.argmax);
     where windows overlap the contributions add up. Returns grad_x (N, C, H, W).
     """
-    x, grad_y = _float(x), _float(grad_y)
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
-    xp = _pad(x, padding, -np.inf)
-    grad_xp = np.zeros(xp.shape, dtype=np.result_type(x, grad_y))
-    for n in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for r in range(oh):
-                for s in range(ow):
-                    window = xp[n, c, r * sh : r * sh + kh, s * sw : s * sw + kw]
-                    i, j = np.unravel_index(np.argmax(window), window.shape)  # first maximum
-                    grad_xp[n, c, r * sh + i, s * sw + j] += grad_y[n, c, r, s]
-    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
+    return max_pool2d_backward_naive(grad_y, x, kernel_size, stride, padding)
 
 
 def _max_pool_backward_variant(
@@ -906,7 +889,7 @@ def _check_max_pool_backward(student):
 
 
 def avg_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
-    """Reference: the gradient of average pooling, with loops, as PyTorch's.
+    """Reference: :func:`lecturelib.pooling.avg_pool2d_backward_naive`, with loops.
 
     grad_y: (N, C, OH, OW); x: (N, C, H, W); kernel_size, stride, padding:
     int or (rows, cols), stride defaulting to kernel_size. The zero padding
@@ -914,16 +897,7 @@ def avg_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
     window receives ``grad_y / (KH * KW)``; overlapping windows add up.
     Returns grad_x: (N, C, H, W).
     """
-    x, grad_y = _float(x), _float(grad_y)
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
-    grad_xp = np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
-    for r in range(oh):
-        for s in range(ow):
-            share = grad_y[:, :, r, s] / (kh * kw)  # (N, C): one share per window element
-            grad_xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw] += share[:, :, None, None]
-    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]].astype(
-        np.result_type(x, grad_y)
-    )
+    return avg_pool2d_backward_naive(grad_y, x, kernel_size, stride, padding)
 
 
 def _avg_pool_backward_variant(
