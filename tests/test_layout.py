@@ -173,3 +173,54 @@ def test_the_public_names_import_without_warnings():
             max_pool2d,
             rnn_forward,
         )
+
+
+# The public API (the project's API notes): these names, with these parameters in
+# this order, stay importable from the top of the package whatever the layout.
+API = {
+    "output_size": "n kernel_size stride padding dilation",
+    "conv1d": "x w b stride padding dilation groups",
+    "conv1d_backward": "grad_y x w b stride padding dilation groups",
+    "conv2d": "x w b stride padding dilation groups",
+    "conv2d_backward": "grad_y x w b stride padding dilation groups",
+    "conv_transpose1d": "x w b stride padding output_padding groups dilation",
+    "conv_transpose2d": "x w b stride padding output_padding groups dilation",
+    "conv_transpose2d_backward": "grad_y x w b stride padding output_padding groups dilation",
+    "max_pool2d": "x kernel_size stride padding dilation ceil_mode return_indices",
+    "max_pool2d_backward": "grad_y x kernel_size stride padding",
+    "max_unpool2d": "y indices kernel_size stride padding output_size",
+    "avg_pool2d": "x kernel_size stride padding ceil_mode count_include_pad divisor_override",
+    "avg_pool2d_backward": "grad_y x kernel_size stride padding",
+    "rnn_forward": "x h0 U W b",
+    "rnn_backward": "grad_h cache truncate",
+    "lstm_forward": "x h0 c0 U W b",
+    "lstm_backward": "grad_h cache",
+    "gru_forward": "x h0 U W b_x b_h",
+    "gru_backward": "grad_h cache",
+    "clip_grad_norm": "grads max_norm",
+    "clip_grad_value": "grads clip_value",
+    "dropout": "x p training rng",
+    "dropout_backward": "grad_y mask p",
+    "batch_norm": "x running_mean running_var weight bias training momentum eps",
+    "batch_norm_backward": "grad_y x weight bias eps training running_mean running_var",
+    "layer_table": "layers input_shape",
+}
+
+
+@pytest.mark.parametrize("name", sorted(API))
+def test_the_public_api_keeps_its_names_and_parameters(name):
+    import inspect
+
+    parameters = list(inspect.signature(getattr(lecturelib, name)).parameters)
+    expected = API[name].split()
+    assert parameters[: len(expected)] == expected
+
+
+def test_the_public_constants_and_the_exercise_checker_are_there():
+    from lecturelib.exercises import check
+
+    assert callable(check)
+    assert lecturelib.layer_table(lecturelib.ALEXNET, lecturelib.ALEXNET_INPUT).total_params == (
+        62_378_344
+    )
+    assert lecturelib.LENET5
