@@ -555,6 +555,7 @@ def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     Returns y: (N, F, OL) with ``OL = (L + 2 * padding - dilation * (K - 1) - 1)
     // stride + 1`` and ``y[n, f, t] = b[f] + sum over c, k of
     x_padded[n, c, t * stride + k * dilation] * w[f, c, k]`` (c in f's group).
+    The same numbers as :func:`conv1d_naive`'s loops.
 
     >>> x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
     >>> conv1d(x, np.array([[[1.0, 0.0, -1.0]]]))
@@ -575,6 +576,7 @@ def conv1d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, group
     grad_y: (N, F, OL) ((F, OL) for an unbatched x); x, w, b, stride, padding,
     dilation, groups: as given to conv1d.
     Returns (grad_x (N, C, L) or (C, L), grad_w (F, C / groups, K), grad_b (F,) or None).
+    The same numbers as :func:`conv1d_backward_naive`'s loops.
 
     >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
     >>> grad_x, grad_w, grad_b = conv1d_backward(np.ones((1, 1, 3)), x, np.ones((1, 1, 2)))
@@ -604,6 +606,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     ``y[n, f, r, s] = b[f] + sum over c in f's group, i, j of
     x_padded[n, c, r * SH + i * DH, s * SW + j * DW] * w[f, c', i, j]``
     (c' the index of c within its group).
+    The same numbers as :func:`conv2d_naive`'s loops.
 
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
     >>> w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
@@ -666,6 +669,7 @@ def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups
     stride, padding, output_padding, dilation: int or 1-tuple.
     Returns y: (N, F, OL) with ``OL = (L - 1) * stride - 2 * padding +
     dilation * (K - 1) + output_padding + 1``.
+    The same numbers as :func:`conv_transpose1d_naive`'s loops.
 
     >>> conv_transpose1d(np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
     array([[[ 1.,  2., 13., 20., 30.]]])
@@ -685,6 +689,7 @@ def conv_transpose1d_backward(
     grad_y: (N, F, OL) or (F, OL); the rest as given to conv_transpose1d.
     Returns (grad_x (N, C_in, L) or (C_in, L), grad_w (C_in, F / groups, K),
     grad_b (F,) or None).
+    The same numbers as :func:`conv_transpose1d_backward_naive`'s loops.
 
     >>> grad_x, grad_w, grad_b = conv_transpose1d_backward(
     ...     np.ones((1, 1, 5)), np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
@@ -739,6 +744,7 @@ def conv_transpose2d_backward(
     arguments as given to :func:`conv_transpose2d`.
     Returns (grad_x (N, C_in, H, W) or (C_in, H, W), grad_w (C_in, F / groups,
     KH, KW), grad_b (F,) or None).
+    The same numbers as :func:`conv_transpose2d_backward_naive`'s loops.
 
     The transposed convolution's transpose is the convolution again:
     ``grad_x = conv2d(grad_y, w, stride=S, padding=P, dilation=D, groups=G)``
