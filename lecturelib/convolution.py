@@ -179,8 +179,8 @@ def conv1d_naive(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     >>> x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
     >>> conv1d_naive(x, np.array([[[1.0, 0.0, -1.0]]]))
     array([[[-2., -2., -2.]]])
-    >>> conv1d_naive(x, np.array([[[1.0, 1.0]]]), stride=2, padding=1)
-    array([[[1., 5., 9.]]])
+    >>> conv1d_naive(x, np.array([[[1.0, 1.0]]]), dilation=3)  # taps 3 apart: 1 + 4, 2 + 5
+    array([[[5., 7.]]])
     """
     a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
     n, f, out_length = a.y_shape
@@ -299,16 +299,21 @@ def conv2d_backward_naive(grad_y, x, w, b=None, stride=1, padding=0, dilation=1,
     position used the same kernel). ``grad_b`` sums grad_y over the batch and
     every position. The padding rows and columns are cut off at the end.
 
-    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    With stride 2 the four 2 x 2 windows of a 4 x 4 image do not overlap:
+    every pixel gets its gradient from one output only, and each kernel cell
+    sums the four pixels it was laid on.
+
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
     >>> grad_x, grad_w, grad_b = conv2d_backward_naive(
-    ...     np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2)), b=np.zeros(1))
+    ...     np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2)), b=np.zeros(1), stride=2)
     >>> grad_x[0, 0]
-    array([[1., 2., 1.],
-           [2., 4., 2.],
-           [1., 2., 1.]])
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.],
+           [1., 1., 1., 1.],
+           [1., 1., 1., 1.]])
     >>> grad_w[0, 0], grad_b
-    (array([[ 8., 12.],
-           [20., 24.]]), array([4.]))
+    (array([[20., 24.],
+           [36., 40.]]), array([4.]))
     """
     a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
     grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
@@ -365,8 +370,11 @@ def conv_transpose1d_naive(
     kernel, scaled by ``x[:, :, t]``, onto the outputs ``t * stride + k *
     dilation`` (k = 0 .. K - 1); then ``padding`` is cut from both ends.
 
-    >>> conv_transpose1d_naive(np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
-    array([[[ 1.,  2., 13., 20., 30.]]])
+    >>> x, w = np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]])
+    >>> conv_transpose1d_naive(x, w, stride=3)  # copies side by side
+    array([[[ 1.,  2.,  3., 10., 20., 30.]]])
+    >>> conv_transpose1d_naive(x, w, stride=1)  # copies overlap: 2 + 10, 3 + 20
+    array([[[ 1., 12., 23., 30.]]])
     """
     a = _transpose_arguments(
         x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
@@ -402,10 +410,10 @@ def conv_transpose1d_backward_naive(
     dilation``; so it reads that output's gradient back: times the tap for
     grad_x, times x for grad_w.
 
-    >>> grad_x, grad_w, grad_b = conv_transpose1d_backward_naive(
-    ...     np.ones((1, 1, 5)), np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
-    >>> grad_x, grad_w
-    (array([[[6., 6.]]]), array([[[11., 11., 11.]]]))
+    >>> x, w = np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]])
+    >>> grad_y = np.array([[[1.0, 0.0, 0.0, 0.0, -1.0]]])
+    >>> conv_transpose1d_backward_naive(grad_y, x, w, stride=2)
+    (array([[[ 1., -3.]]]), array([[[  1.,   0., -10.]]]), None)
     """
     a = _transpose_arguments(
         x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
@@ -499,10 +507,13 @@ def conv_transpose2d_backward_naive(
     gradient adds ``pixel * window`` over every pixel and image. Outputs
     cropped away by ``padding`` had no effect on the loss: their gradient is 0.
 
-    >>> x = np.array([[[[1.0, 2.0]]]])
-    >>> grad_y = np.array([[[[1.0, 0.0, 0.0, -1.0]]]])
-    >>> conv_transpose2d_backward_naive(grad_y, x, np.ones((1, 1, 1, 2)), np.zeros(1), stride=2)
-    (array([[[[ 1., -1.]]]]), array([[[[ 1., -2.]]]]), array([0.]))
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> grad_x, grad_w, grad_b = conv_transpose2d_backward_naive(
+    ...     np.ones((1, 1, 4, 4)), x, np.ones((1, 1, 2, 2)), np.zeros(1), stride=2)
+    >>> grad_x[0, 0], grad_w[0, 0], grad_b
+    (array([[4., 4.],
+           [4., 4.]]), array([[10., 10.],
+           [10., 10.]]), array([16.]))
     """
     a = _transpose_arguments(
         x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")

@@ -133,44 +133,35 @@ def conv_transpose2d_backward_checked(grad_y, a):
 
 def conv_transpose1d_checked(a):
     """conv_transpose1d on checked arguments: the 2-D code on images of height 1."""
-    return conv_transpose2d_checked(_transpose_as_2d(a)).reshape(a.y_shape)
+    return conv_transpose2d_checked(_as_2d(a)).reshape(a.y_shape)
 
 
 def conv_transpose1d_backward_checked(grad_y, a):
     """conv_transpose1d_backward on checked arguments; grad_y (N, F, OL)."""
-    grad_x, grad_w, grad_b = conv_transpose2d_backward_checked(
-        grad_y[:, :, None, :], _transpose_as_2d(a)
-    )
+    grad_x, grad_w, grad_b = conv_transpose2d_backward_checked(grad_y[:, :, None, :], _as_2d(a))
     return grad_x[:, :, 0, :], grad_w[:, :, 0, :], grad_b
 
 
 # --- helpers shared by the entry points ---------------------------------------------------
 
 
+# a 1-D argument as a 2-D one on images of height 1: the value it takes along the height
+_HEIGHT_ONE = {"stride": 1, "padding": 0, "extra": 0, "output_padding": 0, "dilation": 1, "full": 1}
+
+
 def _as_2d(a):
-    """The 1-D arguments as 2-D ones on images of height 1 (same data, no copy)."""
+    """1-D arguments (of a convolution or a transposed one) as 2-D ones on images of height 1.
+
+    Same data, no copy: x, w and the output get a height axis of length 1.
+    """
+    height_one = {
+        name: (value, *getattr(a, name)) for name, value in _HEIGHT_ONE.items() if name in a._fields
+    }
     return a._replace(
         x=a.x[:, :, None, :],
         w=a.w[:, :, None, :],
-        stride=(1, *a.stride),
-        padding=(0, *a.padding),
-        extra=(0, *a.extra),
-        dilation=(1, *a.dilation),
         y_shape=(a.y_shape[0], a.y_shape[1], 1, a.y_shape[2]),
-    )
-
-
-def _transpose_as_2d(a):
-    """1-D transposed-convolution arguments as 2-D ones on images of height 1."""
-    return a._replace(
-        x=a.x[:, :, None, :],
-        w=a.w[:, :, None, :],
-        stride=(1, *a.stride),
-        padding=(0, *a.padding),
-        output_padding=(0, *a.output_padding),
-        dilation=(1, *a.dilation),
-        full=(1, *a.full),
-        y_shape=(a.y_shape[0], a.y_shape[1], 1, a.y_shape[2]),
+        **height_one,
     )
 
 
