@@ -63,7 +63,6 @@ from .convolution import (
     cross_correlate2d,
     output_size,
     receptive_field,
-    true_convolution2d,
     window_indices,
 )
 from .data import list_images, load_digits, load_image
@@ -142,7 +141,6 @@ from .pooling import (
     max_unpool2d_backward,
     min_pool2d,
     min_pool2d_backward,
-    pool2d_2d,
     pool_matrix,
     pool_output_size,
 )
@@ -172,6 +170,9 @@ _MOVED = {
         for old in ("Dense", "Flatten", "ReLU", "LRN")
     },
     "FC": ("lecturelib.layer_tables", "DenseSpec"),
+    # second names of one function
+    "true_convolution2d": ("lecturelib.convolution", "convolve2d"),
+    "pool2d_2d": ("lecturelib.pooling", "pool_matrix"),
     # training machinery
     **{
         name: ("lecturelib.training", name)

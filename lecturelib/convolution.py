@@ -851,9 +851,6 @@ def convolve2d(image, kernel, stride=1, padding=0, bias=0.0):
     return cross_correlate2d(image, kernel[::-1, ::-1], stride, padding, bias)
 
 
-true_convolution2d = convolve2d
-
-
 # --- which input pixels does an output see? ---------------------------------------------
 
 
@@ -1226,7 +1223,6 @@ __all__ = [
     "conv_transpose2d_backward",
     "cross_correlate2d",
     "convolve2d",
-    "true_convolution2d",
     "window_indices",
     "conv_matrix",
     "receptive_field",

@@ -838,9 +838,6 @@ def pool_matrix(matrix, kernel_size, stride=None, padding=0, mode="max"):
     return y[0, 0]
 
 
-pool2d_2d = pool_matrix
-
-
 def pool_output_size(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> int:
     """Output length of pooling along one axis, stride defaulting to the kernel size.
 
@@ -876,6 +873,5 @@ __all__ = [
     "channel_max_pool",
     "channel_max_pool_backward",
     "pool_matrix",
-    "pool2d_2d",
     "pool_output_size",
 ]
