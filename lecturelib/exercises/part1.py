@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import convolution
 from ..pooling import (
     avg_pool2d_backward_naive,
     avg_pool2d_naive,
@@ -115,25 +116,10 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None;
     stride, padding, dilation: int or (rows, cols).
     Returns (N, F, OH, OW), ``OH = (H + 2 PH - DH (KH - 1) - 1) // SH + 1``.
+    The loops are the package's: :func:`lecturelib.convolution.conv2d_naive`
+    (which also takes ``groups``).
     """
-    x, w = _float(x), _float(w)
-    n, c, h, wd = x.shape
-    f, _, kh, kw = w.shape
-    (sh, sw), (dh, dw) = _pair(stride), _pair(dilation)
-    ph, pw = _pair(padding)
-    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
-    ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = _pad(x, padding)
-    y = np.zeros((n, f, oh, ow), dtype=np.result_type(x, w))
-    for r in range(oh):  # output row
-        for s in range(ow):  # output column
-            for i in range(kh):  # kernel row
-                for j in range(kw):  # kernel column
-                    pixel = xp[:, :, r * sh + i * dh, s * sw + j * dw]  # (N, C)
-                    y[:, :, r, s] += pixel @ w[:, :, i, j].T  # (N, C) @ (C, F)
-    if b is not None:
-        y += np.asarray(b)[None, :, None, None]
-    return y
+    return convolution.conv2d_naive(x, w, b, stride, padding, dilation)
 
 
 def _conv_wrong_size(x, w, b, stride, padding, dilation, extra):
@@ -459,10 +445,10 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1):
 
     ``(n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``:
     the dilated kernel spans ``dilation * (kernel_size - 1) + 1`` inputs; the
-    positions that do not fit at the end are dropped (floor).
+    positions that do not fit at the end are dropped (floor). This is
+    :func:`lecturelib.convolution.output_size`.
     """
-    extent = dilation * (kernel_size - 1) + 1
-    return (n + 2 * padding - extent) // stride + 1
+    return convolution.output_size(n, kernel_size, stride, padding, dilation)
 
 
 def _output_size_diagnoses(n, k, s, p, d):
@@ -1019,25 +1005,9 @@ def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
     padding cropped) and grad_y times the window to the kernel (grad_w,
     summed over the batch and every position). grad_b sums grad_y over the
     batch and every position. Returns (grad_x, grad_w, grad_b or None).
+    The loops are the package's: :func:`lecturelib.convolution.conv2d_backward_naive`.
     """
-    x, w, grad_y = _float(x), _float(w), _float(grad_y)
-    f, c, kh, kw = w.shape
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
-    oh, ow = grad_y.shape[2:]
-    xp = _pad(x, padding)
-    grad_xp = np.zeros(xp.shape, dtype=np.result_type(x, w, grad_y))
-    grad_w = np.zeros(w.shape, dtype=grad_xp.dtype)
-    for r in range(oh):  # output row
-        for s in range(ow):  # output column
-            g = grad_y[:, :, r, s]  # (N, F)
-            for i in range(kh):  # kernel row
-                for j in range(kw):  # kernel column
-                    row, col = r * sh + i * dh, s * sw + j * dw
-                    grad_xp[:, :, row, col] += g @ w[:, :, i, j]  # (N, F) @ (F, C)
-                    grad_w[:, :, i, j] += g.T @ xp[:, :, row, col]  # (F, N) @ (N, C): sum over N
-    grad_x = grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
-    grad_b = grad_y.sum(axis=(0, 2, 3)) if b is not None else None
-    return grad_x, grad_w, grad_b
+    return convolution.conv2d_backward_naive(grad_y, x, w, b, stride, padding, dilation)
 
 
 def _conv_backward_diagnoses(grad_y, x, w, b, stride, padding, dilation):
@@ -1724,19 +1694,9 @@ def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     x: (N, C, L); w: (F, C, K); b: (F,) or None; stride, padding, dilation: int.
     Returns (N, F, OL), ``OL = (L + 2 P - D (K - 1) - 1) // S + 1`` and
     ``y[n, f, t] = b[f] + sum over c, k of x_padded[n, c, t S + k D] * w[f, c, k]``.
+    The loops are the package's: :func:`lecturelib.convolution.conv1d_naive`.
     """
-    x, w = _float(x), _float(w)
-    n, c, length = x.shape
-    f, _, k = w.shape
-    ol = (length + 2 * padding - dilation * (k - 1) - 1) // stride + 1
-    xp = np.pad(x, [(0, 0), (0, 0), (padding, padding)])
-    y = np.zeros((n, f, ol), dtype=np.result_type(x, w))
-    for t in range(ol):  # output position
-        for j in range(k):  # kernel tap
-            y[:, :, t] += xp[:, :, t * stride + j * dilation] @ w[:, :, j].T  # (N, C) @ (C, F)
-    if b is not None:
-        y += np.asarray(b)[None, :, None]
-    return y
+    return convolution.conv1d_naive(x, w, b, stride, padding, dilation)
 
 
 def _conv1d_diagnoses(x, w, b, stride, padding, dilation):
@@ -2155,8 +2115,11 @@ def transposed_output_size(n, kernel_size, stride=1, padding=0, output_padding=0
     ``(n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``:
     the n inputs are spread ``stride`` apart, the dilated kernel is stamped at
     each, and ``padding`` is cropped from both ends (PyTorch's conv_transpose).
+    This is :func:`lecturelib.convolution.conv_transpose_output_size`.
     """
-    return (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    return convolution.conv_transpose_output_size(
+        n, kernel_size, stride, padding, output_padding, dilation
+    )
 
 
 @register(
