@@ -20,8 +20,9 @@ axes' spines) with the image, and give a moving line a zorder above the
 fixed lines it crosses.
 
 A background is only valid while everything else stays put. :class:`BlitCanvas`
-keys its backgrounds by the figure's size and dpi and by the limits and
-visibility of every axes, so a view may change an axes' limits (a new
+keys its backgrounds by the figure's size and dpi and by the box, visibility
+and (where they show: ticks, or kept artists in data units) limits of every
+axes, so a view may change an axes' limits (a new
 background is drawn once, and a few are kept for settings visited again);
 after changing anything else that is not in ``artists`` (a label, a colour
 map, a new example drawn into the axes), call :meth:`BlitCanvas.forget`.
@@ -35,6 +36,7 @@ from collections.abc import Iterable
 import matplotlib as mpl
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Annotation
 
 from .._checks import as_int
 
@@ -82,6 +84,14 @@ def _flatten(items) -> list[Artist]:
     return artists
 
 
+def _uses(transform, part) -> bool:
+    """Whether ``transform`` is ``part`` or is built from it (composed, blended, wrapped)."""
+    if transform is part:
+        return True
+    children = (getattr(transform, name, None) for name in ("_a", "_b", "_x", "_y", "_child"))
+    return any(child is not None and _uses(child, part) for child in children)
+
+
 class BlitCanvas(FigureCanvasAgg):
     """An Agg canvas that draws ``artists`` over a saved picture of everything else.
 
@@ -124,8 +134,53 @@ class BlitCanvas(FigureCanvasAgg):
         figure = self.figure
         key = [figure.dpi, tuple(figure.get_size_inches())]
         for ax in figure.axes:
-            key += [ax.get_visible(), tuple(ax.get_xlim()), tuple(ax.get_ylim())]
+            key += [ax.get_visible(), ax.get_position().bounds]  # the box, aspect applied
+            x_shown, y_shown = self._limits_show(ax)
+            key += [tuple(ax.get_xlim()) if x_shown else None]
+            key += [tuple(ax.get_ylim()) if y_shown else None]
         return tuple(key)
+
+    def _limits_show(self, ax) -> tuple[bool, bool]:
+        """Whether ``ax``'s x and y limits change its background: ticks, kept artists in data.
+
+        Without ticks (and spines placed by data) the axes' decorations do
+        not depend on its limits, and the x ticks only on the x limits; nor
+        does an artist placed in axes or figure units depend on them.
+        Anything else is assumed to (an annotation, other projections).
+        Diagrams drawn in axes without ticks (notebook 02's connections, say)
+        change their limits with every setting while everything drawn in data
+        units is in ``artists``: their background is the same for all limits,
+        and drawing it anew for each would make every first visit slow.
+        """
+        if ax.name != "rectilinear":
+            return True, True
+        shown = [False, False]
+        if ax.axison:
+            for index, axis in enumerate((ax.xaxis, ax.yaxis)):
+                ticks = len(axis.get_majorticklocs()) + len(axis.get_minorticklocs())
+                shown[index] = axis.get_visible() and ticks > 0  # ticks, labels, grid lines
+            for spine in ax.spines.values():
+                where = spine.get_position()
+                if spine.get_visible() and not (
+                    isinstance(where, tuple) and where[0] in ("outward", "axes")
+                ):
+                    return True, True  # a spine placed at a data position
+        if all(shown):
+            return True, True
+        kept_out = {id(artist) for artist in self._artists}
+        kept_out |= {id(spine) for spine in ax.spines.values()}
+        kept_out |= {id(ax.patch), id(ax.xaxis), id(ax.yaxis)}
+        for artist in ax.get_children():
+            if id(artist) in kept_out or not artist.get_visible():
+                continue
+            if isinstance(artist, Annotation):
+                return True, True  # its arrow may point at data however its text is placed
+            transforms = [artist.get_transform()]
+            if hasattr(artist, "get_offset_transform"):
+                transforms.append(artist.get_offset_transform())
+            if any(_uses(transform, ax.transLimits) for transform in transforms):
+                return True, True
+        return shown[0], shown[1]
 
     def _drawing_order(self) -> list[Artist]:
         axes = {id(ax): index for index, ax in enumerate(self.figure.axes)}
