@@ -20,9 +20,9 @@ axes' spines) with the image, and give a moving line a zorder above the
 fixed lines it crosses.
 
 A background is only valid while everything else stays put. :class:`BlitCanvas`
-keys its backgrounds by the figure's size and dpi and by the box, visibility
-and (where they show: ticks, or kept artists in data units) limits of every
-axes, so a view may change an axes' limits (a new
+keys its backgrounds by the figure's size and dpi and by the visibility of
+every axes, and by its box and limits where the background shows them
+(:meth:`BlitCanvas._what_shows`), so a view may change an axes' limits (a new
 background is drawn once, and a few are kept for settings visited again);
 after changing anything else that is not in ``artists`` (a label, a colour
 map, a new example drawn into the axes), call :meth:`BlitCanvas.forget`.
@@ -36,7 +36,7 @@ from collections.abc import Iterable
 import matplotlib as mpl
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.text import Annotation
+from matplotlib.text import Annotation, Text
 
 from .._checks import as_int
 
@@ -134,53 +134,78 @@ class BlitCanvas(FigureCanvasAgg):
         figure = self.figure
         key = [figure.dpi, tuple(figure.get_size_inches())]
         for ax in figure.axes:
-            key += [ax.get_visible(), ax.get_position().bounds]  # the box, aspect applied
-            x_shown, y_shown = self._limits_show(ax)
+            box_shown, x_shown, y_shown = self._what_shows(ax)
+            key += [ax.get_visible(), ax.get_position().bounds if box_shown else None]
             key += [tuple(ax.get_xlim()) if x_shown else None]
             key += [tuple(ax.get_ylim()) if y_shown else None]
         return tuple(key)
 
-    def _limits_show(self, ax) -> tuple[bool, bool]:
-        """Whether ``ax``'s x and y limits change its background: ticks, kept artists in data.
+    def _what_shows(self, ax) -> tuple[bool, bool, bool]:
+        """Whether ``ax``'s box (aspect applied), x limits and y limits change its background.
 
-        Without ticks (and spines placed by data) the axes' decorations do
-        not depend on its limits, and the x ticks only on the x limits; nor
-        does an artist placed in axes or figure units depend on them.
-        Anything else is assumed to (an annotation, other projections).
-        Diagrams drawn in axes without ticks (notebook 02's connections, say)
-        change their limits with every setting while everything drawn in data
-        units is in ``artists``: their background is the same for all limits,
-        and drawing it anew for each would make every first visit slow.
+        A view's artists are drawn anew each time; the background holds the
+        rest. Its x ticks depend on the x limits, its y ticks on the y
+        limits, a kept artist in data units on both, and anything kept at
+        all on the box; artists placed in axes units do not depend on the
+        limits, and an empty text, an axis without ticks or label, or a
+        frameless patch of the figure's colour draw nothing. Diagrams in
+        axes without ticks (notebook 02's connections, notebook 06's pooled
+        maps) change their limits or box with every setting while all they
+        draw is in ``artists``: one background serves them all, where
+        drawing it anew would make every first visit of a setting slow.
+        Anything not understood here (an annotation, another projection)
+        counts as depending on everything.
         """
         if ax.name != "rectilinear":
-            return True, True
-        shown = [False, False]
+            return True, True, True
+        box = x = y = False
+        drawn = ax.axison and ax.get_frame_on()
+        kept_out = {id(artist) for artist in self._artists}
+        patch = ax.patch
+        if (
+            drawn
+            and patch.get_visible()
+            and not (
+                tuple(patch.get_facecolor()) == tuple(self.figure.get_facecolor())
+                and (patch.get_linewidth() == 0 or patch.get_edgecolor()[3] == 0)
+            )
+        ):
+            box = True
+        for spine in ax.spines.values():
+            if drawn and id(spine) not in kept_out and spine.get_visible():
+                where = spine.get_position()
+                if not (isinstance(where, tuple) and where[0] in ("outward", "axes")):
+                    return True, True, True  # a spine placed at a data position
+                box = True
         if ax.axison:
             for index, axis in enumerate((ax.xaxis, ax.yaxis)):
+                if id(axis) in kept_out or not axis.get_visible():
+                    continue
                 ticks = len(axis.get_majorticklocs()) + len(axis.get_minorticklocs())
-                shown[index] = axis.get_visible() and ticks > 0  # ticks, labels, grid lines
-            for spine in ax.spines.values():
-                where = spine.get_position()
-                if spine.get_visible() and not (
-                    isinstance(where, tuple) and where[0] in ("outward", "axes")
-                ):
-                    return True, True  # a spine placed at a data position
-        if all(shown):
-            return True, True
-        kept_out = {id(artist) for artist in self._artists}
+                if ticks:
+                    box = True
+                    if index == 0:
+                        x = True
+                    else:
+                        y = True
+                if axis.label.get_visible() and axis.label.get_text():
+                    box = True
         kept_out |= {id(spine) for spine in ax.spines.values()}
-        kept_out |= {id(ax.patch), id(ax.xaxis), id(ax.yaxis)}
+        kept_out |= {id(patch), id(ax.xaxis), id(ax.yaxis)}
         for artist in ax.get_children():
             if id(artist) in kept_out or not artist.get_visible():
                 continue
+            if isinstance(artist, Text) and not artist.get_text():
+                continue  # an empty title draws nothing
             if isinstance(artist, Annotation):
-                return True, True  # its arrow may point at data however its text is placed
+                return True, True, True  # its arrow may point at data wherever its text is
+            box = True
             transforms = [artist.get_transform()]
             if hasattr(artist, "get_offset_transform"):
                 transforms.append(artist.get_offset_transform())
             if any(_uses(transform, ax.transLimits) for transform in transforms):
-                return True, True
-        return shown[0], shown[1]
+                return True, True, True
+        return box, x, y
 
     def _drawing_order(self) -> list[Artist]:
         axes = {id(ax): index for index, ax in enumerate(self.figure.axes)}
