@@ -143,3 +143,16 @@ def test_ticks_tie_the_background_to_their_own_axis_only():
     live = decode(viz.figure_png(figure))
     assert canvas.full_draws == 2
     assert np.array_equal(live, full_drawing(figure, [line]))
+
+
+def test_a_colour_bar_in_a_live_figure():
+    figure, ax = viz.new_figure(5, 3)
+    image = ax.imshow(np.arange(12.0).reshape(3, 4))
+    figure.colorbar(image, ax=ax)
+    artists = [image, *ax.spines.values()]  # the frame is drawn over the image
+    canvas = live_figure(figure, artists)
+    viz.figure_png(figure)
+    image.set_data(np.arange(12.0).reshape(3, 4)[::-1])
+    live = decode(viz.figure_png(figure))
+    assert canvas.full_draws == 1
+    assert np.array_equal(live, full_drawing(figure, artists))

@@ -173,7 +173,10 @@ class BlitCanvas(FigureCanvasAgg):
             box = True
         for spine in ax.spines.values():
             if drawn and id(spine) not in kept_out and spine.get_visible():
-                where = spine.get_position()
+                try:
+                    where = spine.get_position()
+                except ValueError:  # a colour bar's outline, drawn around the axes box
+                    where = ("axes", 0.0)
                 if not (isinstance(where, tuple) and where[0] in ("outward", "axes")):
                     return True, True, True  # a spine placed at a data position
                 box = True
