@@ -20,12 +20,14 @@ axes' spines) with the image, and give a moving line a zorder above the
 fixed lines it crosses.
 
 A background is only valid while everything else stays put. :class:`BlitCanvas`
-keys its backgrounds by the figure's size and dpi and by the visibility of
-every axes, and by its box and limits where the background shows them
-(:meth:`BlitCanvas._what_shows`), so a view may change an axes' limits (a new
-background is drawn once, and a few are kept for settings visited again);
-after changing anything else that is not in ``artists`` (a label, a colour
-map, a new example drawn into the axes), call :meth:`BlitCanvas.forget`.
+keys its backgrounds by the figure's size and dpi, by which axes are visible
+and by the limits of every axis that draws ticks, so a view may change the
+limits of a plot with ticks (a new background is drawn once, and a few are
+kept for settings visited again). An axes without ticks (a matrix, a diagram)
+may change its limits freely: whatever moves with them must be in
+``artists`` (an image and the frame around it). After changing anything else
+that is not in ``artists`` (a label, a colour map, a new example drawn into
+the axes), call :meth:`BlitCanvas.forget`.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from collections.abc import Iterable
 import matplotlib as mpl
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.text import Annotation, Text
+from matplotlib.ticker import FixedLocator, NullLocator
 
 from .._checks import as_int
 
@@ -84,12 +86,16 @@ def _flatten(items) -> list[Artist]:
     return artists
 
 
-def _uses(transform, part) -> bool:
-    """Whether ``transform`` is ``part`` or is built from it (composed, blended, wrapped)."""
-    if transform is part:
-        return True
-    children = (getattr(transform, name, None) for name in ("_a", "_b", "_x", "_y", "_child"))
-    return any(child is not None and _uses(child, part) for child in children)
+def _draws_ticks(axis) -> bool:
+    """Whether ``axis`` draws ticks (whose places and labels follow its limits)."""
+    if not axis.get_visible():
+        return False
+    for locator in (axis.get_major_locator(), axis.get_minor_locator()):
+        if isinstance(locator, FixedLocator) and len(locator.locs) == 0:
+            continue
+        if not isinstance(locator, NullLocator):
+            return True
+    return False
 
 
 class BlitCanvas(FigureCanvasAgg):
@@ -131,84 +137,17 @@ class BlitCanvas(FigureCanvasAgg):
         self._backgrounds.clear()
 
     def background_key(self) -> tuple:
+        """What the background depends on besides ``artists``: the figure's size and
+        dpi, which axes are visible, and the limits of every axis that draws ticks."""
         figure = self.figure
         key = [figure.dpi, tuple(figure.get_size_inches())]
         for ax in figure.axes:
-            box_shown, x_shown, y_shown = self._what_shows(ax)
-            key += [ax.get_visible(), ax.get_position().bounds if box_shown else None]
-            key += [tuple(ax.get_xlim()) if x_shown else None]
-            key += [tuple(ax.get_ylim()) if y_shown else None]
+            key.append(ax.get_visible())
+            if ax.axison:
+                for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
+                    if _draws_ticks(axis):
+                        key.append(tuple(limits()))
         return tuple(key)
-
-    def _what_shows(self, ax) -> tuple[bool, bool, bool]:
-        """Whether ``ax``'s box (aspect applied), x limits and y limits change its background.
-
-        A view's artists are drawn anew each time; the background holds the
-        rest. Its x ticks depend on the x limits, its y ticks on the y
-        limits, a kept artist in data units on both, and anything kept at
-        all on the box; artists placed in axes units do not depend on the
-        limits, and an empty text, an axis without ticks or label, or a
-        frameless patch of the figure's colour draw nothing. Diagrams in
-        axes without ticks (notebook 02's connections, notebook 06's pooled
-        maps) change their limits or box with every setting while all they
-        draw is in ``artists``: one background serves them all, where
-        drawing it anew would make every first visit of a setting slow.
-        Anything not understood here (an annotation, another projection)
-        counts as depending on everything.
-        """
-        if ax.name != "rectilinear":
-            return True, True, True
-        box = x = y = False
-        drawn = ax.axison and ax.get_frame_on()
-        kept_out = {id(artist) for artist in self._artists}
-        patch = ax.patch
-        if (
-            drawn
-            and patch.get_visible()
-            and not (
-                tuple(patch.get_facecolor()) == tuple(self.figure.get_facecolor())
-                and (patch.get_linewidth() == 0 or patch.get_edgecolor()[3] == 0)
-            )
-        ):
-            box = True
-        for spine in ax.spines.values():
-            if drawn and id(spine) not in kept_out and spine.get_visible():
-                try:
-                    where = spine.get_position()
-                except ValueError:  # a colour bar's outline, drawn around the axes box
-                    where = ("axes", 0.0)
-                if not (isinstance(where, tuple) and where[0] in ("outward", "axes")):
-                    return True, True, True  # a spine placed at a data position
-                box = True
-        if ax.axison:
-            for index, axis in enumerate((ax.xaxis, ax.yaxis)):
-                if id(axis) in kept_out or not axis.get_visible():
-                    continue
-                ticks = len(axis.get_majorticklocs()) + len(axis.get_minorticklocs())
-                if ticks:
-                    box = True
-                    if index == 0:
-                        x = True
-                    else:
-                        y = True
-                if axis.label.get_visible() and axis.label.get_text():
-                    box = True
-        kept_out |= {id(spine) for spine in ax.spines.values()}
-        kept_out |= {id(patch), id(ax.xaxis), id(ax.yaxis)}
-        for artist in ax.get_children():
-            if id(artist) in kept_out or not artist.get_visible():
-                continue
-            if isinstance(artist, Text) and not artist.get_text():
-                continue  # an empty title draws nothing
-            if isinstance(artist, Annotation):
-                return True, True, True  # its arrow may point at data wherever its text is
-            box = True
-            transforms = [artist.get_transform()]
-            if hasattr(artist, "get_offset_transform"):
-                transforms.append(artist.get_offset_transform())
-            if any(_uses(transform, ax.transLimits) for transform in transforms):
-                return True, True, True
-        return box, x, y
 
     def _drawing_order(self) -> list[Artist]:
         axes = {id(ax): index for index, ax in enumerate(self.figure.axes)}
