@@ -18,6 +18,7 @@ from lecturelib.drawing.panel import (  # noqa: E402
     dropdown,
     exercise_panel,
     play,
+    selection_slider,
     slider,
     toggle,
 )
@@ -117,3 +118,158 @@ def test_arithmetic_panel_message_when_the_kernel_does_not_fit():
     panel = arithmetic_panel(arithmetic_controls())
     panel.set(input_size=1, kernel_size=5, padding=0)
     assert "no position where it fits" in panel.last_message
+
+
+# --- depth: three perceptrons and the memory bars (notebook 01) ----------------------
+
+
+def test_perceptron_editor_keeps_each_unit_s_weights():
+    from lecturelib.drawing.depth import perceptron_editor
+
+    W = np.array([[0.0, 2.0, -2.0], [1.0, -1.0, -1.0]])
+    b = np.array([-1.0, 1.0, 7.0])
+    points = np.random.default_rng(0).uniform(0, 4, size=(20, 2))
+    controls = {
+        "unit": dropdown("unit to edit", ["A", "B", "C"], "A"),
+        "w1": slider("weight w1", -3.0, 3.0, 0.0, step=0.5),
+        "w2": slider("weight w2", -3.0, 3.0, 1.0, step=0.5),
+        "bias": slider("bias b", -8.0, 8.0, -1.0, step=0.5),
+    }
+    panel = perceptron_editor(controls, W, b, points, caption="try")
+    assert "The AND fires on" in panel.info.value
+    panel.set(unit="C")  # the sliders load unit C
+    assert (controls["w1"].value, controls["w2"].value, controls["bias"].value) == (-2, -1, 7)
+    panel.set(bias=-8.0)  # C fires nowhere in the square now
+    assert "the AND never fires" in panel.info.value
+    panel.set(unit="A")
+    assert controls["bias"].value == -1.0
+    panel.set(unit="B")  # switching units loads B's weights; then edit them
+    panel.set(w1=0.0, w2=0.0)
+    assert "has w = (0, 0)" in panel.info.value
+    exercised(panel)
+
+
+def test_memory_panel_names_the_network_and_its_bytes():
+    from lecturelib import dense_stack_counts, memory_estimate
+    from lecturelib.drawing.depth import memory_panel
+
+    def memory(network, layers, width, batch_size, dtype):
+        if network == "lecture":
+            weights, activations = 26_000_000, 16_000_000
+        else:
+            weights, activations = dense_stack_counts(layers, width)
+        bytes_per_value = {"float32": 4, "float16": 2, "float64": 8}[dtype]
+        return memory_estimate(weights, activations, batch_size, bytes_per_value)
+
+    controls = {
+        "network": toggle("network", [("dense stack", "dense"), ("lecture", "lecture")], "dense"),
+        "layers": slider("depth (layers)", 1, 100, 10),
+        "width": selection_slider("width (units)", [2**k for k in range(4, 14)], 1024),
+        "batch_size": selection_slider("batch size", [2**k for k in range(11)], 32),
+        "dtype": toggle("number format", ["float32", "float16", "float64"], "float32"),
+    }
+    panel = memory_panel(controls, memory, caption="try")
+    assert panel.info.value.startswith("<div style='font-size:1.05em'>10 layers of 1024 units")
+    panel.set(network="lecture", batch_size=1)
+    assert "the lecture's 50-layer network" in panel.info.value
+    assert "26,000,000 weights, 16,000,000 activations" in panel.info.value
+    assert "weights 104 MB" in panel.info.value  # 26 M float32 values
+    exercised(panel)
+
+
+# --- connections: receptive field and weight counts (notebook 02) --------------------
+
+
+def test_receptive_field_panel_checks_the_drawing_against_the_lesson():
+    import lecturelib
+    from lecturelib.drawing.connections import receptive_field_panel
+
+    def field_size(depth, window):
+        return lecturelib.receptive_field([window] * depth)
+
+    controls = {"depth": slider("layers", 1, 4, 2), "window": slider("window", 2, 5, 3)}
+    panel = receptive_field_panel(controls, field_size)
+    assert "5 in all (1 + 2 x 2)" in panel.info.value
+    exercised(panel)
+    # a lesson that disagrees with the drawing is an unexpected error, not a silent figure
+    wrong = receptive_field_panel(dict(controls), lambda depth, window: 0)
+    assert wrong.unexpected_errors and "the lesson says 0" in wrong.unexpected_errors[0]
+
+
+def test_weight_count_panel_and_its_message_for_a_window_larger_than_the_image():
+    from lecturelib import output_size
+    from lecturelib.drawing.connections import connection_counts, weight_count_panel
+
+    def weight_counts(n_inputs, window, side):
+        side_out = output_size(side, window, axis="image side")
+        image = connection_counts(side * side, side_out * side_out, window * window)
+        line = connection_counts(n_inputs, n_inputs - window + 1, window)
+        return {"1-D": (n_inputs - window + 1, line), "2-D": (side_out, image)}
+
+    controls = {
+        "n_inputs": slider("input length", 3, 14, 8),
+        "window": slider("window (kernel) size", 1, 7, 3),
+        "side": slider("image side (2-D)", 3, 1000, 6),
+    }
+    panel = weight_count_panel(controls, weight_counts)
+    assert "8 inputs, 6 outputs: 48 / 18 / 3 weights" in panel.info.value
+    panel.set(side=3, window=5)
+    assert panel.last_message and "image side" in panel.last_message
+    exercised(panel)
+
+
+# --- sliding: stepping through a convolution (notebook 03) ---------------------------
+
+
+def output_map(image, kernel, flip, stride, padding, bias):
+    apply = convolve2d if flip else cross_correlate2d
+    return apply(image, kernel, stride=stride, padding=padding) + bias
+
+
+STEPPER_EXAMPLES = {
+    "3 x 3, edge": {"image": np.arange(9.0).reshape(3, 3), "kernel": np.array([[1.0, -1.0]])},
+    "padded, stride 2, bias": {
+        "image": np.arange(16.0).reshape(4, 4),
+        "kernel": np.array([[0.0, 1.0], [2.0, 0.0]]),
+        "padding": 1,
+        "stride": 2,
+        "bias": 2,
+    },
+}
+
+
+def stepper_controls():
+    return {
+        "example": dropdown("example", list(STEPPER_EXAMPLES)),
+        "position": slider("output position", 1, 9, 1),
+        "flip": toggle(
+            "operation",
+            [("cross-correlation (CNN)", False), ("convolution (flipped kernel)", True)],
+        ),
+    }
+
+
+def test_convolution_stepper_writes_the_lesson_s_sum():
+    from lecturelib.drawing.sliding import convolution_stepper
+
+    panel = convolution_stepper(stepper_controls(), STEPPER_EXAMPLES, output_map, caption="c")
+    assert "output row 1, column 1: (0) + (-1) = <b>-1</b>" in panel.info.value
+    panel.set(flip=True)
+    assert "= <b>1</b>" in panel.info.value
+    panel.set(example="padded, stride 2, bias", flip=False, position=1)
+    assert "+ bias 2" in panel.info.value
+    exercised(panel)
+
+
+def test_convolution_stepper_message_past_the_last_position_and_a_wrong_lesson():
+    from lecturelib.drawing.sliding import convolution_stepper
+
+    panel = convolution_stepper(stepper_controls(), STEPPER_EXAMPLES, output_map)
+    panel.set(position=9)  # a 3 x 2 output has 6 positions
+    assert "it has only 6 positions" in panel.last_message
+
+    def wrong(**setting):
+        return output_map(**setting) + 1
+
+    broken = convolution_stepper(stepper_controls(), STEPPER_EXAMPLES, wrong)
+    assert broken.unexpected_errors and "the lesson says" in broken.unexpected_errors[0]
