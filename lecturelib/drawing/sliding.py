@@ -36,6 +36,7 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from .._checks import as_array, as_pair
 from ..convolution import convolve2d, cross_correlate2d, output_size
 from . import figures as viz
+from .panel import Panel
 
 _GAP = 1.7  # horizontal space between two matrices, in cells
 _GRID = "#666666"  # cell borders
@@ -412,9 +413,46 @@ class SlidingWindowStepper:
         return facts
 
 
+# --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
+
+
+def convolution_stepper(
+    controls: dict, examples: dict, compute, *, caption: str = "", dpi: float = 80
+) -> Panel:
+    """Step through worked examples of a 2-D convolution, one output position at a time.
+
+    ``examples`` maps a name to the keyword arguments of
+    :class:`SlidingWindowDiagram` (``image``, ``kernel`` and optionally
+    ``stride``, ``padding``, ``bias``). ``controls``: ``example`` (a name),
+    ``position`` (the output cell, counted from 1 row by row) and ``flip``
+    (True for true convolution). ``compute(image, kernel, flip, stride=,
+    padding=, bias=)`` is the lesson: the whole output map; the panel draws
+    the window and its products (:class:`SlidingWindowStepper`), checks the
+    drawn sum against ``compute``'s value and writes the sum out.
+    """
+    figure, ax = viz.new_figure(10, 3.4)
+    stepper = SlidingWindowStepper(figure, ax, examples)
+
+    def update(example, position, flip):
+        facts = stepper.show(example, position - 1, flip=flip)
+        setting = {"stride": 1, "padding": 0, "bias": 0, **examples[example]}
+        value = compute(flip=flip, **setting)[facts["row"], facts["col"]]
+        if not np.isclose(value, facts["total"]):
+            raise RuntimeError(f"the drawing sums to {facts['total']}, the lesson says {value}")
+        products = " + ".join(f"({format_number(p)})" for p in facts["products"].ravel())
+        bias_text = f" + bias {setting['bias']}" if setting["bias"] else ""
+        return (
+            f"output row {facts['row'] + 1}, column {facts['col'] + 1}: {products}{bias_text} "
+            f"= <b>{format_number(facts['total'])}</b>"
+        )
+
+    return Panel(controls, update, figure, dpi=dpi, caption=caption)
+
+
 __all__ = [
     "SlidingWindowDiagram",
     "SlidingWindowStepper",
     "draw_sliding_step",
     "format_number",
+    "convolution_stepper",
 ]
