@@ -273,3 +273,170 @@ def test_convolution_stepper_message_past_the_last_position_and_a_wrong_lesson()
 
     broken = convolution_stepper(stepper_controls(), STEPPER_EXAMPLES, wrong)
     assert broken.unexpected_errors and "the lesson says" in broken.unexpected_errors[0]
+
+
+# --- layer_views: pooling, shifting, conv layers, channels (notebooks 06, 07) --------
+
+
+def test_pooling_panel_counts_unread_cells_and_says_when_the_window_is_too_big():
+    from lecturelib import pool_matrix
+    from lecturelib.drawing.layer_views import pooling_panel
+
+    five = np.arange(25.0).reshape(5, 5)
+    matrices = {
+        "4×4": (np.arange(16.0).reshape(4, 4), None),
+        "5×5 padded": (np.pad(five, ((0, 1), (0, 1))), (5, 5)),
+    }
+
+    def pooled(matrix, mode, window, row_stride, col_stride):
+        return pool_matrix(matrices[matrix][0], window, (row_stride, col_stride), mode=mode)
+
+    controls = {
+        "matrix": dropdown("matrix", list(matrices), "5×5 padded"),
+        "mode": toggle("pooling", ["max", "avg", "min", "sum"], "max"),
+        "window": slider("window", 1, 5, 2),
+        "row_stride": slider("row stride", 1, 4, 1),
+        "col_stride": slider("column stride", 1, 4, 2),
+    }
+    panel = pooling_panel(controls, matrices, pooled, caption="c")
+    assert "output 5×3: 15 values from 36 cells; 0 cells never read" in panel.info.value
+    panel.set(matrix="4×4", row_stride=3, col_stride=2)  # one row of windows: rows 2, 3 unread
+    assert "output 1×2: 2 values from 16 cells; 8 cells never read" in panel.info.value
+    panel.set(window=5)
+    assert panel.last_message  # a 5 x 5 window does not fit into 4 x 4
+    exercised(panel)
+
+
+def test_shift_panel():
+    from lecturelib.drawing.layer_views import shift_panel
+
+    feature_map = np.random.default_rng(1).random((40, 60))
+    controls = {
+        "mode": toggle("pooling", ["max", "avg"], "max"),
+        "window": slider("window", 2, 6, 4),
+        "row_stride": slider("row stride", 1, 6, 4),
+        "col_stride": slider("column stride", 1, 6, 4),
+        "shift": slider("shift (px)", 0, 8, 1),
+    }
+    panel = shift_panel(controls, feature_map, 24, (4, 8), caption="c")
+    assert "6×6 pooled values; after a shift of 1 px" in panel.info.value
+    panel.set(shift=0)
+    assert "100% unchanged with max pooling" in panel.info.value
+    exercised(panel, combinations=3)
+
+
+def test_conv_layer_panel_counts_and_its_message():
+    from lecturelib.drawing.layer_views import conv_layer_panel
+    from lecturelib.layer_tables import ConvSpec, layer_table
+
+    def conv_layer(channels, size, kernel_size, filters, stride, padding):
+        return layer_table(
+            [ConvSpec(filters, kernel_size, stride, padding)], (channels, size, size)
+        )[1]
+
+    controls = {
+        "channels": dropdown("input channels", [1, 3, 6, 16, 64, 256], 3),
+        "size": slider("input size", 4, 64, 32),
+        "kernel_size": slider("kernel size", 1, 11, 5),
+        "filters": dropdown("filters", [1, 6, 16, 96, 256], 6),
+        "stride": slider("stride", 1, 4, 1),
+        "padding": slider("padding", 0, 5, 0),
+    }
+    panel = conv_layer_panel(controls, conv_layer, caption="c")
+    assert "output 6×28×28" in panel.info.value and "<b>456</b>" in panel.info.value
+    panel.set(size=4, kernel_size=11, padding=0)
+    assert panel.last_message
+    exercised(panel, combinations=4)
+
+
+def test_multichannel_panel_checks_the_drawing_against_conv2d():
+    from lecturelib import conv2d
+    from lecturelib.drawing.layer_views import multichannel_panel
+
+    rng = np.random.default_rng(2)
+    x = rng.integers(-3, 4, size=(3, 4, 4)).astype(float)
+    w = rng.integers(-1, 2, size=(3, 3, 3)).astype(float)
+
+    def output_map(bias):
+        return conv2d(x[None], w[None], np.array([bias]), padding=1)[0, 0]
+
+    controls = {"position": slider("output position", 0, 30, 0), "bias": slider("bias", -20, 20, 1)}
+    panel = multichannel_panel(controls, x, w, output_map, caption="c")
+    assert controls["position"].max == 15 and panel.steps == 16
+    assert f"= <b>{output_map(1)[0, 0]:g}</b>" in panel.info.value
+    exercised(panel, combinations=4)
+    broken = multichannel_panel(dict(controls), x, w, lambda bias: output_map(bias) + 1)
+    assert broken.unexpected_errors and "disagree" in broken.unexpected_errors[0]
+
+
+# --- alexnet: a variant's layer table (notebook 08) ----------------------------------
+
+
+def test_layer_table_panel_totals_and_the_first_broken_layer():
+    from lecturelib.drawing.alexnet import layer_table_panel
+    from lecturelib.drawing.layer_views import short_name
+    from lecturelib.layer_tables import ALEXNET, ALEXNET_INPUT, ConvSpec, layer_table
+
+    def alexnet_variant(size, filters, kernel_size, stride):
+        return layer_table(
+            (ConvSpec(filters, kernel_size, stride=stride), *ALEXNET[1:]), (3, size, size)
+        )
+
+    names = [short_name(row) for row in layer_table(ALEXNET, ALEXNET_INPUT)]
+    controls = {
+        "size": slider("input size", 63, 319, 227, step=4, continuous=False),
+        "filters": dropdown("conv-1 filters", [16, 32, 64, 96, 128, 256], 96),
+        "kernel_size": slider("conv-1 kernel", 1, 15, 11),
+        "stride": slider("conv-1 stride", 1, 8, 4),
+    }
+    panel = layer_table_panel(
+        controls, alexnet_variant, names, columns=("layer", "output", "params")
+    )
+    assert "<b>62,378,344</b> parameters" in panel.info.value
+    panel.set(size=63)
+    assert "This network breaks at" in panel.info.value and not panel.last_message
+    exercised(panel, combinations=4)
+    every_column = layer_table_panel(dict(controls), alexnet_variant, names)
+    assert "<table" in every_column.info.value
+
+
+# --- training: replaying a descent, feature maps of a trained network (notebook 09) --
+
+
+def test_kernel_descent_panel_and_its_message_after_an_explosion():
+    from lecturelib.drawing.training import kernel_descent_panel
+
+    image = np.random.default_rng(0).normal(size=(10, 10))
+    sobel = np.array([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    target = cross_correlate2d(image, sobel)
+    steps = np.linspace(0, 1, 11)[:, None, None]
+    runs = {0.1: (steps * sobel, 1.0 - steps[:, 0, 0]), 0.5: (steps[:4] * sobel, np.ones(4))}
+    controls = {
+        "learning_rate": dropdown("learning rate", [0.1, 0.5], 0.1),
+        "step": slider("step", 0, 10, 2),
+    }
+    panel = kernel_descent_panel(controls, runs, image, target, sobel, target_name="Sobel x")
+    assert "step 2: loss 8.00e-01, largest difference from Sobel x 1.600" in panel.info.value
+    panel.set(learning_rate=0.5, step=7)
+    assert "exploded after 3 steps" in panel.last_message
+    exercised(panel, combinations=4)
+
+
+def test_feature_map_panel_and_its_message_past_the_last_example():
+    from lecturelib.drawing.training import feature_map_panel, layer_outputs
+    from lecturelib.training import digits_cnn
+
+    images = np.random.default_rng(0).uniform(size=(6, 1, 8, 8)).astype(np.float32)
+    labels = np.array([0, 1, 2, 3, 3, 5])
+    outputs = layer_outputs(digits_cnn(rng=0), images)
+    controls = {
+        "digit": dropdown("digit", list(range(10)), 3),
+        "example": slider("example", 0, 3, 0),
+    }
+    panel = feature_map_panel(controls, outputs, labels)
+    assert panel.info.value.startswith("<div style='font-size:1.05em'>test image #3, a 3:")
+    panel.set(example=1)
+    assert "test image #4" in panel.info.value
+    panel.set(example=2)
+    assert "only 2 test images of the digit 3" in panel.last_message
+    exercised(panel, combinations=4)
