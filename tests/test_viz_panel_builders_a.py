@@ -440,3 +440,25 @@ def test_feature_map_panel_and_its_message_past_the_last_example():
     panel.set(example=2)
     assert "only 2 test images of the digit 3" in panel.last_message
     exercised(panel, combinations=4)
+
+
+# --- sliding: the start-here smoothing panel (notebook 00) ---------------------------
+
+
+def test_smoothing_panel_draws_the_lesson_s_moving_average():
+    from lecturelib.drawing.sliding import smoothing_panel
+
+    times = np.linspace(0, 10, 50)
+    signal = np.sin(times)
+
+    def moving_average(values, width):
+        return np.convolve(values, np.ones(width) / width, mode="valid")
+
+    controls = {"width": slider("window width", 1, 41, 9, step=2)}
+    panel = smoothing_panel(controls, times, signal, moving_average, caption="c")
+    assert "the output has 42 of the 50 samples" in panel.info.value
+    line = panel.animated[0]
+    np.testing.assert_allclose(line.get_ydata(), moving_average(signal, 9))
+    exercised(panel)
+    panel.set(width=41)
+    assert "the output has 10 of the 50 samples" in panel.info.value

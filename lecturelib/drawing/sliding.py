@@ -449,10 +449,39 @@ def convolution_stepper(
     return Panel(controls, update, figure, dpi=dpi, caption=caption)
 
 
+def smoothing_panel(controls: dict, times, signal, compute, *, caption: str = "") -> Panel:
+    """A noisy signal and its smoothed version, for one ``width`` control.
+
+    times, signal: (T,). ``compute(signal, width)`` is the lesson: a moving
+    average of ``width`` samples, (T - width + 1,), drawn centred on its
+    windows over the signal. The start-here notebook uses it to check that
+    widgets work.
+    """
+    times, signal = as_array(times, "times", 1), as_array(signal, "signal", 1)
+    figure, ax = viz.new_figure(7, 3)
+    ax.plot(times, signal, color=viz.MUTED, lw=1, label="noisy signal")
+    (line,) = ax.plot([], [], color=viz.OUTPUT, lw=2.5, label="moving average")
+    ax.set_xlabel("time")
+    ax.set_ylabel("value")
+    ax.legend(loc="upper right")
+
+    def update(width):
+        smoothed = compute(signal, width)
+        offset = (width - 1) // 2
+        line.set_data(times[offset : offset + smoothed.size], smoothed)
+        return (
+            f"window of {width} samples: the output has {smoothed.size} of the "
+            f"{signal.size} samples"
+        )
+
+    return Panel(controls, update, figure, caption=caption, animated=[line])
+
+
 __all__ = [
     "SlidingWindowDiagram",
     "SlidingWindowStepper",
     "draw_sliding_step",
     "format_number",
     "convolution_stepper",
+    "smoothing_panel",
 ]
