@@ -139,11 +139,10 @@ def batch_norm(
         y3 = y.reshape(n, channels, length)
         var = _channel_dot(y3, y3) / count  # biased, for normalising
         if running_mean is not None:
-            running_mean *= 1.0 - momentum
-            running_mean += momentum * mean
+            running_mean[...] = running_average(running_mean, mean, momentum)
         if running_var is not None:
-            running_var *= 1.0 - momentum
-            running_var += (momentum * count / (count - 1)) * var
+            unbiased = var * (count / (count - 1))
+            running_var[...] = running_average(running_var, unbiased, momentum)
         scale = 1.0 / np.sqrt(var + eps)
         if weight is not None:
             scale *= weight
@@ -253,6 +252,20 @@ def batch_norm_backward(
     return grad_x, grad_weight, grad_bias
 
 
+def running_average(running, batch_statistic, momentum):
+    """The running estimate after one more batch, as batch norm keeps it in training.
+
+    ``(1 - momentum) * running + momentum * batch_statistic``: an exponential
+    moving average that forgets a fraction ``momentum`` of the old estimate
+    per batch. running, batch_statistic: numbers or (C,) arrays; returns a
+    new value (:func:`batch_norm` writes it into its running buffers).
+
+    >>> running_average(0.0, 4.0, momentum=0.1), running_average(1.0, 3.0, momentum=0.5)
+    (0.4, 2.0)
+    """
+    return (1.0 - momentum) * running + momentum * batch_statistic
+
+
 def _momentum(momentum, training=True) -> float:
     """Check momentum: a number, and in [0, 1] when it is used (in training).
 
@@ -267,4 +280,4 @@ def _momentum(momentum, training=True) -> float:
     return momentum
 
 
-__all__ = ["batch_norm", "batch_norm_backward"]
+__all__ = ["batch_norm", "batch_norm_backward", "running_average"]

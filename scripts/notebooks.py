@@ -67,21 +67,22 @@ def _client(notebook, path: Path) -> NotebookClient:
     )
 
 
-def _move_every_control(client, notebook) -> list:
-    """Run the every-control probe after the notebook's last cell; its per-panel report."""
-    probe = nbformat.v4.new_code_cell(EXERCISE_SOURCE)
+def _move_every_control(client, notebook, source: str = EXERCISE_SOURCE):
+    """Run the every-control probe after the notebook's last cell; the JSON it printed last."""
+    probe = nbformat.v4.new_code_cell(source)
     notebook.cells.append(probe)
     client.execute_cell(probe, len(notebook.cells) - 1)
     text = "".join(o.get("text", "") for o in probe.outputs if o.get("name") == "stdout")
     return json.loads(text.strip().splitlines()[-1]) if text.strip() else []
 
 
-def run(path: Path, exercise: bool = False):
+def run(path: Path, exercise: bool = False, probe: str = EXERCISE_SOURCE):
     """Execute ``path`` in a fresh kernel.
 
     Returns ``(notebook, seconds, exercise_report)``; the report (a list of
     dicts, one per panel) is None unless ``exercise`` is set, in which case
-    every control of every panel is moved after the last cell.
+    every control of every panel is moved after the last cell. ``probe`` is
+    the code that moves them; it prints its report as JSON on its last line.
     """
     _kernel_environment()
     notebook = nbformat.read(path, as_version=4)
@@ -95,7 +96,7 @@ def run(path: Path, exercise: bool = False):
         client.set_widgets_metadata()
         executed = normalise(notebook, path.stem)
         if exercise:
-            report = _move_every_control(client, notebook)
+            report = _move_every_control(client, notebook, probe)
     return executed, seconds, report
 
 

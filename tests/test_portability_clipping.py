@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from _portability import assert_prints_the_same, nudge_all
 
-from lecturelib.drawing.cliff import first_non_finite
 from lecturelib.text import CharRNN, Vocabulary, load_corpus
+from lecturelib.training.clipping import first_non_finite
 
 TEXT = load_corpus()
 VOCAB = Vocabulary.from_text(TEXT)

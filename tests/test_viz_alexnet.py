@@ -79,17 +79,17 @@ def test_blitted_panel_matches_a_full_drawing():
         {"size": slider("size", 63, 319, 227, step=4), "stride": slider("stride", 1, 8, 4)},
         update,
         figure,
-        animated=chart.animated,
+        artists=chart.artists,
     )
     # A break, then a later break (painted from kept pixels), then a working network.
     for size, stride in ((63, 4), (95, 4), (63, 4), (227, 2)):
         panel.set(size=size, stride=stride)
         assert not panel.unexpected_errors
         blitted = pixels(panel.image.value)
-        for artist in chart.animated:
+        for artist in chart.artists:
             artist.set_animated(False)
         full = pixels(viz.figure_png(figure, panel.dpi))
-        for artist in chart.animated:
+        for artist in chart.artists:
             artist.set_animated(True)
         assert blitted.shape == full.shape
         assert np.array_equal(blitted, full), (size, stride)

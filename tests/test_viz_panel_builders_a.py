@@ -117,7 +117,7 @@ def test_arithmetic_panel_message_when_the_kernel_does_not_fit():
 
     panel = arithmetic_panel(arithmetic_controls())
     panel.set(input_size=1, kernel_size=5, padding=0)
-    assert "no position where it fits" in panel.last_message
+    assert "larger than padded input 1" in panel.last_message
 
 
 # --- depth: three perceptrons and the memory bars (notebook 01) ----------------------
@@ -457,7 +457,7 @@ def test_smoothing_panel_draws_the_lesson_s_moving_average():
     controls = {"width": slider("window width", 1, 41, 9, step=2)}
     panel = smoothing_panel(controls, times, signal, moving_average, caption="c")
     assert "the output has 42 of the 50 samples" in panel.info.value
-    line = panel.animated[0]
+    line = panel.artists[0]
     np.testing.assert_allclose(line.get_ydata(), moving_average(signal, 9))
     exercised(panel)
     panel.set(width=41)

@@ -47,19 +47,49 @@ def render(figure):
 def test_tint_and_number_format():
     assert vl.tint("#FFFFFF", 0.3) == (1.0, 1.0, 1.0, 1.0)
     assert vl.tint("#000000", 0.25) == (0.25, 0.25, 0.25, 1.0)
-    assert [vl.format_number(v) for v in (7.0, -25.0, 3.256, 1e-9)] == ["7", "-25", "3.26", "0"]
+    assert [viz.format_number(v) for v in (7.0, -25.0, 3.256, 1e-9)] == ["7", "-25", "3.26", "0"]
     assert vl.compact_number(62_378_344) == "62.4 M"
     assert vl.compact_number(999) == "999"
 
 
 def test_text_paths_scale_with_height():
-    small = vl.text_path(["308"], [(0.0, 0.0)], 0.2).get_extents()
-    large = vl.text_path(["308"], [(0.0, 0.0)], 0.4).get_extents()
+    small = viz.text_path(["308"], [(0.0, 0.0)], 0.2).get_extents()
+    large = viz.text_path(["308"], [(0.0, 0.0)], 0.4).get_extents()
     assert large.height == pytest.approx(2 * small.height, rel=1e-6)
-    shrunk = vl.text_path(["-12345"], [(0.0, 0.0)], 0.4, max_width=0.8).get_extents()
+    shrunk = viz.text_path(["-12345"], [(0.0, 0.0)], 0.4, max_width=0.8).get_extents()
     assert shrunk.width == pytest.approx(0.8, rel=1e-6)
-    left = vl.label_path([("abc", 2.0, 0.0, "left")], 0.3).get_extents()
+    left = viz.label_path([("abc", 2.0, 0.0, "left")], 0.3).get_extents()
     assert left.x0 == pytest.approx(2.0, abs=0.05)
+
+
+def test_glyph_blocks_in_points_centre_and_shrink_their_lines():
+    one = viz.glyph_block("42", 10.0, False, "center", None).get_extents()
+    assert (one.x0 + one.x1) / 2 == pytest.approx(0.0, abs=1e-9)
+    assert (one.y0 + one.y1) / 2 == pytest.approx(0.0, abs=0.2)  # digits: centred vertically
+    assert viz.glyph_block("42", 20.0, False, "center", None).get_extents().height == (
+        pytest.approx(2 * one.height)
+    )
+    bold = viz.glyph_block("42", 10.0, True, "center", None).get_extents()
+    assert bold.width > one.width
+    left = viz.glyph_block("42", 10.0, False, "left", None).get_extents()
+    assert left.x0 == pytest.approx(0.0, abs=1e-9)
+    shrunk = viz.glyph_block("12345", 10.0, False, "center", 12.0).get_extents()
+    assert shrunk.width == pytest.approx(12.0, rel=1e-6)
+    two = viz.glyph_block("1\n2", 10.0, False, "center", None).get_extents()
+    assert two.height > 2 * one.height and (two.y0 + two.y1) / 2 == pytest.approx(0, abs=0.2)
+    assert len(viz.glyph_block("", 10.0, False, "center", None).vertices) == 1  # nothing drawn
+
+
+def test_plain_log_axis_sets_the_scale_and_plain_labels():
+    figure, ax = viz.new_figure(4, 3)
+    ax.plot([1, 2, 4, 8], [0.01, 0.1, 1, 10])
+    viz.plain_log_axis(ax.yaxis)
+    viz.plain_log_axis(ax.xaxis, ticks=[1, 2, 4, 8])
+    assert ax.get_yscale() == ax.get_xscale() == "log"
+    render(figure)
+    ylabels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert "0.01" in ylabels and "10" in ylabels
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4", "8"]
 
 
 def test_cell_grid_colours_and_numbers():

@@ -1,4 +1,5 @@
-"""The clipping notebook's cliff and curves (cliff.py) and the gated-cell pictures (viz_gates.py)."""
+"""The clipping notebook's cliff and curves (lecturelib.cliff, training.clipping,
+drawing.cliff) and the gated-cell pictures (drawing.gates)."""
 
 import matplotlib
 
@@ -9,18 +10,14 @@ import pytest
 from matplotlib.figure import Figure
 
 from lecturelib import gru_forward, lstm_forward
+from lecturelib.cliff import CliffSurface, angle_between, clip_vector
 from lecturelib.drawing.cliff import (
-    CliffSurface,
     ClippingArrows,
     TrainingCurves,
     TrajectoryArtists,
-    angle_between,
-    clip_vector,
     draw_clipping,
     draw_descent,
-    first_non_finite,
     left_view,
-    train_clipping_grid,
 )
 from lecturelib.drawing.gates import (
     GATE_ROWS,
@@ -32,6 +29,7 @@ from lecturelib.drawing.gates import (
     whiteboard_example,
 )
 from lecturelib.gradients import clip_grad_norm, clip_grad_value, numerical_gradient
+from lecturelib.training.clipping import first_non_finite, train_clipping_grid
 
 # --- clipping one vector ------------------------------------------------------------
 

@@ -28,23 +28,36 @@ TARGET_P90_MS = {"slider": 100.0, "dropdown": 150.0}
 
 ARM = """([image, eventName]) => {
   window.__latencyStart = null;
+  window.__latencyParts = null;
   const start = () => { window.__latencyStart = performance.now(); };
   document.addEventListener(eventName, start, {capture: true, once: true});
   window.__latencyDone = new Promise(resolve => {
     const timer = setTimeout(() => { observer.disconnect(); resolve(null); }, %d);
     const observer = new MutationObserver(async () => {
+      const arrived = performance.now();
       observer.disconnect();
       clearTimeout(timer);
       try { await image.decode(); } catch (error) { /* a broken image still counts as shown */ }
-      requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+      const decoded = performance.now();
+      requestAnimationFrame(() => requestAnimationFrame(() => {
+        const painted = performance.now();
+        window.__latencyParts = [arrived, decoded, painted];
+        resolve(painted);
+      }));
     });
     observer.observe(image, {attributes: true, attributeFilter: ["src"]});
   });
 }"""
 
+# The total, and its three parts: until the new picture's bytes reached the
+# image (the round trip through server and kernel), decoding them, and the
+# two frames until the paint.
 READ = """async () => {
   const end = await window.__latencyDone;
-  return end === null || window.__latencyStart === null ? null : end - window.__latencyStart;
+  const start = window.__latencyStart;
+  if (end === null || start === null) return null;
+  const [arrived, decoded, painted] = window.__latencyParts;
+  return [end - start, arrived - start, decoded - arrived, painted - decoded];
 }"""
 
 
@@ -54,6 +67,8 @@ class ControlTiming:
     control: str  # the control's label
     kind: str  # "slider" or "dropdown"
     times_ms: list[float] = field(default_factory=list)
+    # Per timed move: (round trip to the new picture's arrival, decode, paint) in ms.
+    parts_ms: list[tuple[float, float, float]] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -63,13 +78,27 @@ class ControlTiming:
     def p90(self) -> float:
         return float(np.percentile(self.times_ms, 90)) if self.times_ms else math.nan
 
+    def part_median(self, index: int) -> float:
+        return float(np.median([p[index] for p in self.parts_ms])) if self.parts_ms else math.nan
+
+    def add(self, measured: list[float] | None) -> bool:
+        """Keep one move's total and parts; False when the move showed no new picture."""
+        if measured is None:
+            return False
+        self.times_ms.append(measured[0])
+        self.parts_ms.append(tuple(measured[1:]))
+        return True
+
     @property
     def meets_target(self) -> bool:
         return bool(self.times_ms) and self.p90 <= TARGET_P90_MS[self.kind]
 
 
-def _timed(page, image, event_name: str, timeout_ms: int, act, *args, **kwargs) -> float | None:
-    """Run ``act(*args, **kwargs)`` and return the milliseconds until the new picture showed."""
+def _timed(page, image, event_name: str, timeout_ms: int, act, *args, **kwargs):
+    """Run ``act(*args, **kwargs)``; the milliseconds until the new picture showed, and parts.
+
+    Returns ``[total, round trip, decode, paint]``, or None when no new picture came.
+    """
     page.evaluate(ARM % timeout_ms, [image, event_name])
     act(*args, **kwargs)
     return page.evaluate(READ)
@@ -101,13 +130,10 @@ def measure_panels(page, scope: str, where: str, moves: int = 3, timeout_ms: int
             handle.focus()
             key, misses = "ArrowRight", 0
             while len(timing.times_ms) < moves and misses < 3:
-                elapsed = _timed(page, image, "keydown", timeout_ms, page.keyboard.press, key)
-                if elapsed is None:  # the end of the range, or no new picture: turn round
-                    key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
-                    misses += 1
-                else:
-                    timing.times_ms.append(elapsed)
-                    key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+                measured = _timed(page, image, "keydown", timeout_ms, page.keyboard.press, key)
+                # At the end of the range, or with no new picture: turn round.
+                misses += not timing.add(measured)
+                key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
             results.append(timing)
         dropdowns = panel.locator(DROPDOWN)
         for d in range(dropdowns.count()):
@@ -122,9 +148,7 @@ def measure_panels(page, scope: str, where: str, moves: int = 3, timeout_ms: int
             order.append(start)  # leave the panel as it was
             for index in order:
                 choose = select.select_option
-                elapsed = _timed(page, image, "change", timeout_ms, choose, index=index)
-                if elapsed is not None:
-                    timing.times_ms.append(elapsed)
+                timing.add(_timed(page, image, "change", timeout_ms, choose, index=index))
             results.append(timing)
     return results
 
@@ -132,16 +156,23 @@ def measure_panels(page, scope: str, where: str, moves: int = 3, timeout_ms: int
 def format_table(timings, title: str) -> str:
     """A plain-text table, one row per control, with the target verdict."""
     header = f"{'where':34} {'control':24} {'kind':8} {'moves':>5} {'median ms':>9} {'p90 ms':>7}"
+    header += f"  {'trip':>4} {'decode':>6} {'paint':>5}"
     lines = [title, header + "  target"]
     for t in timings:
         verdict = "met" if t.meets_target else ("no picture" if not t.times_ms else "MISSED")
         lines.append(
             f"{t.where[:34]:34} {t.control[:24]:24} {t.kind:8} {len(t.times_ms):5d} "
-            f"{t.median:9.0f} {t.p90:7.0f}  {verdict} (p90 <= {TARGET_P90_MS[t.kind]:.0f})"
+            f"{t.median:9.0f} {t.p90:7.0f}  {t.part_median(0):4.0f} {t.part_median(1):6.0f} "
+            f"{t.part_median(2):5.0f}  {verdict} (p90 <= {TARGET_P90_MS[t.kind]:.0f})"
         )
     timed = [t for t in timings if t.times_ms]
     met = sum(t.meets_target for t in timed)
     lines.append(f"{met} of {len(timed)} timed controls meet their target")
+    lines.append(
+        "trip: from the event to the new picture's bytes in the page (front end, server, kernel"
+        " and back);\ndecode: the image decoded; paint: two animation frames until it is"
+        " painted (medians, ms)"
+    )
     return "\n".join(lines)
 
 

@@ -3,7 +3,10 @@ matplotlib, ipywidgets or anywidget.
 
 - :mod:`~lecturelib.drawing.figures`   the shared visual vocabulary (colours, matrices,
   small multiples) and :func:`~lecturelib.drawing.figures.show`, which puts a figure in
-  a notebook with its alt text and long description
+  a notebook with its alt text and long description; the shared helpers (numbers,
+  plain log axes, text drawn as outlines)
+- :mod:`~lecturelib.drawing.live`      how every live figure is redrawn: the layout frozen,
+  a saved background, only the view's ``artists`` drawn again
 - :mod:`~lecturelib.drawing.panel`     :class:`~lecturelib.drawing.panel.Panel` (controls,
   a live figure, a caption, a message area), the control makers, self-check questions
 - :mod:`~lecturelib.drawing.controls`  accessible keyboard-first controls (anywidget)

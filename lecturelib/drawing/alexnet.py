@@ -10,7 +10,7 @@ static figures.
 
 In a :class:`lecturelib.drawing.panel.Panel` the chart is blitted: the axes, ticks
 and black layer names never change, so the panel keeps them as pixels and
-each update paints only the artists in :attr:`LayerBarChart.animated`:
+each update paints only the artists in :attr:`LayerBarChart.artists`:
 one collection of bars per series (one drawing call for twelve bars), the
 left spine they start on, the crosses, the title, and an overlay that
 repaints the broken rows' names in red. The red names are rendered once per
@@ -144,7 +144,7 @@ class LayerBarChart:
     zeros draw no bar. The row where the network breaks and every row after
     it get their name in the highlight colour and a cross instead of bars.
     Create once with the layer names, then :meth:`update` with tables of the
-    same length; pass :attr:`animated` to the Panel.
+    same length; pass :attr:`artists` to the Panel.
     """
 
     def __init__(self, ax, names, *, fontsize: float = 10, legend: bool = True):
@@ -183,9 +183,9 @@ class LayerBarChart:
         self.broken_names = RowNameHighlight(ax, viz.HIGHLIGHT)
         ax.add_artist(self.broken_names)
         settle_axes(ax, xlabel_y=-0.09)
-        #: The artists :meth:`update` changes (for ``Panel(..., animated=...)``); the
+        #: The artists :meth:`update` changes (for ``Panel(..., artists=...)``); the
         #: left spine comes after the bars, which start on it, as in a full drawing.
-        self.animated = [
+        self.artists = [
             self.params,
             self.macs,
             ax.spines["left"],
@@ -255,7 +255,7 @@ def layer_table_panel(
         rows = table.to_html() if columns is None else table.to_html(columns=columns)
         return f"{LAYER_KEY}<br>{summary}{rows}"
 
-    return Panel(controls, update, figure, animated=chart.animated, caption=caption, dpi=dpi)
+    return Panel(controls, update, figure, artists=chart.artists, caption=caption, dpi=dpi)
 
 
 __all__ = [

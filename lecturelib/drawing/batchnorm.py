@@ -31,30 +31,18 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import NullLocator
 
 from .._checks import as_array, as_generator, as_int
-from ..batchnorm import batch_norm
+from ..batchnorm import batch_norm, running_average
 from ..training.layers import BatchNorm1d, Linear, ReLU, Sequential, Sigmoid, Tanh
 from . import figures as viz
+from .figures import plain_log_axis
 
 #: Names of the two columns of :func:`car_table`'s features.
 CAR_FEATURES = ("age (years)", "distance (1000 km)")
 
 _ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU}
-
-
-def plain_log_axis(axis, subs=(1.0,)) -> None:
-    """Give a log-scaled axis (``ax.yaxis`` or ``ax.xaxis``) plain numbers and no minor ticks.
-
-    Labels read 0.01, 0.1, 1 instead of powers of ten typeset as formulas,
-    which also draws several times faster. ``subs``: the multiples of each
-    power of ten that get a tick, e.g. (1, 2, 5) for an axis spanning
-    less than two decades.
-    """
-    axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
-    axis.set_minor_locator(NullLocator())
-    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
 
 
 # --- standardising raw features ------------------------------------------------------------
@@ -448,21 +436,20 @@ def running_statistics(batches, momentum=0.1, eps=1e-5) -> RunningStatistics:
             "a batch of one example has no spread: its variance is 0 and every output would be "
             "0, so batch norm needs at least 2 examples per batch in training"
         )
+    # (B, steps): every step becomes a channel, normalised over its own batch
+    # (and the library checks momentum).
+    outputs = batch_norm(batches.T, None, None, training=True, momentum=momentum, eps=eps).T
     momentum = float(momentum)
-    if not 0.0 <= momentum <= 1.0:
-        raise ValueError(f"momentum must be in [0, 1], got {momentum}")
-    # (B, steps): every step becomes a channel, normalised over its own batch.
-    outputs = batch_norm(batches.T, None, None, training=True, eps=eps).T
     batch_means = batches.mean(axis=1)
     batch_vars = batches.var(axis=1, ddof=1)  # unbiased, divided by B - 1
     running_means = np.empty(steps + 1)
     running_vars = np.empty(steps + 1)
-    running_means[0], running_vars[0] = 0.0, 1.0
-    for step in range(steps):
-        running_means[step + 1] = (1 - momentum) * running_means[step] + momentum * batch_means[
-            step
-        ]
-        running_vars[step + 1] = (1 - momentum) * running_vars[step] + momentum * batch_vars[step]
+    running_mean, running_var = 0.0, 1.0
+    running_means[0], running_vars[0] = running_mean, running_var
+    for step in range(steps):  # one batch after the other, as batch_norm updates them
+        running_mean = running_average(running_mean, float(batch_means[step]), momentum)
+        running_var = running_average(running_var, float(batch_vars[step]), momentum)
+        running_means[step + 1], running_vars[step + 1] = running_mean, running_var
     return RunningStatistics(batch_means, batch_vars, running_means, running_vars, outputs)
 
 
@@ -577,7 +564,7 @@ class BatchStatsView:
 
     @property
     def artists(self) -> list:
-        """The artists :meth:`update` changes (for a Panel's ``animated``)."""
+        """The artists :meth:`update` changes (for a Panel's ``artists``)."""
         return [
             self.mean_points,
             self.mean_line,
@@ -709,7 +696,6 @@ def batch_stats_grid(population, settings, *, steps=100, seed=0, width=12.0, row
 
 __all__ = [
     "CAR_FEATURES",
-    "plain_log_axis",
     "CarTable",
     "car_table",
     "Descent",

@@ -179,7 +179,7 @@ class ConnectionDiagram:
 
     @property
     def artists(self) -> list:
-        """Every artist :meth:`draw` changes (for a panel's ``animated`` list)."""
+        """Every artist :meth:`draw` changes (for a panel's ``artists``)."""
         return [self.edges, self.nodes, *self.weight_labels, self.count_text]
 
     def draw(self, n_inputs, window) -> int:
@@ -273,7 +273,7 @@ class CountBars:
 
     @property
     def artists(self) -> list:
-        """Every artist :meth:`draw` changes (for a panel's ``animated`` list)."""
+        """Every artist :meth:`draw` changes (for a panel's ``artists``)."""
         return [*self.bars, *self.labels, self.note]
 
     def draw(self, counts: dict[str, int], note: str = "") -> None:
@@ -346,7 +346,7 @@ class ReceptiveFieldDiagram:
 
     @property
     def artists(self) -> list:
-        """Every artist :meth:`draw` changes (for a panel's ``animated`` list)."""
+        """Every artist :meth:`draw` changes (for a panel's ``artists``)."""
         return [
             self.background,
             self.cone,
@@ -436,7 +436,7 @@ def receptive_field_panel(
             f"to x{field.stop}, {size} in all (1 + {depth} x {window - 1})"
         )
 
-    return Panel(controls, update, figure, animated=diagram.artists, dpi=dpi, caption=caption)
+    return Panel(controls, update, figure, artists=diagram.artists, dpi=dpi, caption=caption)
 
 
 def weight_count_panel(controls: dict, compute, *, caption: str = "", dpi: float = 80) -> Panel:
@@ -471,7 +471,7 @@ def weight_count_panel(controls: dict, compute, *, caption: str = "", dpi: float
         )
 
     artists = [artist for diagram in diagrams for artist in diagram.artists] + bars.artists
-    return Panel(controls, update, figure, animated=artists, dpi=dpi, caption=caption)
+    return Panel(controls, update, figure, artists=artists, dpi=dpi, caption=caption)
 
 
 __all__ = [

@@ -377,7 +377,7 @@ def perceptron_editor(controls: dict, W, b, points, *, caption: str = "", dpi: f
             )
         return f"{rows}<br>{verdict}"
 
-    panel = Panel(controls, update, figure, caption=caption, animated=view.artists, dpi=dpi)
+    panel = Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
     return panel
 
 
@@ -420,7 +420,7 @@ def memory_panel(
             f"{memory_text(estimate.total_bytes)}). Hatched bar: the activations."
         )
 
-    return Panel(controls, update, figure, caption=caption, animated=view.artists, dpi=dpi)
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
 
 
 __all__ = [

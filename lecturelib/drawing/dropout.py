@@ -30,15 +30,11 @@ centred on 0.5 (blue for class 0, red for class 1).
 from __future__ import annotations
 
 import numbers
-from functools import lru_cache
 
 import numpy as np
 from matplotlib.collections import LineCollection, PathCollection
-from matplotlib.font_manager import FontProperties
 from matplotlib.markers import MarkerStyle
 from matplotlib.path import Path
-from matplotlib.textpath import TextPath
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 from matplotlib.transforms import Affine2D
 
 from .._checks import as_array, as_generator, as_int, as_number
@@ -192,36 +188,6 @@ def _layer_names(count: int) -> list[str]:
 
 # --- labels drawn as outlines -------------------------------------------------------------
 
-_FONTS = {
-    False: FontProperties(family="DejaVu Sans"),
-    True: FontProperties(family="DejaVu Sans", weight="bold"),
-}
-_CAP_HEIGHT = TextPath((0, 0), "0", size=1, prop=_FONTS[False]).get_extents().height
-
-
-@lru_cache(maxsize=1024)
-def _glyph_path(text: str, size: float, bold: bool, align: str, max_width: float | None) -> Path:
-    """The outline of ``text`` in points, centred on the origin (``align`` "center")
-    or starting at it ("left"); vertically the middle of a digit is at 0. Lines
-    wider than ``max_width`` points are set in a smaller size."""
-    lines = text.split("\n")
-    parts = []
-    for index, line in enumerate(lines):
-        path = TextPath((0, 0), line, size=size, prop=_FONTS[bold])
-        if len(path.vertices) == 0:
-            continue
-        extents = path.get_extents()
-        if max_width is not None and extents.width > max_width:
-            shrink = max_width / extents.width
-            path = Path(path.vertices * shrink, path.codes)
-            extents = path.get_extents()
-        dx = -(extents.x0 + extents.x1) / 2 if align == "center" else 0.0
-        dy = -size * _CAP_HEIGHT / 2 + ((len(lines) - 1) / 2 - index) * size * 1.3
-        parts.append(Path(path.vertices + (dx, dy), path.codes))
-    if not parts:
-        return Path(np.zeros((1, 2)), [Path.MOVETO])
-    return Path.make_compound_path(*parts)
-
 
 class PathLabels:
     """Many short labels drawn as one collection of glyph outlines.
@@ -260,7 +226,7 @@ class PathLabels:
         texts = list(texts)
         bolds = [bold] * len(texts) if isinstance(bold, bool | np.bool_) else list(bold)
         paths = [
-            _glyph_path(text, self.fontsize, bool(b), self.align, self.max_width)
+            viz.glyph_block(text, self.fontsize, bool(b), self.align, self.max_width)
             for text, b in zip(texts, bolds)
         ]
         self.collection.set_paths(paths)
@@ -281,7 +247,7 @@ class ThinnedNetworkView:
     ``ax``: a matplotlib Axes; ``layer_sizes``: units per layer, inputs first
     (default :data:`NETWORK`). Call :meth:`show` to draw one setting; the
     artists are updated, not rebuilt, and the axes limits never change, so a
-    panel may list :attr:`artists` as animated and blit them.
+    panel may pass :attr:`artists` and redraw only them.
 
     Kept units carry the factor their output is multiplied by (``×2`` for a
     kept hidden unit of inverted dropout with p = 0.5), dropped units ``×0``.
@@ -338,7 +304,7 @@ class ThinnedNetworkView:
 
     @property
     def artists(self) -> list:
-        """Every artist :meth:`show` changes (for a panel's ``animated`` list)."""
+        """Every artist :meth:`show` changes (for a panel's ``artists``)."""
         return [
             self.edges,
             self.nodes,
@@ -468,21 +434,6 @@ def two_moons(n, noise=0.3, rng=None, dtype=np.float64):
 # --- static figures -----------------------------------------------------------------------
 
 
-def _plain_log_axis(axis, subs=(1.0,), ticks=None) -> None:
-    """A log-scaled axis labelled with plain numbers (0.1, 0.3, 1) and no minor ticks.
-
-    Plain labels read better than powers of ten for a decade or two, and
-    they are much quicker to draw than mathtext.
-    """
-    getattr(axis.axes, f"set_{axis.axis_name}scale")("log")
-    if ticks is None:
-        axis.set_major_locator(LogLocator(subs=subs))
-    else:
-        axis.set_ticks(ticks)
-    axis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
-    axis.set_minor_locator(NullLocator())
-
-
 def draw_gap_curves(ax, train_loss, val_loss, title=None, ylim=None) -> float:
     """Training and validation loss per epoch, with the gap between them shaded.
 
@@ -538,7 +489,7 @@ def draw_gap_curves(ax, train_loss, val_loss, title=None, ylim=None) -> float:
             fontweight="bold",
             annotation_clip=False,
         )
-    _plain_log_axis(ax.yaxis, subs=(1.0, 3.0))
+    viz.plain_log_axis(ax.yaxis, subs=(1.0, 3.0))
     if ylim is not None:
         ax.set_ylim(*ylim)
     ax.set_xlabel("epoch")
@@ -606,7 +557,7 @@ def draw_monte_carlo(ax_accuracy, ax_agreement, samples, mc_accuracy, scaled_acc
     """
     samples = as_array(samples, "samples", 1)
     for ax in (ax_accuracy, ax_agreement):
-        _plain_log_axis(ax.xaxis, ticks=samples)
+        viz.plain_log_axis(ax.xaxis, ticks=samples)
         ax.set_xlabel("thinned networks averaged")
         ax.grid(True, alpha=0.3)
     ax_accuracy.plot(samples, mc_accuracy, "o-", color=viz.ACCENT, label="Monte-Carlo average")

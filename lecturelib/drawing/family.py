@@ -197,8 +197,8 @@ class FamilyView:
         ax.text(1, -0.5, "output\nchannels", ha="center", va="bottom", fontsize=9)
 
     @property
-    def animated(self) -> list:
-        """The artists :meth:`update` changes (for the Panel's ``animated``: faster redraws)."""
+    def artists(self) -> list:
+        """The artists :meth:`update` changes (for the Panel's ``artists``: faster redraws)."""
         return [self.grid.cells, self.grid.numbers, *self.links]
 
     def update(self, kernel_size, stride, padding, output_padding, dilation, groups) -> dict:

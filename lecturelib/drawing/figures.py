@@ -13,16 +13,22 @@ import base64
 import html
 import io
 import re
+import struct
+import zlib
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import matplotlib as mpl
 import numpy as np
-import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 # Roles, not hues: a figure asks for "the input colour", never for "blue".
 INPUT = "#56B4E9"  # sky blue
@@ -80,8 +86,8 @@ def new_figure(width: float = 6.0, height: float = 4.0, nrows: int = 1, ncols: i
 def figure_png(figure: Figure, dpi: float | None = None) -> bytes:
     """Render a figure to PNG bytes quickly.
 
-    Draws with the Agg canvas and encodes with light zlib compression, which
-    is about twice as fast as ``savefig`` for the small figures of a panel.
+    Draws with the Agg canvas and encodes with :func:`canvas_png`, several
+    times faster than ``savefig`` for the small figures of a panel.
     """
     canvas = agg_canvas(figure, dpi)
     canvas.draw()
@@ -98,14 +104,46 @@ def agg_canvas(figure: Figure, dpi: float | None = None) -> FigureCanvasAgg:
 
 
 def canvas_png(canvas: FigureCanvasAgg) -> bytes:
-    """Encode what the canvas holds now as PNG bytes (light compression)."""
-    width, height = canvas.get_width_height(physical=True)
-    image = PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    # Figures are opaque: dropping the alpha channel makes encoding ~15% faster.
-    image = image.convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    """Encode what the canvas holds now as PNG bytes, quickly and without loss.
+
+    The pixels are written as 8-bit RGB (figures are opaque), each row as its
+    difference from the row above (PNG's "Up" filter), compressed with zlib
+    at level 1. A panel's line art is mostly flat areas and vertical edges,
+    where this is as small as Pillow's per-row filter search and about three
+    times faster. When the canvas holds the same pixels as at its last
+    encoding, the same bytes are returned without encoding again (and a
+    panel then sends nothing).
+    """
+    rgba = np.asarray(canvas.buffer_rgba())
+    last = getattr(canvas, "_lecturelib_last_png", None)
+    if last is not None and last[0].shape == rgba.shape and np.array_equal(last[0], rgba):
+        return last[1]
+    png = _png_rgb(rgba)
+    canvas._lecturelib_last_png = (rgba.copy(), png)
+    return png
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _png_rgb(rgba: np.ndarray) -> bytes:
+    """An (H, W, 4) uint8 array as an RGB PNG (alpha dropped), every row Up-filtered."""
+    height, width = rgba.shape[:2]
+    rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    rows[:, 0] = 2  # the filter type of each row: Up (the first row's "above" is zeros)
+    pixels = rows[:, 1:].reshape(height, width, 3)
+    pixels[0] = rgba[0, :, :3]
+    np.subtract(rgba[1:, :, :3], rgba[:-1, :, :3], out=pixels[1:])  # wraps modulo 256
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
 
 
 def show_matrix(
@@ -287,6 +325,151 @@ def legend_patches(labels_colors: dict[str, str]):
         Rectangle((0, 0), 1, 1, facecolor=color, edgecolor="black")
         for color in labels_colors.values()
     ]
+
+
+# --- numbers and axes ---------------------------------------------------------------
+
+
+def format_number(value, decimals: int = 2) -> str:
+    """A short label for a cell: integers without a decimal point, others rounded.
+
+    Rounded to ``decimals`` places, trailing zeros dropped; "-0" is shown as "0".
+
+    >>> format_number(6.0), format_number(-13), format_number(2.5), format_number(-0.0)
+    ('6', '-13', '2.5', '0')
+    >>> format_number(1 / 3), format_number(1.811), format_number(float("inf"))
+    ('0.33', '1.81', '∞')
+    """
+    value = float(value)
+    if not np.isfinite(value):
+        return "∞" if value > 0 else ("-∞" if value < 0 else "nan")
+    rounded = round(value, decimals)
+    if rounded == 0:
+        return "0"
+    return f"{rounded:g}"
+
+
+def plain_log_axis(axis, subs=(1.0,), ticks=None) -> None:
+    """Put ``axis`` (``ax.xaxis`` or ``ax.yaxis``) on a log scale labelled with plain numbers.
+
+    Labels read 0.01, 0.1, 1 instead of powers of ten typeset as formulas,
+    which also draws several times faster; no minor ticks. ``subs``: the
+    multiples of each power of ten that get a tick, e.g. (1, 2, 5) for an
+    axis spanning less than two decades; ``ticks``: exactly these ticks instead.
+    """
+    if axis.get_scale() != "log":
+        getattr(axis.axes, f"set_{axis.axis_name}scale")("log")
+    if ticks is None:
+        axis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
+    else:
+        axis.set_ticks(ticks)
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
+
+
+# --- text drawn as outlines ------------------------------------------------------------
+# A panel that writes dozens of numbers (the cells of a matrix, the labels of a network)
+# redraws much faster when they are one path of glyph outlines than one text artist each.
+
+_FONTS = {
+    False: FontProperties(family="DejaVu Sans"),
+    True: FontProperties(family="DejaVu Sans", weight="bold"),
+}
+_DIGIT_HEIGHT = TextPath((0, 0), "0", size=1, prop=_FONTS[False]).get_extents().height
+
+
+@lru_cache(maxsize=4096)
+def glyphs(text: str, bold: bool = False):
+    """The outline of ``text`` at font size 1, centred on the origin.
+
+    Returns ``(vertices, codes, width)``: the path's points (y grows upwards,
+    the middle of a digit at y = 0), its codes, and the width of the ink.
+    """
+    path = TextPath((0, 0), text, size=1, prop=_FONTS[bool(bold)]) if text.strip() else None
+    if path is None or len(path.vertices) == 0:
+        return np.zeros((0, 2)), np.zeros(0, dtype=np.uint8), 0.0
+    # The font puts an on-curve point at every extreme of an outline, so the
+    # points' bounding box is the outline's: far cheaper than
+    # Path.get_extents, which solves for the extremes of every curve.
+    points = path.vertices[path.codes != Path.CLOSEPOLY]
+    left, right = points[:, 0].min(), points[:, 0].max()
+    centre = np.array([(left + right) / 2, _DIGIT_HEIGHT / 2])
+    return path.vertices - centre, path.codes, float(right - left)
+
+
+def _no_path() -> Path:
+    return Path(np.zeros((1, 2)), [Path.MOVETO])
+
+
+def text_path(texts, centres, height: float, max_width: float | None = None) -> Path:
+    """One compound path writing every string of ``texts`` centred on its point.
+
+    ``height`` is the height of a digit in data units (y grows downwards, as
+    in a matrix drawn with rows going down); strings wider than
+    ``max_width`` are all shrunk by the same factor, so a grid's numbers
+    share one size.
+    """
+    texts = list(texts)
+    if not texts:
+        return _no_path()
+    scale = height / _DIGIT_HEIGHT
+    if max_width is not None:
+        widest = max(glyphs(t)[2] for t in texts)
+        if widest * scale > max_width:
+            scale = max_width / widest
+    vertices, codes = [], []
+    for text, (x, y) in zip(texts, centres):
+        v, c, _ = glyphs(text)
+        if len(v):
+            vertices.append(v * (scale, -scale) + (x, y))
+            codes.append(c)
+    if not vertices:
+        return _no_path()
+    return Path(np.concatenate(vertices), np.concatenate(codes))
+
+
+def label_path(labels, height: float) -> Path:
+    """One compound path for several labels: ``labels`` holds (text, x, y, align) with
+    align "left" (x is where the text starts) or "center"; y is the middle of a digit.
+
+    Drawing labels as one path costs far less than one text artist per label.
+    """
+    scale = height / _DIGIT_HEIGHT
+    vertices, codes = [], []
+    for text, x, y, align in labels:
+        v, c, width = glyphs(text)
+        if not len(v):
+            continue
+        shift = width * scale / 2 if align == "left" else 0.0
+        vertices.append(v * (scale, -scale) + (x + shift, y))
+        codes.append(c)
+    if not vertices:
+        return _no_path()
+    return Path(np.concatenate(vertices), np.concatenate(codes))
+
+
+@lru_cache(maxsize=1024)
+def glyph_block(text: str, size: float, bold: bool, align: str, max_width: float | None) -> Path:
+    """The outline of ``text`` in points (y up), lines centred on the origin
+    (``align`` "center") or starting at it ("left"); the middle of a digit of
+    the middle line is at y = 0. Lines wider than ``max_width`` points are set
+    smaller. For glyphs that keep their size in points, like scatter markers.
+    """
+    lines = text.split("\n")
+    parts = []
+    for index, line in enumerate(lines):
+        vertices, codes, width = glyphs(line, bold)
+        if not len(vertices):
+            continue
+        scale = size
+        if max_width is not None and width * size > max_width:
+            scale = max_width / width
+        dx = width * scale / 2 if align == "left" else 0.0
+        dy = ((len(lines) - 1) / 2 - index) * size * 1.3
+        parts.append(Path(vertices * scale + (dx, dy), codes))
+    if not parts:
+        return _no_path()
+    return Path.make_compound_path(*parts)
 
 
 # --- text alternatives ----------------------------------------------------------

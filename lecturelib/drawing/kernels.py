@@ -271,7 +271,7 @@ class KernelExplorer:
 
     @property
     def artists(self) -> list:
-        """The artists :meth:`update` changes (for ``Panel(animated=...)``)."""
+        """The artists :meth:`update` changes (for ``Panel(artists=...)``)."""
         return [a for a in (self.input_image, self.output_image) if a is not None]
 
     def update(self, image, feature_map, kernel, stride=1, padding=0):
@@ -383,7 +383,7 @@ def kernel_editor(
         figure,
         extra=[grid],
         dpi=dpi,
-        animated=explorer.artists,  # only the two images are redrawn on each update
+        artists=explorer.artists,  # only the two images are redrawn on each update
         caption=caption,
     )
     panel.kernel_boxes = boxes

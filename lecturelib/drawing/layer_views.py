@@ -34,21 +34,17 @@ around these views.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import ListedColormap, to_rgba
-from matplotlib.font_manager import FontProperties
 from matplotlib.patches import FancyArrowPatch, PathPatch, Polygon, Rectangle
-from matplotlib.path import Path
-from matplotlib.textpath import TextPath
 from matplotlib.ticker import FuncFormatter, NullLocator
 
 from .._checks import as_array, as_int, as_pair
 from ..convolution import conv_matrix, output_size, receptive_field, window_indices
 from ..pooling import pool_matrix
 from . import figures as viz
+from .figures import format_number, label_path, text_path
 from .panel import Panel
 
 #: Lines between cells.
@@ -69,89 +65,6 @@ def tint(color, amount: float = 0.45) -> tuple[float, float, float, float]:
     """
     r, g, b, a = to_rgba(color)
     return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount, a)
-
-
-# --- numbers as outlines ----------------------------------------------------------------
-
-_FONT = FontProperties(family="DejaVu Sans")
-_DIGIT_HEIGHT = TextPath((0, 0), "0", size=1, prop=_FONT).get_extents().height
-
-
-@lru_cache(maxsize=4096)
-def _glyphs(text: str):
-    """(vertices, codes, width) of ``text`` at font size 1, centred on the origin."""
-    path = TextPath((0, 0), text, size=1, prop=_FONT)
-    if len(path.vertices) == 0:
-        return np.zeros((0, 2)), np.zeros(0, dtype=np.uint8), 0.0
-    # The font puts an on-curve point at every extreme of an outline, so the
-    # points' bounding box is the outline's: far cheaper than
-    # Path.get_extents, which solves for the extremes of every curve.
-    points = path.vertices[path.codes != Path.CLOSEPOLY]
-    left, right = points[:, 0].min(), points[:, 0].max()
-    centre = np.array([(left + right) / 2, _DIGIT_HEIGHT / 2])
-    return path.vertices - centre, path.codes, float(right - left)
-
-
-def text_path(texts, centres, height: float, max_width: float | None = None) -> Path:
-    """One compound path writing every string of ``texts`` centred on its point.
-
-    ``height`` is the height of a digit in data units (y grows downwards, as
-    in a matrix drawn with rows going down); strings wider than
-    ``max_width`` are all shrunk by the same factor, so a grid's numbers
-    share one size.
-    """
-    texts = list(texts)
-    if not texts:
-        return Path(np.zeros((1, 2)), [Path.MOVETO])
-    scale = height / _DIGIT_HEIGHT
-    if max_width is not None:
-        widest = max(_glyphs(t)[2] for t in texts)
-        if widest * scale > max_width:
-            scale = max_width / widest
-    vertices, codes = [], []
-    for text, (x, y) in zip(texts, centres):
-        v, c, _ = _glyphs(text)
-        if len(v):
-            vertices.append(v * (scale, -scale) + (x, y))
-            codes.append(c)
-    if not vertices:
-        return Path(np.zeros((1, 2)), [Path.MOVETO])
-    return Path(np.concatenate(vertices), np.concatenate(codes))
-
-
-def label_path(labels, height: float) -> Path:
-    """One compound path for several labels: ``labels`` holds (text, x, y, align) with
-    align "left" (x is where the text starts) or "center"; y is the middle of a digit.
-
-    Drawing labels as one path costs far less than one text artist per label.
-    """
-    scale = height / _DIGIT_HEIGHT
-    vertices, codes = [], []
-    for text, x, y, align in labels:
-        v, c, width = _glyphs(text)
-        if not len(v):
-            continue
-        shift = width * scale / 2 if align == "left" else 0.0
-        vertices.append(v * (scale, -scale) + (x + shift, y))
-        codes.append(c)
-    if not vertices:
-        return Path(np.zeros((1, 2)), [Path.MOVETO])
-    return Path(np.concatenate(vertices), np.concatenate(codes))
-
-
-def format_number(value, decimals: int = 2) -> str:
-    """A short label for a cell: integers without a decimal point, others rounded.
-
-    >>> format_number(6.0), format_number(3.25), format_number(-0.0), format_number(1 / 3)
-    ('6', '3.25', '0', '0.33')
-    """
-    value = float(value)
-    if not np.isfinite(value):
-        return "∞" if value > 0 else ("-∞" if value < 0 else "nan")
-    rounded = round(value, decimals)
-    if rounded == 0:
-        return "0"
-    return f"{rounded:g}"
 
 
 # --- a grid of coloured, numbered cells -----------------------------------------------------
@@ -495,14 +408,14 @@ class ShiftExperimentView:
             settle_axes(ax)
         self._curves, self._curves_of = {}, None
         self._references = {}
-        #: What :meth:`update` changes, in drawing order: pass to a Panel as ``animated``.
+        #: What :meth:`update` changes, in drawing order: pass to a Panel as ``artists``.
         #: The pooled maps change shape, so their axes' boxes move (equal aspect):
         #: their frames and titles are redrawn with them; the curve's axes stay put.
-        self.animated = []
+        self.artists = []
         for ax, image in zip(self.axes, (self.input_image, self.pooled_image, self.same_image)):
-            self.animated.append(image)
-            self.animated += [spine for spine in ax.spines.values() if spine.get_visible()]
-        self.animated += [self.window_box, *self.titles[:3], *self.curves.values(), self.cursor]
+            self.artists.append(image)
+            self.artists += [spine for spine in ax.spines.values() if spine.get_visible()]
+        self.artists += [self.window_box, *self.titles[:3], *self.curves.values(), self.cursor]
 
     def update(
         self, feature_map, mode="max", kernel_size=2, stride=None, shift=0, size=96, origin=(0, 0)
@@ -702,9 +615,9 @@ class MultiChannelStepper:
         ax.set_xlim(-0.3, self.output_x + max(ow, 7.6) + 0.3)
         ax.set_ylim(total_height + 0.2, -0.2)
         self.steps = oh * ow
-        #: What :meth:`show` changes, in drawing order: pass to a Panel as ``animated``
+        #: What :meth:`show` changes, in drawing order: pass to a Panel as ``artists``
         #: (the axes limits never change, so the kernels and labels can stay as pixels).
-        self.animated = [
+        self.artists = [
             *(artist for grid in self.inputs for artist in grid.artists),
             *self.output_grid.artists,
             *self.windows,
@@ -1149,7 +1062,7 @@ def shift_panel(
             f"{facts['unchanged_none']:.0%} of the pixels without pooling"
         )
 
-    return Panel(controls, update, figure, caption=caption, animated=view.animated, dpi=dpi)
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
 
 
 def conv_layer_panel(controls: dict, compute, *, caption: str = "") -> Panel:
@@ -1202,7 +1115,7 @@ def multichannel_panel(
         sums = " + ".join(f"({v:g})" for v in facts["channel_sums"])
         return f"output ({r}, {c}) = {sums} + bias {bias:g} = <b>{facts['value']:g}</b>"
 
-    panel = Panel(controls, update, figure, caption=caption, animated=stepper.animated)
+    panel = Panel(controls, update, figure, caption=caption, artists=stepper.artists)
     panel.steps = stepper.steps
     return panel
 
@@ -1213,9 +1126,6 @@ __all__ = [
     "POOL_MODES",
     "CHANNEL_NAMES",
     "tint",
-    "text_path",
-    "label_path",
-    "format_number",
     "CellGrid",
     "matrix_axes",
     "settle_axes",

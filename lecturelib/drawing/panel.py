@@ -18,6 +18,7 @@ import html
 import itertools
 import math
 import time
+import warnings
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
@@ -29,6 +30,7 @@ try:
 except ImportError:  # no anywidget (the JupyterLite site): ipywidgets' own controls
     from . import _plain_controls as lc
 from .figures import agg_canvas, canvas_png, describe_figure, figure_png, plain_text
+from .live import keep_layout, live_figure
 
 # Every panel made in this kernel, so tests and benchmarks can exercise them.
 PANELS: list[Panel] = []
@@ -181,10 +183,11 @@ class Panel(widgets.VBox):
     is solved once, at the first drawing, then frozen (``freeze_layout``);
     pass False if ``update`` changes labels enough to need it again.
 
-    For figures whose axes stay fixed, list the artists ``update`` changes
-    in ``animated``: the rest of the figure is then drawn once and kept as
-    pixels, and each update paints only those artists (several times faster,
-    since ticks and text dominate the cost of drawing).
+    List the artists ``update`` changes in ``artists`` (a view's
+    ``.artists``): the rest of the figure is then kept as pixels and each
+    update paints only those artists (several times faster, since ticks and
+    text dominate the cost of drawing); see :mod:`lecturelib.drawing.live`.
+    ``animated`` is the old name of ``artists``, accepted for one release.
 
     The figure's text alternative changes with the picture. By default it is
     computed from the figure (its titles, axis labels, legend and the range
@@ -203,17 +206,25 @@ class Panel(widgets.VBox):
         extra: Sequence[widgets.Widget] = (),
         dpi: float = 96,
         freeze_layout: bool = True,
-        animated: Sequence = (),
+        artists: Sequence = (),
         describe: Callable[..., str | tuple[str, str]] | None = None,
+        animated: Sequence = (),
     ):
+        if animated:
+            warnings.warn(
+                "Panel(animated=...) is now called Panel(artists=...)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            artists = [*artists, *animated]
         self.controls = dict(controls)
         self.update_function = update
         self.figure = figure
         self.dpi = dpi
         self.freeze_layout = freeze_layout
-        self.animated = list(animated)
+        self.artists = list(artists)
         self.describe = describe
-        self._background = None
+        self._live_canvas = None
         self.unexpected_errors: list[str] = []
         self.update_times_ms: list[float] = []
         self.last_message = ""
@@ -286,26 +297,18 @@ class Panel(widgets.VBox):
         return alt, long_description
 
     def _render(self) -> bytes:
-        if not self.animated:
+        if not self.artists:
             png = figure_png(self.figure, self.dpi)
             if self.freeze_layout and self.figure.get_layout_engine() is not None:
                 # The layout is right after the first drawing; solving it
                 # again on every slider move would cost more than drawing.
-                self.figure.set_layout_engine("none")
+                keep_layout(self.figure)
             return png
-        # Blitting: draw everything that never changes once, keep those
-        # pixels, and on each update paint only the animated artists over them.
-        canvas = agg_canvas(self.figure, self.dpi)
-        if self._background is None:
-            for artist in self.animated:
-                artist.set_animated(True)
-            canvas.draw()
-            self.figure.set_layout_engine("none")
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-        canvas.restore_region(self._background)
-        for artist in self.animated:
-            self.figure.draw_artist(artist)
-        return canvas_png(canvas)
+        agg_canvas(self.figure, self.dpi)
+        if self._live_canvas is None:
+            self._live_canvas = live_figure(self.figure, self.artists)
+        self._live_canvas.draw()
+        return canvas_png(self._live_canvas)
 
     def _show_message(self, text: str) -> None:
         self.last_message = text

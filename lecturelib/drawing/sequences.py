@@ -12,21 +12,18 @@ outputs y_t in the output colour, and each shared weight matrix in one
 colour wherever it is used (U orange, W reddish purple, V blue), so that a
 student sees the same matrix at every step.
 
-Each view lists the artists that change in ``view.dynamic``. For a live
-panel, :func:`live_figure` lays the figure out once and gives it a
-:class:`BlitCanvas`, which keeps a rendered copy of everything that does not
-change (axes, ticks, labels, colour bars) and, on each update, pastes that
-copy and draws only the changing artists on top: an update then costs a few
-milliseconds of drawing instead of a full redraw.
+Each view lists the artists that change in ``view.artists``. For a live
+panel, :func:`lecturelib.drawing.live.live_figure` (also importable from here)
+lays the figure out once and keeps a rendered copy of everything that does
+not change (axes, ticks, labels, colour bars); each update pastes that copy
+and draws only the changing artists on top: a few milliseconds of drawing
+instead of a full redraw.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import matplotlib as mpl
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Polygon, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -34,6 +31,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from .._checks import as_array, as_int
 from . import figures as viz
+from .live import live_figure
 
 #: Colour of each shared weight matrix, the same at every time step.
 WEIGHT_COLOURS = {"U": viz.KERNEL, "W": "#CC79A7", "V": viz.ACCENT}
@@ -51,83 +49,6 @@ ARCHITECTURES = (
 #: log10 of the limits of float64 that the Jacobian plots mark.
 LOG10_UNDERFLOW = -300.0  # below ~1e-300 products are lost (exactly 0 below ~5e-324)
 LOG10_OVERFLOW = float(np.log10(np.finfo(np.float64).max))  # about 308.25: beyond is inf
-
-
-def freeze_layout(figure) -> None:
-    """Lay ``figure`` out once (constrained layout) and keep that layout from now on.
-
-    A live panel redraws the same figure many times with the same axes;
-    recomputing the constrained layout for every redraw roughly doubles
-    the cost of an update. Call this after the views are made and shown once.
-    """
-    viz.figure_png(figure)  # one full draw with the layout engine
-    with mpl.rc_context({"figure.constrained_layout.use": False, "figure.autolayout": False}):
-        figure.set_layout_engine(None)
-
-
-class BlitCanvas(FigureCanvasAgg):
-    """An Agg canvas that redraws only the figure's animated artists when it can.
-
-    A full draw leaves out every artist marked ``animated=True``; the
-    result (the *background*) is kept, keyed by the figure's size, dpi and
-    the limits of all its axes. Each ``draw()`` pastes the background for
-    the current key (making it first if needed, keeping the last
-    ``max_backgrounds``) and draws the animated artists on top, so moving a
-    line or recolouring an image costs a few milliseconds. Whatever else
-    changes must change the key: call :meth:`forget` after editing
-    anything that is not animated.
-    """
-
-    def __init__(self, figure, max_backgrounds: int = 12):
-        super().__init__(figure)
-        self.max_backgrounds = as_int(max_backgrounds, "max_backgrounds", 1)
-        self._backgrounds = OrderedDict()
-
-    def forget(self) -> None:
-        """Drop the saved backgrounds (the next draw is a full one)."""
-        self._backgrounds.clear()
-
-    def background_key(self) -> tuple:
-        figure = self.figure
-        key = [figure.dpi, tuple(figure.get_size_inches())]
-        for ax in figure.axes:
-            key += [ax.get_visible(), tuple(ax.get_xlim()), tuple(ax.get_ylim())]
-        return tuple(key)
-
-    def draw(self) -> None:
-        key = self.background_key()
-        background = self._backgrounds.get(key)
-        if background is None:
-            super().draw()  # everything that is not animated
-            self._backgrounds[key] = self.copy_from_bbox(self.figure.bbox)
-            while len(self._backgrounds) > self.max_backgrounds:
-                self._backgrounds.popitem(last=False)
-        else:
-            self._backgrounds.move_to_end(key)
-            self.restore_region(background)
-        renderer = self.get_renderer()
-        for ax in self.figure.axes:
-            animated = [a for a in ax.get_children() if a.get_animated() and a.get_visible()]
-            for artist in sorted(animated, key=lambda a: a.get_zorder()):
-                artist.draw(renderer)
-
-
-def live_figure(figure, *views) -> BlitCanvas:
-    """Make ``figure`` cheap to redraw in a panel: fixed layout, blitting canvas.
-
-    The ``views`` (already shown once) mark their changing artists as
-    animated; the layout is computed once; and the figure gets a
-    :class:`BlitCanvas`, which :func:`lecturelib.drawing.figures.figure_png` then uses.
-    Use it only for figures that are rendered with ``figure_png`` (animated
-    artists are left out of an ordinary canvas draw).
-    """
-    for view in views:
-        for artist in view.dynamic:
-            artist.set_animated(True)
-    canvas = BlitCanvas(figure)
-    freeze_layout(figure)
-    canvas.forget()  # the first background was drawn with the layout still running
-    return canvas
 
 
 _SUBSCRIPTS = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
@@ -212,10 +133,10 @@ class UnrolledView:
         self.start_box, self.start_label = self._box(
             self._x(-1), self.ROWS["h"], "white", "h₋₁ = 0", dashed=True, size=0.75
         )
-        self.dynamic = [self.start_box, self.start_label]
+        self.artists = [self.start_box, self.start_label]
         for group in (self.boxes, self.labels, self.arrows, self.arrow_labels):
             for artists in group.values():
-                self.dynamic += artists
+                self.artists += artists
         ax.set_aspect("equal")
         ax.set_axis_off()
         ax.set_ylim(self.ROWS["x"] - 0.55, self.ROWS["y"] + 0.55)
@@ -378,7 +299,7 @@ class HiddenStateView:
         ax_probs.set_yticks([0, 0.5, 1])
         ax_probs.set_ylabel("probability")
         ax_probs.set_xlabel("next token")
-        self.dynamic = [self.image, *self.bars, *self.bar_text, *self.step_labels]
+        self.artists = [self.image, *self.bars, *self.bar_text, *self.step_labels]
 
     def show(self, states, typed, probabilities) -> None:
         """states: (T, H) hidden states; typed: T labels; probabilities: (V,)."""
@@ -461,7 +382,7 @@ class ContributionView:
         ax_map.set_ylabel("loss step t")
         for axis in (ax_map.xaxis, ax_map.yaxis):
             axis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        self.dynamic = [self.image, self.band, self.row_box]
+        self.artists = [self.image, self.band, self.row_box]
         if ax_row is None:
             return
         ax_row.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
@@ -484,7 +405,7 @@ class ContributionView:
         ax_row.set_ylabel("size of term k (log scale)")
         self.row_title = ax_row.set_title(" ", fontsize=11)
         ax_row.legend(loc="upper left", frameon=False, fontsize=10)
-        self.dynamic += [self.kept_line, self.cut_line, self.cut_span, self.row_title]
+        self.artists += [self.kept_line, self.cut_line, self.cut_span, self.row_title]
 
     def show(self, contributions, t: int, truncate: int | None = None) -> None:
         """contributions: (T, T) norms from ``rnn_weight_gradient_contributions``;
@@ -615,7 +536,7 @@ class JacobianNormView:
         ax.set_xlabel("t − k (steps back in time)")
         ax.set_ylabel("‖dh_t/dh_k‖ (log scale)")
         ax.set_xlim(0, self.max_steps - 1)
-        self.dynamic = [
+        self.artists = [
             self.measured,
             self.bound,
             self.overflow_marks,
@@ -776,7 +697,7 @@ def draw_two_path_graph(ax) -> None:
 __all__ = [
     "ARCHITECTURES",
     "subscript",
-    "freeze_layout",
+    "live_figure",
     "WEIGHT_COLOURS",
     "architecture_steps",
     "UnrolledView",

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import matplotlib as mpl
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import Normalize, to_rgb
 from matplotlib.patches import FancyArrowPatch, Rectangle
@@ -36,22 +35,12 @@ from matplotlib.patches import FancyArrowPatch, Rectangle
 from .._checks import as_array, as_pair
 from ..convolution import convolve2d, cross_correlate2d, output_size
 from . import figures as viz
+from .figures import format_number
+from .live import BlitCanvas
 from .panel import Panel
 
 _GAP = 1.7  # horizontal space between two matrices, in cells
 _GRID = "#666666"  # cell borders
-
-
-def format_number(value) -> str:
-    """Integers without a decimal point, other values with two decimals ("-0" shown as "0").
-
-    >>> format_number(-13.0), format_number(2.5), format_number(-0.0)
-    ('-13', '2.50', '0')
-    """
-    value = float(value)
-    if value.is_integer():
-        return str(int(value))
-    return f"{value:.2f}"
 
 
 def _grid_lines(x0, y0, rows, cols):
@@ -106,7 +95,7 @@ class SlidingWindowDiagram:
     kernel: (KH, KW); stride, padding: int or (rows, cols), zero padding;
     bias: a number added to every output. Raises ValueError when the kernel
     does not fit (from :func:`lecturelib.convolution.output_size`). Call
-    :meth:`show` to move to an output position. :attr:`moving_artists` are
+    :meth:`show` to move to an output position. :attr:`artists` are
     the artists that change with the position alone; the kernel and the
     output values change only when ``flip`` does.
     """
@@ -256,7 +245,7 @@ class SlidingWindowDiagram:
         return self.output_shape[0] * self.output_shape[1]
 
     @property
-    def moving_artists(self) -> list:
+    def artists(self) -> list:
         """The artists that :meth:`show` changes when only the position changes."""
         return [
             *self.product_cells.artists,
@@ -336,38 +325,6 @@ def draw_sliding_step(
     return diagram.show(position, flip)
 
 
-class _BlittingCanvas(FigureCanvasAgg):
-    """An Agg canvas that repaints only ``moving`` artists over a saved background.
-
-    ``draw()`` draws everything (and saves the background) when
-    :meth:`invalidate` was called or the figure's size changed; otherwise it
-    restores the background and paints only the moving artists.
-    """
-
-    def __init__(self, figure):
-        super().__init__(figure)
-        self.moving: list = []
-        self._background = None
-        self._background_size = None
-
-    def invalidate(self) -> None:
-        self._background = None
-
-    def draw(self):
-        size = tuple(self.figure.bbox.size)
-        if self._background is None or size != self._background_size:
-            for artist in self.moving:
-                artist.set_animated(True)
-            super().draw()
-            self._background = self.copy_from_bbox(self.figure.bbox)
-            self._background_size = size
-        else:
-            self.restore_region(self._background)
-        renderer = self.get_renderer()
-        for artist in sorted(self.moving, key=lambda artist: artist.get_zorder()):
-            artist.draw(renderer)
-
-
 class SlidingWindowStepper:
     """Step through the examples of a panel in one figure, redrawing quickly.
 
@@ -387,7 +344,7 @@ class SlidingWindowStepper:
         self.ax = ax
         self.examples = dict(examples)
         self.fontsize = fontsize
-        self.canvas = _BlittingCanvas(figure)
+        self.canvas = BlitCanvas(figure)
         self.name = None
         self.diagram = None
 
@@ -404,12 +361,11 @@ class SlidingWindowStepper:
                 self.ax, fontsize=self.fontsize, **self.examples[name]
             )
             self.name = name
-            self.canvas.moving = self.diagram.moving_artists
-            self.canvas.invalidate()
+            self.canvas.artists = self.diagram.artists  # and forget the old background
         previous_flip = self.diagram.flip
         facts = self.diagram.show(position, flip)
         if self.diagram.flip != previous_flip:
-            self.canvas.invalidate()
+            self.canvas.forget()  # the kernel and the output cells changed
         return facts
 
 
@@ -474,14 +430,13 @@ def smoothing_panel(controls: dict, times, signal, compute, *, caption: str = ""
             f"{signal.size} samples"
         )
 
-    return Panel(controls, update, figure, caption=caption, animated=[line])
+    return Panel(controls, update, figure, caption=caption, artists=[line])
 
 
 __all__ = [
     "SlidingWindowDiagram",
     "SlidingWindowStepper",
     "draw_sliding_step",
-    "format_number",
     "convolution_stepper",
     "smoothing_panel",
 ]

@@ -35,7 +35,7 @@ from matplotlib.patches import PathPatch
 from .._checks import as_array, as_int
 from ..losses import softmax
 from . import figures as viz
-from .layer_views import text_path
+from .figures import text_path
 from .panel import Panel
 
 #: Colour of the lines between tiled feature maps (and of missing values).
@@ -192,7 +192,7 @@ class FeatureMapView:
     All images are coloured once, when the view is made, and each row of
     stages is one picture, so :meth:`update` only copies pixels: it is fast
     enough for a slider. :attr:`artists` lists what it changes (pass them to
-    a Panel as ``animated``).
+    a Panel as ``artists``).
     """
 
     def __init__(
@@ -729,7 +729,7 @@ def kernel_descent_panel(
             f"largest difference from {target_name} {distance:.3f}"
         )
 
-    return Panel(controls, update, figure, caption=caption, animated=view.artists, dpi=dpi)
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
 
 
 def feature_map_panel(
@@ -764,7 +764,7 @@ def feature_map_panel(
             f"with probability {facts['probability']:.2f} ({verdict})"
         )
 
-    return Panel(controls, update, figure, caption=caption, animated=view.artists, dpi=dpi)
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
 
 
 __all__ = [

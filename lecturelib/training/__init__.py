@@ -8,6 +8,7 @@
 - :mod:`~lecturelib.training.pretrain`  autoencoders, RBMs, greedy pretraining
 - :mod:`~lecturelib.training.recall`    the three recurrent cells on the recall task
 - :mod:`~lecturelib.training.fits`      one hidden layer fitting a curve
+- :mod:`~lecturelib.training.clipping`  a character RNN trained with and without clipping
 
 Everything here imports numpy and the lesson modules only.
 """

@@ -1,0 +1,185 @@
+"""Live figures: redraw only what changed.
+
+A panel redraws the same figure on every move of a control, and most of the
+figure (axes, ticks, labels, colour bars, the cells of an input that never
+changes) is the same each time. Text and ticks are what cost most to draw,
+so every live figure of the collection is drawn the same way:
+
+1. the figure's layout is solved once and then frozen (:func:`freeze_layout`);
+2. a full drawing *without* the artists that change is kept as pixels, the
+   *background*;
+3. each update pastes the background and draws only the changing artists on
+   top of it.
+
+Every view lists the artists its ``show``/``update`` method changes in one
+attribute, ``artists``; a :class:`~lecturelib.drawing.panel.Panel` takes them
+as ``Panel(..., artists=view.artists)``. The picture is the same, pixel for
+pixel, as a full drawing of the figure (the tests check it), provided that
+nothing left out of ``artists`` lies over them: list an image's frame (its
+axes' spines) with the image, and give a moving line a zorder above the
+fixed lines it crosses.
+
+A background is only valid while everything else stays put. :class:`BlitCanvas`
+keys its backgrounds by the figure's size and dpi and by the limits and
+visibility of every axes, so a view may change an axes' limits (a new
+background is drawn once, and a few are kept for settings visited again);
+after changing anything else that is not in ``artists`` (a label, a colour
+map, a new example drawn into the axes), call :meth:`BlitCanvas.forget`.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+
+import matplotlib as mpl
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+from .._checks import as_int
+
+
+def freeze_layout(figure) -> None:
+    """Lay ``figure`` out once (constrained layout) and keep that layout from now on.
+
+    Recomputing the constrained layout on every redraw of a live figure
+    roughly doubles the cost of an update, and the layout of a figure whose
+    axes stay put does not change. Call this once the figure shows what it
+    will show (one full drawing solves the layout).
+    """
+    if figure.get_layout_engine() is not None:
+        FigureCanvasAgg.draw(_agg(figure))  # one full drawing, with the layout engine
+        keep_layout(figure)
+
+
+def keep_layout(figure) -> None:
+    """Keep the layout the last drawing of ``figure`` solved (no layout engine from now on)."""
+    with mpl.rc_context({"figure.constrained_layout.use": False, "figure.autolayout": False}):
+        figure.set_layout_engine(None)
+
+
+def _agg(figure) -> FigureCanvasAgg:
+    if not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)
+    return figure.canvas
+
+
+def _flatten(items) -> list[Artist]:
+    """Artists from artists, views (anything with ``.artists``) and lists of either."""
+    artists = []
+    for item in items:
+        if isinstance(item, Artist):
+            artists.append(item)
+        elif hasattr(item, "artists"):
+            artists += _flatten(item.artists)
+        elif isinstance(item, Iterable) and not isinstance(item, str):
+            artists += _flatten(item)
+        else:
+            raise TypeError(
+                "expected a matplotlib artist, a view with .artists or a list of them, "
+                f"got {item!r}"
+            )
+    return artists
+
+
+class BlitCanvas(FigureCanvasAgg):
+    """An Agg canvas that draws ``artists`` over a saved picture of everything else.
+
+    ``artists``: the artists that change between updates (they are marked
+    animated, so a full drawing leaves them out). Each :meth:`draw` pastes
+    the background for the current key (figure size and dpi, every axes'
+    visibility and limits), drawing and keeping it first when there is none
+    (the last ``max_backgrounds`` are kept), then draws ``artists`` in the
+    order a full drawing would: axes by axes, by zorder within an axes, then
+    artists that belong to the figure itself.
+    """
+
+    def __init__(self, figure, artists=(), max_backgrounds: int = 12):
+        super().__init__(figure)
+        self.max_backgrounds = as_int(max_backgrounds, "max_backgrounds", 1)
+        self._backgrounds: OrderedDict = OrderedDict()
+        self._artists: list[Artist] = []
+        self.full_draws = 0  # how many backgrounds were drawn (for tests)
+        self.artists = artists
+
+    @property
+    def artists(self) -> list[Artist]:
+        """The artists drawn on every update (the rest is kept as pixels)."""
+        return self._artists
+
+    @artists.setter
+    def artists(self, artists) -> None:
+        for artist in self._artists:
+            artist.set_animated(False)
+        self._artists = _flatten([artists])
+        for artist in self._artists:
+            artist.set_animated(True)
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop the saved backgrounds: the next draw is a full one."""
+        self._backgrounds.clear()
+
+    def background_key(self) -> tuple:
+        figure = self.figure
+        key = [figure.dpi, tuple(figure.get_size_inches())]
+        for ax in figure.axes:
+            key += [ax.get_visible(), tuple(ax.get_xlim()), tuple(ax.get_ylim())]
+        return tuple(key)
+
+    def _drawing_order(self) -> list[Artist]:
+        axes = {id(ax): index for index, ax in enumerate(self.figure.axes)}
+        last = len(axes)
+
+        def place(item):
+            index, artist = item
+            ax = artist.axes
+            return (axes.get(id(ax), last) if ax is not None else last, artist.get_zorder(), index)
+
+        return [artist for _, artist in sorted(enumerate(self._artists), key=place)]
+
+    def draw(self) -> None:
+        key = self.background_key()
+        background = self._backgrounds.get(key)
+        if background is None:
+            for artist in self._artists:  # in case something drew them the ordinary way
+                artist.set_animated(True)
+            super().draw()  # everything but the animated artists (and the layout, if any)
+            self.full_draws += 1
+            key = self.background_key()  # the layout may have settled the limits
+            self._backgrounds[key] = self.copy_from_bbox(self.figure.bbox)
+            while len(self._backgrounds) > self.max_backgrounds:
+                self._backgrounds.popitem(last=False)
+        else:
+            self._backgrounds.move_to_end(key)
+            self.restore_region(background)
+        renderer = self.get_renderer()
+        for artist in self._drawing_order():
+            if artist.get_visible():
+                artist.draw(renderer)
+
+
+def live_figure(figure, *artists, max_backgrounds: int = 12) -> BlitCanvas:
+    """Make ``figure`` cheap to redraw: its layout frozen and a :class:`BlitCanvas`.
+
+    ``artists``: the artists that change, or views (whose ``.artists`` are
+    taken), or lists of either. Returns the canvas (also ``figure.canvas``),
+    which :func:`lecturelib.drawing.figures.figure_png` then draws with. A
+    figure that already has a :class:`BlitCanvas` keeps it, with these
+    artists. Artists marked animated are left out of an ordinary drawing,
+    so render a live figure with ``figure_png`` or a :class:`Panel` only.
+    """
+    canvas = figure.canvas
+    if isinstance(canvas, BlitCanvas):
+        canvas.artists = list(artists)
+    else:
+        canvas = BlitCanvas(figure, list(artists), max_backgrounds)
+    if figure.get_layout_engine() is not None:
+        # The first drawing solves the layout; its background stays valid once the
+        # layout is frozen, since nothing moves after it.
+        canvas.draw()
+        keep_layout(figure)
+    return canvas
+
+
+__all__ = ["BlitCanvas", "freeze_layout", "keep_layout", "live_figure"]

@@ -1,0 +1,259 @@
+"""The one redrawing mechanism of live figures (lecturelib.drawing.live), used by every panel."""
+
+import io
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import PIL.Image  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+
+from lecturelib.drawing import figures as viz  # noqa: E402
+from lecturelib.drawing import sequences as vs  # noqa: E402
+from lecturelib.drawing.live import BlitCanvas, freeze_layout, live_figure  # noqa: E402
+from lecturelib.drawing.panel import Panel, slider  # noqa: E402
+from lecturelib.drawing.sliding import SlidingWindowStepper  # noqa: E402
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(PIL.Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
+
+
+def png_pixels(figure):
+    return pixels(viz.figure_png(figure))
+
+
+def full_drawing(figure, artists) -> np.ndarray:
+    """The figure drawn the ordinary way, every artist included, as pixels."""
+    for artist in artists:
+        artist.set_animated(False)
+    try:
+        FigureCanvasAgg.draw(figure.canvas)
+        return pixels(viz.canvas_png(figure.canvas))
+    finally:
+        for artist in artists:
+            artist.set_animated(True)
+
+
+class Counting:
+    """Counts how often ``artist`` is drawn."""
+
+    def __init__(self, artist):
+        self.count = 0
+        draw = artist.draw
+
+        def counted(renderer):
+            self.count += 1
+            return draw(renderer)
+
+        artist.draw = counted
+
+
+def two_axes_figure():
+    """A figure whose changing artists lie over fixed ones (ticks, labels, a second axes)."""
+    figure, (ax_line, ax_image) = viz.new_figure(6, 2.6, ncols=2)
+    x = np.linspace(0, 1, 50)
+    ax_line.plot(x, x**2, color=viz.MUTED, label="fixed")
+    (line,) = ax_line.plot(x, x, color=viz.ACCENT, zorder=3)
+    # over the fixed line, under the frame (which is not redrawn)
+    marker = ax_line.axvline(0.5, 0.05, 0.95, color=viz.HIGHLIGHT, zorder=2.2)
+    title = ax_line.set_title("start")
+    ax_line.set(xlabel="x", ylabel="y", xlim=(0, 1), ylim=(-1, 2))
+    image = ax_image.imshow(np.zeros((4, 5)), cmap=viz.DIVERGING, vmin=-1, vmax=1)
+    ax_image.set_title("an image")
+
+    def update(a):
+        line.set_ydata(a * x)
+        marker.set_xdata([a / 2, a / 2])
+        title.set_text(f"a = {a:g}")
+        image.set_data(np.sin(a * np.arange(20.0)).reshape(4, 5))
+
+    # The image's frame lies over the image, so it is redrawn with it. Listed against
+    # their drawing order: the canvas must draw by axes and zorder.
+    frame = list(ax_image.spines.values())
+    return figure, update, [*frame, title, image, line, marker]
+
+
+def test_a_live_figure_equals_a_full_drawing_pixel_for_pixel():
+    figure, update, artists = two_axes_figure()
+    canvas = live_figure(figure, artists)
+    assert figure.canvas is canvas and isinstance(canvas, BlitCanvas)
+    assert all(artist.get_animated() for artist in artists)
+    for a in (0.3, 1.0, 1.7, 0.3):
+        update(a)
+        live = png_pixels(figure)
+        assert np.array_equal(live, full_drawing(figure, artists)), a
+    assert canvas.full_draws == 1  # the axes never moved: one background for all
+
+
+def test_only_the_named_artists_are_redrawn():
+    figure, update, artists = two_axes_figure()
+    ax_line = figure.axes[0]
+    fixed = Counting(ax_line.get_lines()[0])
+    ticks = Counting(ax_line.xaxis)
+    named = [Counting(artist) for artist in artists]
+    canvas = live_figure(figure, artists)
+    viz.figure_png(figure)
+    assert fixed.count == ticks.count == 1  # drawn once, into the background
+    for a in (0.5, 1.5, 0.9):
+        update(a)
+        viz.figure_png(figure)
+    assert fixed.count == ticks.count == 1
+    assert [n.count for n in named] == [5] * len(artists)  # first drawing, then every update
+    assert canvas.full_draws == 1
+
+
+def test_the_layout_is_solved_once_then_frozen():
+    figure, update, artists = two_axes_figure()
+    live_figure(figure, artists)
+    assert figure.get_layout_engine() is None
+    frozen = [ax.get_position().bounds for ax in figure.axes]
+    assert frozen[0] != pytest.approx((0.125, 0.11, 0.3523, 0.77), abs=1e-3)  # constrained
+    update(1.2)
+    figure.axes[0].set_title("a title long enough that a layout engine would make room for it")
+    viz.figure_png(figure)
+    assert [ax.get_position().bounds for ax in figure.axes] == frozen
+
+
+def test_new_axes_limits_get_their_own_background_and_forget_drops_them():
+    figure, update, artists = two_axes_figure()
+    canvas = live_figure(figure, artists)
+    ax_line = figure.axes[0]
+    viz.figure_png(figure)
+    assert canvas.full_draws == 1 and len(canvas._backgrounds) == 1
+    ax_line.set_ylim(-3, 3)  # the ticks change: a new background
+    update(2.5)
+    assert np.array_equal(png_pixels(figure), full_drawing(figure, artists))
+    assert canvas.full_draws == 2 and len(canvas._backgrounds) == 2
+    ax_line.set_ylim(-1, 2)  # back: the first background is reused
+    viz.figure_png(figure)
+    assert canvas.full_draws == 2
+    ax_line.set_xlabel("x, renamed")  # not a named artist: say so with forget()
+    canvas.forget()
+    assert np.array_equal(png_pixels(figure), full_drawing(figure, artists))
+    assert canvas.full_draws == 3
+
+
+def test_live_figure_takes_views_and_keeps_an_existing_canvas():
+    figure, ax = viz.new_figure(6, 3)
+    view = vs.JacobianNormView(ax, max_steps=20)
+    view.show(-np.arange(20.0), -0.5 * np.arange(20.0))
+    canvas = live_figure(figure, view)
+    assert canvas.artists == view.artists
+    assert live_figure(figure, view.artists[:2]) is canvas
+    assert canvas.artists == view.artists[:2]
+    assert not view.artists[2].get_animated()  # no longer redrawn: back in the background
+    with pytest.raises(TypeError, match="matplotlib artist"):
+        live_figure(figure, "not an artist")
+
+
+def test_a_panel_redraws_only_its_artists_and_matches_a_full_drawing():
+    figure, update, artists = two_axes_figure()
+    fixed = Counting(figure.axes[0].get_lines()[0])
+    a_slider = slider("a", 0.25, 1.75, 0.5, step=0.25)  # the marker stays off the frame
+    panel = Panel({"a": a_slider}, update, figure, artists=artists)
+    assert isinstance(figure.canvas, BlitCanvas) and figure.canvas.artists == artists
+    for a in (0.25, 1.25, 1.75):
+        panel.set(a=a)
+        assert not panel.unexpected_errors
+        assert np.array_equal(pixels(panel.image.value), full_drawing(figure, artists)), a
+    assert figure.canvas.full_draws == 1
+    assert fixed.count == 1 + 3  # the background, then the three full drawings of this test
+
+
+def test_a_panel_without_artists_freezes_its_layout_after_the_first_drawing():
+    figure, update, _ = two_axes_figure()
+    Panel({"a": slider("a", 0.0, 2.0, 0.5, step=0.25)}, update, figure)
+    assert figure.get_layout_engine() is None
+    assert not isinstance(figure.canvas, BlitCanvas)
+
+
+def test_the_old_keyword_animated_still_works_with_a_warning():
+    figure, update, artists = two_axes_figure()
+    with pytest.warns(DeprecationWarning, match="artists="):
+        panel = Panel({"a": slider("a", 0.0, 2.0, 0.5)}, update, figure, animated=artists)
+    assert panel.artists == artists
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Panel({"a": slider("a", 0.0, 2.0, 0.5)}, update, figure, artists=artists)
+
+
+def test_the_sliding_stepper_uses_the_same_canvas():
+    examples = {
+        "edge": {"image": np.arange(25.0).reshape(5, 5), "kernel": np.eye(3)},
+        "small": {"image": np.ones((3, 3)), "kernel": np.ones((2, 2)), "padding": 1},
+    }
+    figure, ax = viz.new_figure(6, 2.2)
+    stepper = SlidingWindowStepper(figure, ax, examples)
+    assert figure.canvas is stepper.canvas and isinstance(stepper.canvas, BlitCanvas)
+    stepper.show("edge", 0)
+    freeze_layout(figure)
+    for name, position, flip in (("edge", 3, False), ("edge", 3, True), ("small", 5, False)):
+        stepper.show(name, position, flip)
+        assert stepper.canvas.artists == stepper.diagram.artists
+        live = png_pixels(figure)
+        assert np.array_equal(live, full_drawing(figure, stepper.diagram.artists)), name
+
+
+# --- the sequence views (notebooks 12-14 call vs.live_figure) ------------------------------
+
+
+def test_freeze_layout_keeps_the_first_layout():
+    fig, ax = viz.new_figure(4, 3)
+    ax.plot([0, 1], [0, 1])
+    freeze_layout(fig)
+    assert fig.get_layout_engine() is None
+    frozen = ax.get_position().bounds
+    assert frozen != pytest.approx((0.125, 0.11, 0.775, 0.77))  # constrained, not the default
+    ax.set_ylabel("a much longer label that constrained layout would make room for")
+    viz.figure_png(fig)
+    assert ax.get_position().bounds == pytest.approx(frozen)
+
+
+def test_a_sequence_view_drawn_live_matches_a_full_drawing():
+    def make():
+        fig, ax = viz.new_figure(6, 3)
+        view = vs.JacobianNormView(ax, max_steps=40)
+        view.show(-2.0 * np.arange(40.0), -1.0 * np.arange(40.0))
+        return fig, view
+
+    reference_figure, _ = make()
+    freeze_layout(reference_figure)
+    reference = png_pixels(reference_figure)
+
+    figure, view = make()
+    canvas = vs.live_figure(figure, view)
+    assert isinstance(figure.canvas, BlitCanvas) and canvas is figure.canvas
+    assert all(artist.get_animated() for artist in view.artists)
+    view.show(5.0 * np.arange(40.0), np.arange(40.0))  # other limits, then back
+    png_pixels(figure)
+    view.show(-2.0 * np.arange(40.0), -1.0 * np.arange(40.0))
+    live = png_pixels(figure)
+    assert live.shape == reference.shape
+    differing = np.any(np.abs(live - reference) > 8, axis=-1).mean()
+    assert differing < 0.01  # only where stacking order differs (lines under the legend)
+    # the measured line really is drawn: blue pixels are present
+    blue = np.array([int(viz.ACCENT[i : i + 2], 16) for i in (1, 3, 5)])
+    assert np.any(np.all(np.abs(live - blue) < 30, axis=-1))
+
+
+def test_blit_canvas_reuses_backgrounds_until_the_axes_change():
+    fig, ax = viz.new_figure(6, 3.5)
+    view = vs.JacobianNormView(ax, max_steps=30, legend=False)
+    view.show(-1.0 * np.arange(30.0), -0.5 * np.arange(30.0))
+    canvas = vs.live_figure(fig, view)
+    viz.figure_png(fig)
+    viz.figure_png(fig)
+    assert len(canvas._backgrounds) == 1
+    view.show(-0.9 * np.arange(30.0), -0.5 * np.arange(30.0))  # same snapped limits
+    viz.figure_png(fig)
+    assert len(canvas._backgrounds) == 1
+    view.show(-10.0 * np.arange(30.0), -0.5 * np.arange(30.0))  # new limits: a new background
+    viz.figure_png(fig)
+    assert len(canvas._backgrounds) == 2
+    canvas.forget()
+    assert len(canvas._backgrounds) == 0
