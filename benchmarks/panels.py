@@ -1,6 +1,7 @@
 """Notebook execution times, the kernel-side time of every panel update, and where it goes.
 
     python benchmarks/panels.py [--latency FILE] [--json FILE] [NOTEBOOK ...]
+    python benchmarks/panels.py --reprint     the last parts again, with a newer browser table
 
 Each notebook is executed from a clean kernel (as `make notebooks` does);
 then every control of every panel is moved through its positions and the
@@ -114,15 +115,58 @@ def breakdown_rows(name: str, parts: list[dict], browser: dict) -> list[tuple]:
     return rows
 
 
+BREAKDOWN_HEADER = (
+    "notebook panel",
+    "control",
+    "kind",
+    "n",
+    "update",
+    "draw",
+    "encode",
+    "alt",
+    "send",
+    "kernel",
+    "KB",
+    "pixels",
+    "browser",
+    "trip",
+    "wire",
+    "decode",
+    "paint",
+)
+
+
+def print_breakdown(kept: dict, latency: Path) -> None:
+    """The parts table for ``kept`` (notebook -> rows), joined with the browser table."""
+    browser = browser_medians(latency)
+    rows = [row for name, parts in kept.items() for row in breakdown_rows(name, parts, browser)]
+    print("\nWhere an update's time goes (median ms of CPU time per control; KB sent per update)")
+    print("\n".join(table(BREAKDOWN_HEADER, rows)))
+    print(
+        "update: the notebook's update function (computation and artist changes); draw:"
+        " matplotlib painting;\nencode: PNG; alt: the text alternative; send: widget messages."
+        "\nbrowser: median key press to painted picture in JupyterLab"
+        + (f" ({latency.name})" if browser else " (no browser table found)")
+        + "; trip: until the picture's bytes\nreached the page; wire = trip - kernel (front end,"
+        " server, messages, waiting for a busy CPU);\ndecode, paint: the browser decoding the PNG"
+        " and the two frames until it is painted."
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--latency", type=Path, default=LATENCY_TABLE, help="browser table")
     parser.add_argument("--json", type=Path, default=PARTS_JSON, help="where to keep the parts")
+    parser.add_argument(
+        "--reprint", action="store_true", help="only print the parts kept in --json again"
+    )
     args = parser.parse_args(argv)
+    if args.reprint:
+        print_breakdown(json.loads(args.json.read_text(encoding="utf-8")), args.latency)
+        return 0
     paths = [p.resolve() for p in args.notebooks] or nbtools.all_notebooks()
-    browser = browser_medians(args.latency)
-    rows, parts_rows, kept = [], [], {}
+    rows, kept = [], {}
     total = 0.0
     for path in paths:
         _, seconds, report = nbtools.run(path, exercise=True, probe=PROBE)
@@ -133,43 +177,13 @@ def main(argv: list[str]) -> int:
         verdict = "ok" if seconds <= NOTEBOOK_BUDGET_S and not slow else "SLOW"
         rows.append((path.stem, f"{seconds:.1f}", " ".join(panels) or "-", verdict))
         kept[path.stem] = report["parts"] if report else []
-        parts_rows += breakdown_rows(path.stem, kept[path.stem], browser)
     header = ("notebook", "run (s)", "panel update median/max (ms)", "target")
     print("\n".join(table(header, rows)))
     print(
         f"\ncollection: {total:.1f} s (target {COLLECTION_BUDGET_S:.0f} s); per notebook target "
         f"{NOTEBOOK_BUDGET_S:.0f} s; panel target {PANEL_BUDGET_MS:.0f} ms median"
     )
-    header = (
-        "notebook panel",
-        "control",
-        "kind",
-        "n",
-        "update",
-        "draw",
-        "encode",
-        "alt",
-        "send",
-        "kernel",
-        "KB",
-        "pixels",
-        "browser",
-        "trip",
-        "wire",
-        "decode",
-        "paint",
-    )
-    print("\nWhere an update's time goes (median ms of CPU time per control; KB sent per update)")
-    print("\n".join(table(header, parts_rows)))
-    print(
-        "update: the notebook's update function (computation and artist changes); draw:"
-        " matplotlib painting;\nencode: PNG; alt: the text alternative; send: widget messages."
-        "\nbrowser: median key press to painted picture in JupyterLab"
-        + (f" ({args.latency.name})" if browser else " (no browser table found)")
-        + "; trip: until the picture's bytes\nreached the page; wire = trip - kernel (front end,"
-        " server, messages, waiting for a busy CPU);\ndecode, paint: the browser decoding the PNG"
-        " and the two frames until it is painted."
-    )
+    print_breakdown(kept, args.latency)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(kept, indent=1) + "\n", encoding="utf-8")
     return 0

@@ -6,11 +6,13 @@ Part 1 times lecturelib against PyTorch (when installed) on one thread, in
 alternating rounds (see timing.py), and prints each ratio (our time / torch
 time) next to its target; the naive four-loop convolution is the baseline
 the notebooks quote. Part 2 executes every notebook and moves every control
-of every panel (benchmarks/panels.py). Part 3 (``--browser``, a few more
-minutes) runs the browser tests, which time every slider and dropdown from
-the key press to the painted picture in JupyterLab and Voila, and prints
-their table. Run it on an otherwise idle machine:
-on a loaded one all numbers grow, and ratios wobble by 10-20 %.
+of every panel (benchmarks/panels.py), timing each part of an update:
+update function, drawing, PNG encoding, alt text, sending, bytes sent.
+Part 3 (``--browser``, a few more minutes) runs the browser tests, which
+time every slider and dropdown from the key press to the painted picture in
+JupyterLab and Voila, and prints their table, then Part 2's parts beside
+the browser's times. Run it on an otherwise idle machine: on a loaded one
+all numbers grow, and ratios wobble by 10-20 %.
 """
 
 from __future__ import annotations
@@ -317,7 +319,13 @@ def main(argv=None) -> int:
         panels.main([])
     if args.browser:
         print("\nPart 3: panels in the browser (key press to painted picture)")
-        return browser_latency()
+        code = browser_latency()
+        if not args.no_notebooks:
+            import panels
+
+            print("\nPart 2's parts beside the browser's times")
+            panels.main(["--reprint"])
+        return code
     return 0
 
 

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 import matplotlib as mpl
 import numpy as np
+import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import Normalize
 from matplotlib.container import BarContainer
@@ -130,11 +131,14 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 def _png_rgb(rgba: np.ndarray) -> bytes:
     """An (H, W, 4) uint8 array as an RGB PNG (alpha dropped), every row Up-filtered."""
     height, width = rgba.shape[:2]
+    # Pillow drops the alpha channel several times faster than numpy's strided copy.
+    image = PIL.Image.frombuffer("RGBA", (width, height), rgba, "raw", "RGBA", 0, 1)
+    pixels = np.frombuffer(image.convert("RGB").tobytes(), dtype=np.uint8)
+    pixels = pixels.reshape(height, 3 * width)
     rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
-    rows[:, 0] = 2  # the filter type of each row: Up (the first row's "above" is zeros)
-    pixels = rows[:, 1:].reshape(height, width, 3)
-    pixels[0] = rgba[0, :, :3]
-    np.subtract(rgba[1:, :, :3], rgba[:-1, :, :3], out=pixels[1:])  # wraps modulo 256
+    rows[:, 0] = 2  # each row's filter type: Up (the first row's "above" is zeros)
+    rows[0, 1:] = pixels[0]
+    np.subtract(pixels[1:], pixels[:-1], out=rows[1:, 1:])  # wraps modulo 256, as PNG wants
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
     return b"".join(
         (

@@ -155,7 +155,8 @@ class BlitCanvas(FigureCanvasAgg):
             self.restore_region(background)
         renderer = self.get_renderer()
         for artist in self._drawing_order():
-            if artist.get_visible():
+            # An artist in a hidden axes is not drawn (nor is it by a full drawing).
+            if artist.get_visible() and (artist.axes is None or artist.axes.get_visible()):
                 artist.draw(renderer)
 
 

@@ -17,11 +17,10 @@ The numbers come from :func:`lecturelib.convolution.cross_correlate2d` and
 :func:`lecturelib.convolution.convolve2d`; the drawing only reads them.
 
 For interactive panels, :class:`SlidingWindowStepper` keeps one diagram per
-example in a figure and redraws quickly: the parts that move with the
-output position (window, products, sum, output cells) are painted over a
-saved picture of everything else, which is redrawn only when the example or
-the operation changes. :func:`draw_sliding_step` is the one-shot version for
-static figures.
+example (and operation) in a figure and redraws quickly: the parts that
+move with the output position (window, products, sum, output cells) are
+painted over a saved picture of everything else, one picture per example.
+:func:`draw_sliding_step` is the one-shot version for static figures.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from .._checks import as_array, as_pair
 from ..convolution import convolve2d, cross_correlate2d, output_size
 from . import figures as viz
 from .figures import format_number
-from .live import BlitCanvas
+from .live import BlitCanvas, freeze_layout
 from .panel import Panel
 
 _GAP = 1.7  # horizontal space between two matrices, in cells
@@ -331,10 +330,17 @@ class SlidingWindowStepper:
     figure, ax: from :func:`lecturelib.drawing.figures.new_figure`; examples: a dict
     mapping a name to the keyword arguments of :class:`SlidingWindowDiagram`
     (``image``, ``kernel`` and optionally ``stride``, ``padding``, ``bias``).
-    The figure gets a canvas that keeps a picture of everything that does
-    not move; :meth:`show` draws a new diagram only when the example changes
-    and repaints the full figure only when the example or the operation
-    changes, so stepping through positions costs little.
+
+    Every example has its own diagram in its own axes, stacked on ``ax``
+    (the first example draws into ``ax`` itself), and only the one shown is
+    visible. The figure's canvas (a :class:`~lecturelib.drawing.live.BlitCanvas`)
+    keeps one picture of everything that does not move per example and
+    operation, so moving the output position, switching the example or
+    flipping the kernel repaints only the moving parts. The layout is
+    solved at once, with the first example, and the cross-correlation
+    diagram of every example is made and drawn then too (about 0.2 s), so
+    that the first switch to another example is as quick as the later ones;
+    the flipped diagrams are made when first asked for.
     """
 
     def __init__(self, figure, ax, examples: dict, *, fontsize=11):
@@ -344,9 +350,33 @@ class SlidingWindowStepper:
         self.ax = ax
         self.examples = dict(examples)
         self.fontsize = fontsize
-        self.canvas = BlitCanvas(figure)
+        self.canvas = BlitCanvas(figure, max_backgrounds=2 * len(self.examples) + 2)
         self.name = None
         self.diagram = None
+        # One diagram per (example, flip): a diagram's kernel and output cells
+        # belong to its background, so each operation gets its own.
+        self._diagrams: dict[tuple[str, bool], SlidingWindowDiagram] = {}
+        first = next(iter(self.examples))
+        self._diagrams[first, False] = SlidingWindowDiagram(
+            ax, fontsize=fontsize, **self.examples[first]
+        )
+        freeze_layout(figure)  # with the first example, as a panel's first drawing would
+        for name in self.examples:
+            self._diagram(name, False)
+        for name in list(self.examples)[::-1]:  # ends showing the first example
+            self.show(name, 0)
+            self.canvas.draw()
+
+    def _diagram(self, name: str, flip: bool) -> SlidingWindowDiagram:
+        """The diagram of example ``name`` with the kernel flipped or not (made on first use)."""
+        if (name, flip) not in self._diagrams:
+            ax = self.figure.add_axes(self.ax.get_position(original=True))
+            ax.set_visible(False)
+            diagram = SlidingWindowDiagram(ax, fontsize=self.fontsize, **self.examples[name])
+            diagram.show(0, flip)  # its kernel and output cells, for good
+            self._diagrams[name, flip] = diagram
+            self.canvas.artists = [d.artists for d in self._diagrams.values()]
+        return self._diagrams[name, flip]
 
     def show(self, name, position, flip=False) -> dict:
         """Show example ``name`` at output ``position`` (0-based).
@@ -355,18 +385,12 @@ class SlidingWindowStepper:
         """
         if name not in self.examples:
             raise ValueError(f"unknown example {name!r}; choose one of {list(self.examples)}")
-        if name != self.name:
-            self.ax.clear()
-            self.diagram = SlidingWindowDiagram(
-                self.ax, fontsize=self.fontsize, **self.examples[name]
-            )
-            self.name = name
-            self.canvas.artists = self.diagram.artists  # and forget the old background
-        previous_flip = self.diagram.flip
-        facts = self.diagram.show(position, flip)
-        if self.diagram.flip != previous_flip:
-            self.canvas.forget()  # the kernel and the output cells changed
-        return facts
+        diagram = self._diagram(name, bool(flip))
+        if diagram is not self.diagram:
+            for other in self._diagrams.values():
+                other.ax.set_visible(other is diagram)
+            self.diagram, self.name = diagram, name
+        return diagram.show(position, flip)
 
 
 # --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
