@@ -177,6 +177,27 @@ def test_memory_panel_names_the_network_and_its_bytes():
     exercised(panel)
 
 
+def test_fit_panel_shows_the_precomputed_fits():
+    from lecturelib.drawing.depth import fit_panel
+
+    x = np.linspace(0, 1, 30)
+    target = np.sin(6 * x)
+    widths = [1, 4, 16]
+    curves = {(a, w): target * (1 - 1 / (w + 1)) for a in ("relu", "sigmoid") for w in widths}
+    errors = {
+        a: [np.sqrt(np.mean((curves[a, w] - target) ** 2)) for w in widths]
+        for a in ("relu", "sigmoid")
+    }
+    controls = {
+        "width": selection_slider("hidden units", widths, 4),
+        "activation": toggle("activation", ["relu", "sigmoid"], "relu"),
+    }
+    panel = fit_panel(controls, x, target, widths, curves, errors, caption="c")
+    assert "4 relu hidden units: RMS error" in panel.info.value
+    assert "2.5 times smaller than with 1 unit" in panel.info.value  # (1/2) / (1/5)
+    exercised(panel)
+
+
 # --- connections: receptive field and weight counts (notebook 02) --------------------
 
 

@@ -381,6 +381,31 @@ def perceptron_editor(controls: dict, W, b, points, *, caption: str = "", dpi: f
     return panel
 
 
+def fit_panel(
+    controls: dict, x, target, widths, curves: dict, errors: dict, *, caption: str = "", dpi=80
+) -> Panel:
+    """Precomputed fits of a one-hidden-layer network, by width and activation (:class:`FitView`).
+
+    ``controls``: ``width`` (one of ``widths``) and ``activation``. x, target:
+    (M,); ``curves[activation, width]`` is the trained network's output at x,
+    ``errors[activation]`` its RMS errors, one per width (the notebook's
+    training, done before the panel is made). The text compares the error
+    with the one-unit fit's.
+    """
+    figure, (ax_fit, ax_error) = viz.new_figure(10, 3.6, 1, 2)
+    view = FitView(ax_fit, ax_error, x, target, widths, errors)
+
+    def update(width, activation):
+        error = view.update(width, activation, curves[activation, width])
+        best = errors[activation][0] / error
+        return (
+            f"{width} {activation} hidden unit{'s' * (width > 1)}: RMS error {error:.4f}, "
+            f"{best:.1f} times smaller than with 1 unit. Dashed: the target; solid: the network."
+        )
+
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
+
+
 def memory_panel(
     controls: dict,
     compute,
@@ -433,4 +458,5 @@ __all__ = [
     "memory_text",
     "perceptron_editor",
     "memory_panel",
+    "fit_panel",
 ]
