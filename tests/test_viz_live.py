@@ -138,6 +138,27 @@ def test_new_axes_limits_get_their_own_background_and_forget_drops_them():
     assert canvas.full_draws == 3
 
 
+def test_limits_of_an_axes_without_ticks_keep_the_background():
+    # A matrix or a diagram may change its limits: what moves with them is in the artists.
+    figure, update, artists = two_axes_figure()
+    ax_image = figure.axes[1]
+    ax_image.set_xticks([])
+    ax_image.set_yticks([])
+    canvas = live_figure(figure, artists)
+    viz.figure_png(figure)
+    artists[artists.index(ax_image.images[0])].set_extent((-0.5, 6.5, 3.5, -0.5))
+    ax_image.set_xlim(-0.5, 6.5)
+    update(0.7)
+    viz.figure_png(figure)
+    assert canvas.full_draws == 1
+    ax_image.set_xticks([0, 3, 6])  # now the ticks follow the limits: a new background
+    canvas.forget()
+    viz.figure_png(figure)
+    ax_image.set_xlim(-0.5, 4.5)
+    viz.figure_png(figure)
+    assert canvas.full_draws == 3
+
+
 def test_live_figure_takes_views_and_keeps_an_existing_canvas():
     figure, ax = viz.new_figure(6, 3)
     view = vs.JacobianNormView(ax, max_steps=20)

@@ -20,11 +20,14 @@ axes' spines) with the image, and give a moving line a zorder above the
 fixed lines it crosses.
 
 A background is only valid while everything else stays put. :class:`BlitCanvas`
-keys its backgrounds by the figure's size and dpi and by the limits and
-visibility of every axes, so a view may change an axes' limits (a new
-background is drawn once, and a few are kept for settings visited again);
-after changing anything else that is not in ``artists`` (a label, a colour
-map, a new example drawn into the axes), call :meth:`BlitCanvas.forget`.
+keys its backgrounds by the figure's size and dpi, by which axes are visible
+and by the limits of every axis that draws ticks, so a view may change the
+limits of a plot with ticks (a new background is drawn once, and a few are
+kept for settings visited again). An axes without ticks (a matrix, a diagram)
+may change its limits freely: whatever moves with them must be in
+``artists`` (an image and the frame around it). After changing anything else
+that is not in ``artists`` (a label, a colour map, a new example drawn into
+the axes), call :meth:`BlitCanvas.forget`.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from collections.abc import Iterable
 import matplotlib as mpl
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.ticker import FixedLocator, NullLocator
 
 from .._checks import as_int
 
@@ -82,6 +86,18 @@ def _flatten(items) -> list[Artist]:
     return artists
 
 
+def _draws_ticks(axis) -> bool:
+    """Whether ``axis`` draws ticks (whose places and labels follow its limits)."""
+    if not axis.get_visible():
+        return False
+    for locator in (axis.get_major_locator(), axis.get_minor_locator()):
+        if isinstance(locator, FixedLocator) and len(locator.locs) == 0:
+            continue
+        if not isinstance(locator, NullLocator):
+            return True
+    return False
+
+
 class BlitCanvas(FigureCanvasAgg):
     """An Agg canvas that draws ``artists`` over a saved picture of everything else.
 
@@ -121,10 +137,16 @@ class BlitCanvas(FigureCanvasAgg):
         self._backgrounds.clear()
 
     def background_key(self) -> tuple:
+        """What the background depends on besides ``artists``: the figure's size and
+        dpi, which axes are visible, and the limits of every axis that draws ticks."""
         figure = self.figure
         key = [figure.dpi, tuple(figure.get_size_inches())]
         for ax in figure.axes:
-            key += [ax.get_visible(), tuple(ax.get_xlim()), tuple(ax.get_ylim())]
+            key.append(ax.get_visible())
+            if ax.axison:
+                for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
+                    if _draws_ticks(axis):
+                        key.append(tuple(limits()))
         return tuple(key)
 
     def _drawing_order(self) -> list[Artist]:
