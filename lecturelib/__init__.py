@@ -39,25 +39,35 @@ import importlib
 import warnings
 
 from ._checks import set_seed
-from .batchnorm import batch_norm, batch_norm_backward
+from .batchnorm import (
+    batch_norm,
+    batch_norm_backward,
+    batch_norm_backward_naive,
+    batch_norm_naive,
+)
 from .convolution import (
     conv1d,
     conv1d_backward,
+    conv1d_backward_naive,
+    conv1d_naive,
     conv2d,
     conv2d_backward,
+    conv2d_backward_naive,
     conv2d_naive,
     conv_matrix,
     conv_transpose1d,
     conv_transpose1d_backward,
+    conv_transpose1d_backward_naive,
+    conv_transpose1d_naive,
     conv_transpose2d,
     conv_transpose2d_backward,
+    conv_transpose2d_backward_naive,
     conv_transpose2d_naive,
     conv_transpose_output_size,
     convolve2d,
     cross_correlate2d,
     output_size,
     receptive_field,
-    true_convolution2d,
     window_indices,
 )
 from .data import list_images, load_digits, load_image
@@ -71,9 +81,17 @@ from .dropout import (
 )
 from .gated import (
     gru_backward,
+    gru_backward_naive,
     gru_forward,
+    gru_forward_naive,
+    gru_step,
+    gru_step_backward,
     lstm_backward,
+    lstm_backward_naive,
     lstm_forward,
+    lstm_forward_naive,
+    lstm_step,
+    lstm_step_backward,
     rnn_param_count,
 )
 from .gradients import (
@@ -128,23 +146,30 @@ from .losses import log_softmax, mse, softmax, softmax_cross_entropy
 from .pooling import (
     avg_pool2d,
     avg_pool2d_backward,
+    avg_pool2d_backward_naive,
+    avg_pool2d_naive,
     channel_max_pool,
     channel_max_pool_backward,
     max_pool2d,
     max_pool2d_backward,
+    max_pool2d_backward_naive,
+    max_pool2d_naive,
     max_unpool2d,
     max_unpool2d_backward,
     min_pool2d,
     min_pool2d_backward,
-    pool2d_2d,
     pool_matrix,
     pool_output_size,
 )
 from .recurrent import (
     rnn_backward,
+    rnn_backward_naive,
     rnn_forward,
+    rnn_forward_naive,
     rnn_output_backward,
     rnn_output_forward,
+    rnn_step,
+    rnn_step_backward,
     rnn_weight_gradient_contributions,
 )
 from .tasks import recall_task
@@ -166,6 +191,9 @@ _MOVED = {
         for old in ("Dense", "Flatten", "ReLU", "LRN")
     },
     "FC": ("lecturelib.layer_tables", "DenseSpec"),
+    # second names of one function
+    "true_convolution2d": ("lecturelib.convolution", "convolve2d"),
+    "pool2d_2d": ("lecturelib.pooling", "pool_matrix"),
     # training machinery
     **{
         name: ("lecturelib.training", name)

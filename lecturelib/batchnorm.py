@@ -4,6 +4,14 @@ Batch normalisation follows ``torch.nn.functional.batch_norm`` exactly: the
 statistics are taken per channel (axis 1) over every other axis, the running
 estimates are updated in place with the unbiased batch variance, and eval
 mode uses the running estimates.
+
+The module opens with the readable references, :func:`batch_norm_naive` and
+:func:`batch_norm_backward_naive`, written as the lecture writes them: per
+channel mean and variance, x_hat, scale and shift, and a backward pass that
+walks the computational graph back one node at a time. Then the functions the
+package uses, :func:`batch_norm` and :func:`batch_norm_backward`: the same
+numbers (the tests compare them) with fewer passes over the data and fewer
+temporary arrays.
 """
 
 from __future__ import annotations
@@ -15,40 +23,152 @@ import numpy as np
 
 from ._checks import as_array, as_flag, as_number, check_same_shape, result_dtype
 
-# --- batch normalisation ------------------------------------------------------
+# --- the readable references -----------------------------------------------------
 
 
-def _channel_layout(x: np.ndarray, name: str = "x") -> tuple[int, int, int]:
-    """(N, C, L) of an (N, C) / (N, C, L) / (N, C, H, W) array; L = H * W."""
-    if x.ndim not in (2, 3, 4):
-        raise ValueError(f"{name} must have shape (N, C), (N, C, L) or (N, C, H, W), got {x.shape}")
-    n, c = x.shape[:2]
-    return n, c, math.prod(x.shape[2:])
+def batch_norm_naive(
+    x,
+    running_mean,
+    running_var,
+    weight=None,
+    bias=None,
+    training=False,
+    momentum=0.1,
+    eps=1e-5,
+):
+    """Batch normalisation as the lecture writes it (the reference for :func:`batch_norm`).
+
+    Arguments and result as :func:`batch_norm`. x: (N, C), (N, C, L) or
+    (N, C, H, W); running_mean, running_var: (C,) float arrays (None is
+    allowed in training); weight (gamma) and bias (beta): (C,) or None for
+    1 and 0. Returns y shaped like x. For every channel c, over the m values
+    ``x[:, c]`` (over N, H and W for images):
+
+        mean_c = sum(x[:, c]) / m,  var_c = sum((x[:, c] - mean_c) ** 2) / m
+        x_hat = (x[:, c] - mean_c) / sqrt(var_c + eps)
+        y[:, c] = gamma_c * x_hat + beta_c
+
+    In training the batch's statistics are used and the running ones move
+    towards them in place: ``running = (1 - momentum) * running + momentum *
+    statistic``, with the unbiased variance ``var_c * m / (m - 1)``. In eval
+    the running statistics take the place of mean_c and var_c.
+
+    >>> x = np.array([[1.0, 10.0], [3.0, 30.0]])
+    >>> running_mean, running_var = np.zeros(2), np.ones(2)
+    >>> np.round(batch_norm_naive(x, running_mean, running_var, training=True), 4)
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    >>> running_mean, running_var
+    (array([0.2, 2. ]), array([ 1.1, 20.9]))
+    """
+    x, weight, bias, training, eps, m = _arguments(x, weight, bias, training, eps)
+    momentum = _momentum(momentum, training)
+    channels = x.shape[1]
+    running_mean = _running_buffer(running_mean, "running_mean", channels)
+    running_var = _running_buffer(running_var, "running_var", channels)
+    axes = (0, *range(2, x.ndim))  # every axis but the channels
+    if training:
+        mean = x.mean(axis=axes, keepdims=True)  # (1, C, 1, 1) for images
+        var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)  # biased: divided by m
+        if running_mean is not None:
+            running_mean[...] = running_average(running_mean, mean.reshape(channels), momentum)
+        if running_var is not None:
+            unbiased = var.reshape(channels) * (m / (m - 1))
+            running_var[...] = running_average(running_var, unbiased, momentum)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("running_mean and running_var are required when training=False")
+        mean = _along_channels(running_mean.astype(x.dtype), x.ndim)
+        var = _along_channels(running_var.astype(x.dtype), x.ndim)
+    x_hat = (x - mean) / np.sqrt(var + eps)
+    gamma = _along_channels(np.ones(channels, x.dtype) if weight is None else weight, x.ndim)
+    beta = _along_channels(np.zeros(channels, x.dtype) if bias is None else bias, x.ndim)
+    return gamma * x_hat + beta
 
 
-def _channel_vector(v, name: str, channels: int, dtype=None) -> np.ndarray | None:
-    if v is None:
-        return None
-    v = as_array(v, name)
-    if v.shape != (channels,):
-        raise ValueError(f"{name} must have shape (C,) = ({channels},) to match x, got {v.shape}")
-    return v if dtype is None else v.astype(dtype, copy=False)
+def batch_norm_backward_naive(
+    grad_y,
+    x,
+    weight=None,
+    bias=None,
+    eps=1e-5,
+    training=True,
+    running_mean=None,
+    running_var=None,
+):
+    """Gradients of batch normalisation, back through the graph one node at a time.
+
+    Arguments and result as :func:`batch_norm_backward`: grad_y and x of the
+    same shape ((N, C), (N, C, L) or (N, C, H, W)), weight and bias (C,) or
+    None; returns ``(grad_x, grad_weight, grad_bias)``, the last two None
+    when weight or bias is None. The forward pass is a chain of small nodes,
+    each (C,)-sized statistic shared by the m values of its channel::
+
+        mean = sum(x) / m          centred = x - mean
+        var = sum(centred^2) / m   std = sqrt(var + eps)   inv_std = 1 / std
+        x_hat = centred * inv_std  y = gamma * x_hat + beta
+
+    and the backward pass applies the chain rule to each node in reverse.
+    A node used in two places (centred, mean) adds up the gradients from
+    both; a per-channel node sums the gradients of its m uses. In eval,
+    mean and var are the running statistics, constants, and only the last
+    two nodes remain.
+
+    >>> x = np.array([[1.0], [2.0], [3.0], [4.0]])
+    >>> grad_x, grad_w, grad_b = batch_norm_backward_naive(np.ones_like(x), x, np.ones(1), None)
+    >>> np.round(grad_x.ravel(), 12) + 0.0, grad_b  # the mean removes a constant gradient
+    (array([0., 0., 0., 0.]), None)
+    """
+    x, weight, bias, training, eps, m = _arguments(x, weight, bias, training, eps, grad_y)
+    grad_y = as_array(grad_y, "grad_y").astype(x.dtype, copy=False)
+    channels = x.shape[1]
+    axes = (0, *range(2, x.ndim))  # every axis but the channels
+    gamma = _along_channels(np.ones(channels, x.dtype) if weight is None else weight, x.ndim)
+
+    # the forward pass again, keeping every node
+    if training:
+        mean = x.mean(axis=axes, keepdims=True)
+    else:
+        running_mean = _running_buffer(running_mean, "running_mean", channels)
+        running_var = _running_buffer(running_var, "running_var", channels)
+        if running_mean is None or running_var is None:
+            raise ValueError("running_mean and running_var are required when training=False")
+        mean = _along_channels(running_mean.astype(x.dtype), x.ndim)
+    centred = x - mean
+    if training:
+        var = (centred**2).mean(axis=axes, keepdims=True)
+    else:
+        var = _along_channels(running_var.astype(x.dtype), x.ndim)
+    std = np.sqrt(var + eps)
+    inv_std = 1.0 / std
+    x_hat = centred * inv_std
+
+    # y = gamma * x_hat + beta
+    grad_bias = grad_y.sum(axis=axes) if bias is not None else None
+    grad_weight = (grad_y * x_hat).sum(axis=axes) if weight is not None else None
+    grad_x_hat = grad_y * gamma
+    # x_hat = centred * inv_std
+    grad_centred = grad_x_hat * inv_std
+    if not training:  # centred = x - running_mean, a constant shift
+        return grad_centred, grad_weight, grad_bias
+    grad_inv_std = (grad_x_hat * centred).sum(axis=axes, keepdims=True)
+    # inv_std = 1 / std, std = sqrt(var + eps)
+    grad_std = -grad_inv_std / std**2
+    grad_var = grad_std / (2.0 * std)
+    # var = sum(centred^2) / m: centred's second use
+    grad_centred += 2.0 * centred * grad_var / m
+    # centred = x - mean, mean = sum(x) / m
+    grad_mean = -grad_centred.sum(axis=axes, keepdims=True)
+    grad_x = grad_centred + grad_mean / m
+    return grad_x, grad_weight, grad_bias
 
 
-def _running_buffer(v, name: str, channels: int) -> np.ndarray | None:
-    """A running statistic: checked, and (when given) kept as the same array."""
-    if v is None:
-        return None
-    if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
-        raise TypeError(
-            f"{name} must be a floating-point numpy array (it is updated in place), "
-            f"got {type(v).__name__}"
-        )
-    if v.shape != (channels,):
-        raise ValueError(
-            f"{name} must have shape (C,) = ({channels},) to match x's channels, got {v.shape}"
-        )
-    return v
+def _along_channels(vector, ndim):
+    """A (C,) vector shaped (1, C, 1, ...) to broadcast along axis 1 of an ndim-array."""
+    return vector.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+# --- the functions the package uses ----------------------------------------------
 
 
 def _per_channel(v: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -266,6 +386,64 @@ def running_average(running, batch_statistic, momentum):
     return (1.0 - momentum) * running + momentum * batch_statistic
 
 
+# --- argument checks -------------------------------------------------------------
+
+
+def _arguments(x, weight, bias, training, eps, grad_y=None):
+    """The references' checks: (x, weight, bias, training, eps, m) with x, weight and
+    bias in one float dtype (that of grad_y too) and m the values per channel."""
+    x = as_array(x, "x")
+    if grad_y is not None:
+        grad_y = as_array(grad_y, "grad_y")
+        check_same_shape(grad_y, "grad_y", x, "x")
+    n, channels, length = _channel_layout(x)
+    training = as_flag(training, "training")
+    eps = as_number(eps, "eps", above=0)
+    dtype = result_dtype(x, *(v for v in (grad_y, weight, bias) if v is not None))
+    weight = _channel_vector(weight, "weight", channels, dtype)
+    bias = _channel_vector(bias, "bias", channels, dtype)
+    m = n * length
+    if training and m < 2:
+        raise ValueError(
+            f"batch_norm in training needs more than one value per channel, got x of "
+            f"shape {x.shape}"
+        )
+    return x.astype(dtype, copy=False), weight, bias, training, eps, m
+
+
+def _channel_layout(x: np.ndarray, name: str = "x") -> tuple[int, int, int]:
+    """(N, C, L) of an (N, C) / (N, C, L) / (N, C, H, W) array; L = H * W."""
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(f"{name} must have shape (N, C), (N, C, L) or (N, C, H, W), got {x.shape}")
+    n, c = x.shape[:2]
+    return n, c, math.prod(x.shape[2:])
+
+
+def _channel_vector(v, name: str, channels: int, dtype=None) -> np.ndarray | None:
+    if v is None:
+        return None
+    v = as_array(v, name)
+    if v.shape != (channels,):
+        raise ValueError(f"{name} must have shape (C,) = ({channels},) to match x, got {v.shape}")
+    return v if dtype is None else v.astype(dtype, copy=False)
+
+
+def _running_buffer(v, name: str, channels: int) -> np.ndarray | None:
+    """A running statistic: checked, and (when given) kept as the same array."""
+    if v is None:
+        return None
+    if not isinstance(v, np.ndarray) or v.dtype.kind != "f":
+        raise TypeError(
+            f"{name} must be a floating-point numpy array (it is updated in place), "
+            f"got {type(v).__name__}"
+        )
+    if v.shape != (channels,):
+        raise ValueError(
+            f"{name} must have shape (C,) = ({channels},) to match x's channels, got {v.shape}"
+        )
+    return v
+
+
 def _momentum(momentum, training=True) -> float:
     """Check momentum: a number, and in [0, 1] when it is used (in training).
 
@@ -280,4 +458,10 @@ def _momentum(momentum, training=True) -> float:
     return momentum
 
 
-__all__ = ["batch_norm", "batch_norm_backward", "running_average"]
+__all__ = [
+    "batch_norm_naive",
+    "batch_norm_backward_naive",
+    "batch_norm",
+    "batch_norm_backward",
+    "running_average",
+]

@@ -16,29 +16,36 @@ Layout and names (as in PyTorch):
 - ``y``: output, ``(N, F, OH, OW)`` with
   ``OH = (H + 2 * padding - dilation * (KH - 1) - 1) // stride + 1``.
 
-What is in this module:
+The module reads top to bottom:
 
-- :func:`output_size`: the output-size formula, with readable errors.
-- :func:`conv2d` / :func:`conv2d_backward` and :func:`conv1d` /
-  :func:`conv1d_backward`: the fast versions (im2col: copy every kernel window
-  into a column, then one matrix product per image; at stride 1 a faster
-  variant, "wide rows", described above :func:`_conv2d_wide`).
-- :func:`conv2d_naive`: the lecture's four nested loops, slow on purpose, kept
-  as the readable reference the fast version is tested against.
-- ``groups`` (grouped and depthwise convolution) and unbatched inputs
-  (``(C, H, W)``, ``(C, L)``) for every convolution here, ``padding='same'`` /
-  ``'valid'`` for conv1d and conv2d. The fast path handles one group; with
-  groups > 1 it runs once per group.
-- :func:`conv_transpose2d` / :func:`conv_transpose2d_backward` and the 1-D
-  versions: transposed convolution (every input pixel scatters a scaled copy
-  of the kernel), with :func:`conv_transpose2d_naive` as the readable loops
-  and :func:`conv_transpose_output_size` for its output-size formula.
-- :func:`cross_correlate2d` and :func:`convolve2d` (true convolution, kernel
-  flipped by 180 degrees) for plain 2-D matrices, as used on the slides.
-- :func:`conv_matrix`: the dense (doubly-blocked Toeplitz) matrix of a
-  convolution, showing that a conv layer is a sparse fully connected layer
-  with tied weights; :func:`window_indices` and :func:`receptive_field` for
-  "which pixels does this unit see?".
+1. The output-size formulas: :func:`output_size` and
+   :func:`conv_transpose_output_size`.
+2. The lesson, written as the lecture writes it (loops over output positions
+   and kernel taps), each forward pass followed by its backward pass:
+   :func:`conv1d_naive` / :func:`conv1d_backward_naive`,
+   :func:`conv2d_naive` / :func:`conv2d_backward_naive`, and the transposed
+   convolutions (every input pixel scatters a scaled copy of the kernel)
+   :func:`conv_transpose1d_naive` / :func:`conv_transpose1d_backward_naive`,
+   :func:`conv_transpose2d_naive` / :func:`conv_transpose2d_backward_naive`.
+3. The fast versions with the same arguments and results, the ones the
+   layers and notebooks use: :func:`conv1d`, :func:`conv1d_backward`,
+   :func:`conv2d`, :func:`conv2d_backward`, :func:`conv_transpose1d`,
+   :func:`conv_transpose1d_backward`, :func:`conv_transpose2d`,
+   :func:`conv_transpose2d_backward`. Each checks its arguments here and
+   calls the vectorised code in :mod:`lecturelib.fast.convolution` (im2col,
+   and a faster "wide rows" variant at stride 1); the tests check every one
+   equal to its reference on random cases.
+4. Lesson helpers for plain 2-D matrices, as on the slides:
+   :func:`cross_correlate2d`, :func:`convolve2d` (true convolution, kernel
+   flipped by 180 degrees); :func:`conv_matrix`, the dense (doubly-blocked
+   Toeplitz) matrix of a convolution, showing that a conv layer is a sparse
+   fully connected layer with tied weights; :func:`window_indices` and
+   :func:`receptive_field` for "which pixels does this unit see?".
+5. The argument checks every function above shares (private).
+
+Everything supports ``groups`` (grouped and depthwise convolution), unbatched
+inputs (``(C, H, W)``, ``(C, L)``) and, for conv1d and conv2d,
+``padding='same'`` / ``'valid'``.
 """
 
 from __future__ import annotations
@@ -46,11 +53,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ._checks import as_array, as_int, as_pair, result_dtype
+from .fast import convolution as fast
 
-# --- output size --------------------------------------------------------------
+# --- output sizes -----------------------------------------------------------------------
 
 
 def output_size(
@@ -121,7 +128,852 @@ def _output_length(n, kernel_size, stride, padding, dilation, axis=None) -> int:
     return (padded - extent) // stride + 1
 
 
-# --- argument checking shared by the 1-D and 2-D functions ---------------------------
+def conv_transpose_output_size(n, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
+    """Length of a transposed convolution's output along one axis.
+
+    ``O = (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1)
+    + output_padding + 1``: the n input pixels scatter kernel copies
+    ``stride`` apart, ``padding`` is cropped from both ends and
+    ``output_padding`` added at the end. It inverts :func:`output_size`:
+    a convolution with the same settings maps O back to n.
+
+    >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
+    6
+    >>> output_size(6, 3, stride=2, padding=1)
+    3
+    """
+    n = as_int(n, "n", 1)
+    kernel_size = as_int(kernel_size, "kernel_size", 1)
+    stride = as_int(stride, "stride", 1)
+    padding = as_int(padding, "padding", 0)
+    output_padding = as_int(output_padding, "output_padding", 0)
+    dilation = as_int(dilation, "dilation", 1)
+    _check_output_padding(output_padding, stride, dilation)
+    return _transpose_length(n, kernel_size, stride, padding, output_padding, dilation)
+
+
+# --- the lesson: convolution written as the lecture writes it ---------------------------
+#
+# Every reference below loops where the lecture loops: over groups, over the
+# output positions and over the kernel taps (the transposed convolutions:
+# over the input pixels). Only the batch and the channels of one group are
+# left to a small matrix product inside the loops, ``(N, C/G) @ (C/G, F/G)``,
+# which is the sum over input channels written once for every image.
+# Each backward pass follows its forward pass step by step, in reverse: where
+# the forward pass read a value, the backward pass adds a gradient to it.
+# The fast functions further down give the same numbers, much sooner.
+
+
+def conv1d_naive(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """A 1-D convolution (cross-correlation) with loops: the reference for :func:`conv1d`.
+
+    x: (N, C, L), or (C, L) for one signal; w: (F, C / groups, K); b: (F,) or
+    None; stride, dilation: int; padding: int, ``'valid'`` or ``'same'``;
+    groups: C and F split into ``groups`` independent convolutions.
+    Returns y: (N, F, OL) with ``OL = (L + 2 * padding - dilation * (K - 1) - 1)
+    // stride + 1`` and, for filter f in group g,
+    ``y[n, f, t] = b[f] + sum over c of group g, k of
+    x_padded[n, c, t * stride + k * dilation] * w[f, c', k]`` (c' counts c
+    within its group).
+
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
+    >>> conv1d_naive(x, np.array([[[1.0, 0.0, -1.0]]]))
+    array([[[-2., -2., -2.]]])
+    >>> conv1d_naive(x, np.array([[[1.0, 1.0]]]), dilation=3)  # taps 3 apart: 1 + 4, 2 + 5
+    array([[[5., 7.]]])
+    """
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
+    n, f, out_length = a.y_shape
+    in_per_group, taps = a.w.shape[1:]
+    out_per_group = f // a.groups
+    (s,), (p,), (extra,), (d,) = a.stride, a.padding, a.extra, a.dilation
+    xp = np.pad(a.x, ((0, 0), (0, 0), (p, p + extra)))  # zeros at both ends
+    y = np.zeros(a.y_shape, dtype=a.x.dtype)
+    for group in range(a.groups):
+        inputs = slice(group * in_per_group, (group + 1) * in_per_group)  # its channels
+        outputs = slice(group * out_per_group, (group + 1) * out_per_group)  # its filters
+        for t in range(out_length):  # output position
+            for k in range(taps):  # kernel tap
+                pixel = xp[:, inputs, t * s + k * d]  # (N, C/G)
+                y[:, outputs, t] += pixel @ a.w[outputs, :, k].T  # (N, C/G) @ (C/G, F/G)
+    if a.b is not None:
+        y += a.b[None, :, None]
+    return y[0] if a.unbatched else y
+
+
+def conv1d_backward_naive(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Gradients through :func:`conv1d_naive`, with the same loops run backwards.
+
+    grad_y: (N, F, OL), the loss's gradient with respect to the output
+    ((F, OL) for an unbatched x); the other arguments as given to the forward
+    pass. Returns (grad_x (N, C, L) or (C, L), grad_w (F, C / groups, K),
+    grad_b (F,) or None), equal to :func:`conv1d_backward`'s.
+
+    Output t read ``x_padded[:, :, t * stride + k * dilation]`` times
+    ``w[:, :, k]``; so it hands ``grad_y[:, :, t]`` times the kernel tap back
+    to that input (overlapping windows add up) and ``grad_y`` times that input
+    to the tap. Then the padding is cut off: it is not part of x.
+
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> conv1d_backward_naive(np.ones((1, 1, 3)), x, np.ones((1, 1, 2)), b=np.zeros(1))
+    (array([[[1., 2., 2., 1.]]]), array([[[6., 9.]]]), array([3.]))
+    """
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    n, f, out_length = a.y_shape
+    in_per_group, taps = a.w.shape[1:]
+    out_per_group = f // a.groups
+    (s,), (p,), (extra,), (d,) = a.stride, a.padding, a.extra, a.dilation
+    xp = np.pad(a.x, ((0, 0), (0, 0), (p, p + extra)))
+    grad_xp = np.zeros(xp.shape, dtype=a.x.dtype)
+    grad_w = np.zeros(a.w.shape, dtype=a.x.dtype)
+    for group in range(a.groups):
+        inputs = slice(group * in_per_group, (group + 1) * in_per_group)
+        outputs = slice(group * out_per_group, (group + 1) * out_per_group)
+        for t in range(out_length):  # output position
+            grad_t = grad_y[:, outputs, t]  # (N, F/G)
+            for k in range(taps):  # kernel tap
+                position = t * s + k * d
+                grad_xp[:, inputs, position] += grad_t @ a.w[outputs, :, k]  # (N, C/G)
+                grad_w[outputs, :, k] += grad_t.T @ xp[:, inputs, position]  # sum over N
+    grad_x = grad_xp[:, :, p : p + a.x.shape[2]]  # drop the padding
+    grad_b = grad_y.sum(axis=(0, 2)) if a.b is not None else None
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """The lecture's four nested loops: a slow, readable reference for :func:`conv2d`.
+
+    x: (N, C, H, W), or (C, H, W) for one image; w: (F, C / groups, KH, KW);
+    b: (F,) or None; stride, dilation: int or (rows, cols); padding: int,
+    (rows, cols), ``'valid'`` or ``'same'``; groups as in :func:`conv1d_naive`.
+    Returns y: (N, F, OH, OW) with ``OH = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1``
+    (OW likewise) and ``y[n, f, r, s] = b[f] + sum over c, i, j of
+    x_padded[n, c, r * SH + i * DH, s * SW + j * DW] * w[f, c', i, j]``.
+    The loops run over groups, output rows, output columns, kernel rows and
+    kernel columns; the batch, the input channels and the filters of a group
+    are handled by one small matrix product inside the innermost loop.
+
+    >>> x = np.array([[[[2, 2, 1], [3, 1, -1], [4, 3, 2]]]])
+    >>> w = np.array([[[[1, -1], [-1, 0]]]])
+    >>> conv2d_naive(x, w, b=np.array([2]))[0, 0]
+    array([[-1.,  2.],
+           [ 0.,  1.]])
+    """
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
+    n, f, out_rows, out_cols = a.y_shape
+    in_per_group, kernel_rows, kernel_cols = a.w.shape[1:]
+    out_per_group = f // a.groups
+    (ph, pw), (eh, ew) = a.padding, a.extra
+    xp = np.pad(a.x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)))  # zeros around
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    y = np.zeros(a.y_shape, dtype=a.x.dtype)
+    for group in range(a.groups):
+        inputs = slice(group * in_per_group, (group + 1) * in_per_group)  # its channels
+        outputs = slice(group * out_per_group, (group + 1) * out_per_group)  # its filters
+        for r in range(out_rows):  # output row
+            for s in range(out_cols):  # output column
+                for i in range(kernel_rows):  # kernel row
+                    for j in range(kernel_cols):  # kernel column
+                        pixel = xp[:, inputs, r * sh + i * dh, s * sw + j * dw]  # (N, C/G)
+                        y[:, outputs, r, s] += pixel @ a.w[outputs, :, i, j].T
+    if a.b is not None:
+        y += a.b[None, :, None, None]
+    return y[0] if a.unbatched else y
+
+
+def conv2d_backward_naive(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Gradients through :func:`conv2d_naive`: the same four loops, run backwards.
+
+    grad_y: (N, F, OH, OW), the loss's gradient with respect to the output
+    ((F, OH, OW) for an unbatched x); x, w, b, stride, padding, dilation,
+    groups: as given to the forward pass.
+    Returns (grad_x (N, C, H, W) or (C, H, W), grad_w (F, C / groups, KH, KW),
+    grad_b (F,) or None), equal to :func:`conv2d_backward`'s.
+
+    Output (r, s) read the padded pixel at (r * SH + i * DH, s * SW + j * DW)
+    times kernel cell (i, j). Going backwards it hands ``grad_y[:, :, r, s]``
+    times the kernel cell back to that pixel (pixels in several windows add
+    up every contribution) and ``grad_y`` times the pixel to the kernel cell
+    (summed over the batch and every position, as every image and every
+    position used the same kernel). ``grad_b`` sums grad_y over the batch and
+    every position. The padding rows and columns are cut off at the end.
+
+    With stride 2 the four 2 x 2 windows of a 4 x 4 image do not overlap:
+    every pixel gets its gradient from one output only, and each kernel cell
+    sums the four pixels it was laid on.
+
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> grad_x, grad_w, grad_b = conv2d_backward_naive(
+    ...     np.ones((1, 1, 2, 2)), x, np.ones((1, 1, 2, 2)), b=np.zeros(1), stride=2)
+    >>> grad_x[0, 0]
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.],
+           [1., 1., 1., 1.],
+           [1., 1., 1., 1.]])
+    >>> grad_w[0, 0], grad_b
+    (array([[20., 24.],
+           [36., 40.]]), array([4.]))
+    """
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    n, f, out_rows, out_cols = a.y_shape
+    in_per_group, kernel_rows, kernel_cols = a.w.shape[1:]
+    out_per_group = f // a.groups
+    (ph, pw), (eh, ew) = a.padding, a.extra
+    xp = np.pad(a.x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)))
+    (sh, sw), (dh, dw) = a.stride, a.dilation
+    grad_xp = np.zeros(xp.shape, dtype=a.x.dtype)
+    grad_w = np.zeros(a.w.shape, dtype=a.x.dtype)
+    for group in range(a.groups):
+        inputs = slice(group * in_per_group, (group + 1) * in_per_group)
+        outputs = slice(group * out_per_group, (group + 1) * out_per_group)
+        for r in range(out_rows):  # output row
+            for s in range(out_cols):  # output column
+                grad_rs = grad_y[:, outputs, r, s]  # (N, F/G)
+                for i in range(kernel_rows):  # kernel row
+                    for j in range(kernel_cols):  # kernel column
+                        row, col = r * sh + i * dh, s * sw + j * dw
+                        # (N, F/G) @ (F/G, C/G): back to the pixel under kernel cell (i, j)
+                        grad_xp[:, inputs, row, col] += grad_rs @ a.w[outputs, :, i, j]
+                        # (F/G, N) @ (N, C/G): to the kernel cell, summed over the batch
+                        grad_w[outputs, :, i, j] += grad_rs.T @ xp[:, inputs, row, col]
+    h, width = a.x.shape[2:]
+    grad_x = grad_xp[:, :, ph : ph + h, pw : pw + width]  # drop the padding
+    grad_b = grad_y.sum(axis=(0, 2, 3)) if a.b is not None else None
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+# --- transposed convolution: every input pixel scatters a copy of the kernel -----------
+#
+# A convolution gathers: each output is a weighted sum over a window of the
+# input. Its transpose scatters: each input pixel adds "pixel times kernel"
+# onto a window of the output, windows S apart (S the stride), overlaps
+# summed. That is exactly what conv2d_backward does to grad_y to get grad_x,
+# which is where the name comes from: the matrix of a transposed convolution
+# is the transpose of the convolution's matrix (see :func:`conv_matrix`).
+# Padding P crops P rows/columns from each side of the full scattered
+# output; output_padding adds rows/columns at the bottom/right (to pick one
+# of the S input sizes that a strided convolution maps to the same size).
+# w is (C_in, F / groups, *kernel): input channels first, as in PyTorch.
+
+
+def conv_transpose1d_naive(
+    x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """A 1-D transposed convolution with loops: the reference for :func:`conv_transpose1d`.
+
+    x: (N, C_in, L) or (C_in, L); w: (C_in, F / groups, K); b: (F,) or None;
+    stride, padding, output_padding, dilation: int.
+    Returns y: (N, F, OL) with ``OL = (L - 1) * stride - 2 * padding +
+    dilation * (K - 1) + output_padding + 1``. Input position t adds the
+    kernel, scaled by ``x[:, :, t]``, onto the outputs ``t * stride + k *
+    dilation`` (k = 0 .. K - 1); then ``padding`` is cut from both ends.
+
+    >>> x, w = np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]])
+    >>> conv_transpose1d_naive(x, w, stride=3)  # copies side by side
+    array([[[ 1.,  2.,  3., 10., 20., 30.]]])
+    >>> conv_transpose1d_naive(x, w, stride=1)  # copies overlap: 2 + 10, 3 + 20
+    array([[[ 1., 12., 23., 30.]]])
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
+    )
+    n, c, length = a.x.shape
+    f, out_length = a.y_shape[1:]
+    in_per_group, out_per_group, taps = c // a.groups, a.w.shape[1], a.w.shape[2]
+    (s,), (p,), (d,) = a.stride, a.padding, a.dilation
+    # the full scatter, long enough for output_padding reaching past its end
+    y_full = np.zeros((n, f, max(a.full[0], p + out_length)), dtype=a.x.dtype)
+    for group in range(a.groups):
+        inputs = slice(group * in_per_group, (group + 1) * in_per_group)
+        outputs = slice(group * out_per_group, (group + 1) * out_per_group)
+        for t in range(length):  # input position
+            pixel = a.x[:, inputs, t]  # (N, C/G)
+            for k in range(taps):  # kernel tap
+                y_full[:, outputs, t * s + k * d] += pixel @ a.w[inputs, :, k]  # (N, F/G)
+    y = y_full[:, :, p : p + out_length]
+    if a.b is not None:
+        y = y + a.b[None, :, None]
+    return y[0] if a.unbatched else y
+
+
+def conv_transpose1d_backward_naive(
+    grad_y, x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Gradients through :func:`conv_transpose1d_naive`, its loops run backwards.
+
+    grad_y: (N, F, OL) or (F, OL); the rest as given to the forward pass.
+    Returns (grad_x (N, C_in, L) or (C_in, L), grad_w (C_in, F / groups, K),
+    grad_b (F,) or None), equal to :func:`conv_transpose1d_backward`'s.
+    Input t added ``x[:, :, t]`` times tap k onto output ``t * stride + k *
+    dilation``; so it reads that output's gradient back: times the tap for
+    grad_x, times x for grad_w.
+
+    >>> x, w = np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]])
+    >>> grad_y = np.array([[[1.0, 0.0, 0.0, 0.0, -1.0]]])
+    >>> conv_transpose1d_backward_naive(grad_y, x, w, stride=2)
+    (array([[[ 1., -3.]]]), array([[[  1.,   0., -10.]]]), None)
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
+    )
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    n, c, length = a.x.shape
+    f, out_length = a.y_shape[1:]
+    in_per_group, out_per_group, taps = c // a.groups, a.w.shape[1], a.w.shape[2]
+    (s,), (p,), (d,) = a.stride, a.padding, a.dilation
+    # grad_y back on the full scatter's grid; the cropped ends had no effect: zero gradient
+    grad_full = np.zeros((n, f, max(a.full[0], p + out_length)), dtype=a.x.dtype)
+    grad_full[:, :, p : p + out_length] = grad_y
+    grad_x = np.zeros(a.x.shape, dtype=a.x.dtype)
+    grad_w = np.zeros(a.w.shape, dtype=a.x.dtype)
+    for group in range(a.groups):
+        inputs = slice(group * in_per_group, (group + 1) * in_per_group)
+        outputs = slice(group * out_per_group, (group + 1) * out_per_group)
+        for t in range(length):  # input position
+            pixel = a.x[:, inputs, t]  # (N, C/G)
+            for k in range(taps):  # kernel tap
+                grad_out = grad_full[:, outputs, t * s + k * d]  # (N, F/G)
+                grad_x[:, inputs, t] += grad_out @ a.w[inputs, :, k].T  # (N, C/G)
+                grad_w[inputs, :, k] += pixel.T @ grad_out  # (C/G, F/G), summed over N
+    grad_b = grad_y.sum(axis=(0, 2)) if a.b is not None else None
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+def conv_transpose2d_naive(
+    x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Readable reference for :func:`conv_transpose2d`: scatter every input pixel times the kernel.
+
+    x: (N, C_in, H, W) or (C_in, H, W); w: (C_in, F / groups, KH, KW); b: (F,)
+    or None; stride, padding, output_padding, dilation: int or (rows, cols).
+    Returns y: (N, F, OH, OW) with
+    ``OH = (H - 1) * SH - 2 * PH + DH * (KH - 1) + output_padding[0] + 1``.
+    For every input pixel (r, s), the kernel, scaled by that pixel, is added
+    onto the output window whose top-left corner is (r * SH, s * SW) (cells
+    DH, DW apart); windows overlap where the kernel is larger than the
+    stride. Then ``padding`` is cropped from every side and
+    ``output_padding`` zero rows / columns (or the rows cropped there) are
+    kept at the bottom / right.
+
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> conv_transpose2d_naive(x, np.ones((1, 1, 2, 2)), stride=2)[0, 0]
+    array([[1., 1., 2., 2.],
+           [1., 1., 2., 2.],
+           [3., 3., 4., 4.],
+           [3., 3., 4., 4.]])
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
+    )
+    n, c, h, width = a.x.shape
+    f, oh, ow = a.y_shape[1:]
+    in_per_group, out_per_group = c // a.groups, a.w.shape[1]
+    kh, kw = a.w.shape[2:]
+    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    # big enough for the full scatter and for output_padding reaching past it
+    y_full = np.zeros((n, f, max(a.full[0], ph + oh), max(a.full[1], pw + ow)), dtype=a.x.dtype)
+    for group in range(a.groups):
+        inputs = slice(group * in_per_group, (group + 1) * in_per_group)
+        outputs = slice(group * out_per_group, (group + 1) * out_per_group)
+        for r in range(h):  # input row
+            for s in range(width):  # input column
+                pixel = a.x[:, inputs, r, s]  # (N, C/G): this pixel in every image and channel
+                # pixel times kernel: (N, C/G) x (C/G, F/G, KH, KW) -> (N, F/G, KH, KW)
+                copy = np.einsum("nc,cfij->nfij", pixel, a.w[inputs])
+                rows = slice(r * sh, r * sh + dh * (kh - 1) + 1, dh)
+                cols = slice(s * sw, s * sw + dw * (kw - 1) + 1, dw)
+                y_full[:, outputs, rows, cols] += copy
+    y = y_full[:, :, ph : ph + oh, pw : pw + ow]
+    if a.b is not None:
+        y = y + a.b[None, :, None, None]
+    y = np.ascontiguousarray(y)
+    return y[0] if a.unbatched else y
+
+
+def conv_transpose2d_backward_naive(
+    grad_y, x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Gradients through :func:`conv_transpose2d_naive`: each pixel reads back its window.
+
+    grad_y: (N, F, OH, OW) or (F, OH, OW); the rest as given to the forward pass.
+    Returns (grad_x (N, C_in, H, W) or (C_in, H, W), grad_w (C_in, F / groups,
+    KH, KW), grad_b (F,) or None), equal to :func:`conv_transpose2d_backward`'s.
+
+    Pixel (r, s) added ``pixel * w`` onto the output window at (r * SH, s * SW);
+    so its gradient is the sum of that window of grad_y times the kernel (a
+    convolution of grad_y: the transpose of the transpose) and the kernel's
+    gradient adds ``pixel * window`` over every pixel and image. Outputs
+    cropped away by ``padding`` had no effect on the loss: their gradient is 0.
+
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> grad_x, grad_w, grad_b = conv_transpose2d_backward_naive(
+    ...     np.ones((1, 1, 4, 4)), x, np.ones((1, 1, 2, 2)), np.zeros(1), stride=2)
+    >>> grad_x[0, 0], grad_w[0, 0], grad_b
+    (array([[4., 4.],
+           [4., 4.]]), array([[10., 10.],
+           [10., 10.]]), array([16.]))
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
+    )
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    n, c, h, width = a.x.shape
+    f, oh, ow = a.y_shape[1:]
+    in_per_group, out_per_group = c // a.groups, a.w.shape[1]
+    kh, kw = a.w.shape[2:]
+    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
+    # grad_y back on the full scatter's grid; the cropped border gets zero gradient
+    grad_full = np.zeros((n, f, max(a.full[0], ph + oh), max(a.full[1], pw + ow)), a.x.dtype)
+    grad_full[:, :, ph : ph + oh, pw : pw + ow] = grad_y
+    grad_x = np.zeros(a.x.shape, dtype=a.x.dtype)
+    grad_w = np.zeros(a.w.shape, dtype=a.x.dtype)
+    for group in range(a.groups):
+        inputs = slice(group * in_per_group, (group + 1) * in_per_group)
+        outputs = slice(group * out_per_group, (group + 1) * out_per_group)
+        for r in range(h):  # input row
+            for s in range(width):  # input column
+                rows = slice(r * sh, r * sh + dh * (kh - 1) + 1, dh)
+                cols = slice(s * sw, s * sw + dw * (kw - 1) + 1, dw)
+                window = grad_full[:, outputs, rows, cols]  # (N, F/G, KH, KW): where the copy went
+                # (N, F/G, KH, KW) x (C/G, F/G, KH, KW) -> (N, C/G): window times kernel, summed
+                grad_x[:, inputs, r, s] = np.einsum("nfij,cfij->nc", window, a.w[inputs])
+                # (N, C/G) x (N, F/G, KH, KW) -> (C/G, F/G, KH, KW): pixel times window
+                grad_w[inputs] += np.einsum("nc,nfij->cfij", a.x[:, inputs, r, s], window)
+    grad_b = grad_y.sum(axis=(0, 2, 3)) if a.b is not None else None
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+# --- the fast versions: same arguments, same results, vectorised -------------------------
+#
+# Each function checks its arguments (the same checks as the references
+# above, so a mistake gives the same message) and hands them to
+# lecturelib/fast/convolution.py, which computes the same numbers with a few
+# large matrix products: im2col copies every kernel window into a column, so
+# the whole convolution is one product per image (stride 1 uses a faster
+# variant, "wide rows"); the backward pass adds the columns' gradients back
+# onto their windows (col2im).
+
+
+def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution (cross-correlation) of a batch of signals, as PyTorch's.
+
+    x: (N, C, L), or (C, L) for one signal (the output is then unbatched);
+    w: (F, C / groups, K); b: (F,) or None; stride, dilation: int or 1-tuple;
+    padding: int, 1-tuple, ``'valid'`` or ``'same'`` (as in :func:`conv2d`:
+    an odd total puts the extra zero on the right); groups as in :func:`conv2d`.
+    Returns y: (N, F, OL) with ``OL = (L + 2 * padding - dilation * (K - 1) - 1)
+    // stride + 1`` and ``y[n, f, t] = b[f] + sum over c, k of
+    x_padded[n, c, t * stride + k * dilation] * w[f, c, k]`` (c in f's group).
+    The same numbers as :func:`conv1d_naive`'s loops.
+
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
+    >>> conv1d(x, np.array([[[1.0, 0.0, -1.0]]]))
+    array([[[-2., -2., -2.]]])
+    >>> conv1d(x, np.array([[[1.0, 1.0]]]), stride=2, padding=1)
+    array([[[1., 5., 9.]]])
+    >>> conv1d(x[0], np.array([[[1.0, 1.0]]]), padding="same")  # extra zero on the right
+    array([[3., 5., 7., 9., 5.]])
+    """
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
+    y = fast.conv1d_checked(a)
+    return y[0] if a.unbatched else y
+
+
+def conv1d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Gradients of a scalar loss through :func:`conv1d`.
+
+    grad_y: (N, F, OL) ((F, OL) for an unbatched x); x, w, b, stride, padding,
+    dilation, groups: as given to conv1d.
+    Returns (grad_x (N, C, L) or (C, L), grad_w (F, C / groups, K), grad_b (F,) or None).
+    The same numbers as :func:`conv1d_backward_naive`'s loops.
+
+    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> grad_x, grad_w, grad_b = conv1d_backward(np.ones((1, 1, 3)), x, np.ones((1, 1, 2)))
+    >>> grad_x, grad_w, grad_b
+    (array([[[1., 2., 2., 1.]]]), array([[[6., 9.]]]), None)
+    """
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    grad_x, grad_w, grad_b = fast.conv1d_backward_checked(grad_y, a)
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution (cross-correlation) of a batch of images, as PyTorch's.
+
+    x: (N, C, H, W), or (C, H, W) for one image (the output is then unbatched
+    too); w: (F, C / groups, KH, KW); b: (F,) or None.
+    stride, dilation: int or (rows, cols). padding: int, (rows, cols),
+    ``'valid'`` (no padding) or ``'same'`` (stride 1 only: the output keeps
+    the input's size; an odd total ``D * (K - 1)`` puts the extra zero row or
+    column at the bottom or right, as PyTorch does).
+    groups: split the C input channels and the F filters into ``groups``
+    groups; each filter sees only the C / groups channels of its group
+    (``groups == C`` is a depthwise convolution). groups must divide C and F.
+    Returns y: (N, F, OH, OW) with
+    ``OH = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1`` (OW likewise), where
+    ``y[n, f, r, s] = b[f] + sum over c in f's group, i, j of
+    x_padded[n, c, r * SH + i * DH, s * SW + j * DW] * w[f, c', i, j]``
+    (c' the index of c within its group).
+    The same numbers as :func:`conv2d_naive`'s loops.
+
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
+    >>> conv2d(x, w, b=np.array([0.5]))[0, 0]
+    array([[-4.5, -4.5, -4.5],
+           [-4.5, -4.5, -4.5],
+           [-4.5, -4.5, -4.5]])
+    >>> conv2d(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), stride=2, padding=1).shape
+    (2, 4, 3, 3)
+    >>> conv2d(np.ones((4, 5, 5)), np.ones((4, 1, 2, 2)), padding="same", groups=4).shape
+    (4, 5, 5)
+    """
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
+    y = fast.conv2d_checked(a)
+    return y[0] if a.unbatched else y
+
+
+def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Gradients of a scalar loss through :func:`conv2d`.
+
+    grad_y: (N, F, OH, OW), the loss's gradient with respect to conv2d's output
+    ((F, OH, OW) for an unbatched x); x, w, b, stride, padding, dilation,
+    groups: as given to :func:`conv2d`.
+    Returns (grad_x (N, C, H, W) or (C, H, W), grad_w (F, C / groups, KH, KW),
+    grad_b (F,) or None), the same as :func:`conv2d_backward_naive` computes with loops:
+
+    - ``grad_b[f]`` sums grad_y over the batch and all output positions;
+    - ``grad_w`` is a cross-correlation of the input with grad_y: the matrix
+      product of grad_y with the im2col columns of x;
+    - ``grad_x`` is a "full" convolution of grad_y with the kernel: every
+      output position hands ``grad_y * w`` back to the pixels of its window,
+      and overlapping windows add up (col2im). This is exactly a transposed
+      convolution of grad_y (:func:`conv_transpose2d`).
+    - with groups, each group is its own convolution: its gradients only
+      involve its own channels and filters.
+
+    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
+    >>> w = np.ones((1, 1, 2, 2))
+    >>> grad_x, grad_w, grad_b = conv2d_backward(np.ones((1, 1, 2, 2)), x, w, b=np.zeros(1))
+    >>> grad_x[0, 0]
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> grad_w[0, 0]
+    array([[ 8., 12.],
+           [20., 24.]])
+    >>> grad_b
+    array([4.])
+    """
+    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    grad_x, grad_w, grad_b = fast.conv2d_backward_checked(grad_y, a)
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution, as PyTorch's: :func:`conv_transpose2d` on signals.
+
+    x: (N, C_in, L) or (C_in, L); w: (C_in, F / groups, K); b: (F,) or None;
+    stride, padding, output_padding, dilation: int or 1-tuple.
+    Returns y: (N, F, OL) with ``OL = (L - 1) * stride - 2 * padding +
+    dilation * (K - 1) + output_padding + 1``.
+    The same numbers as :func:`conv_transpose1d_naive`'s loops.
+
+    >>> conv_transpose1d(np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
+    array([[[ 1.,  2., 13., 20., 30.]]])
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
+    )
+    y = fast.conv_transpose1d_checked(a)
+    return y[0] if a.unbatched else y
+
+
+def conv_transpose1d_backward(
+    grad_y, x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Gradients of a scalar loss through :func:`conv_transpose1d`.
+
+    grad_y: (N, F, OL) or (F, OL); the rest as given to conv_transpose1d.
+    Returns (grad_x (N, C_in, L) or (C_in, L), grad_w (C_in, F / groups, K),
+    grad_b (F,) or None).
+    The same numbers as :func:`conv_transpose1d_backward_naive`'s loops.
+
+    >>> grad_x, grad_w, grad_b = conv_transpose1d_backward(
+    ...     np.ones((1, 1, 5)), np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
+    >>> grad_x, grad_w
+    (array([[[6., 6.]]]), array([[[11., 11., 11.]]]))
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
+    )
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    grad_x, grad_w, grad_b = fast.conv_transpose1d_backward_checked(grad_y, a)
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution ("deconvolution", fractionally strided), as PyTorch's.
+
+    x: (N, C_in, H, W) or (C_in, H, W) unbatched; w: (C_in, F / groups, KH, KW)
+    (note: input channels first, as in PyTorch); b: (F,) or None.
+    stride, padding, output_padding, dilation: int or (rows, cols);
+    output_padding must be smaller than either stride or dilation.
+    groups must divide C_in (and F = w.shape[1] * groups).
+    Returns y: (N, F, OH, OW) with
+    ``OH = (H - 1) * SH - 2 * PH + DH * (KH - 1) + output_padding[0] + 1``.
+
+    Each input pixel adds a copy of the kernel, scaled by its value, onto the
+    output, copies S apart (:func:`conv_transpose2d_naive` writes this out);
+    the result equals the grad_x that :func:`conv2d_backward` computes for a
+    conv2d with the same w and settings when x is its grad_y. Here: one
+    matrix product for all the scaled copies, then col2im to add them up.
+
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    >>> conv_transpose2d(x, np.ones((1, 1, 3, 3)), stride=2, padding=1, output_padding=1)[0, 0]
+    array([[ 1.,  3.,  2.,  2.],
+           [ 4., 10.,  6.,  6.],
+           [ 3.,  7.,  4.,  4.],
+           [ 3.,  7.,  4.,  4.]])
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
+    )
+    y = fast.conv_transpose2d_checked(a)
+    return y[0] if a.unbatched else y
+
+
+def conv_transpose2d_backward(
+    grad_y, x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+):
+    """Gradients of a scalar loss through :func:`conv_transpose2d`.
+
+    grad_y: (N, F, OH, OW) ((F, OH, OW) for an unbatched x); the other
+    arguments as given to :func:`conv_transpose2d`.
+    Returns (grad_x (N, C_in, H, W) or (C_in, H, W), grad_w (C_in, F / groups,
+    KH, KW), grad_b (F,) or None).
+    The same numbers as :func:`conv_transpose2d_backward_naive`'s loops.
+
+    The transposed convolution's transpose is the convolution again:
+    ``grad_x = conv2d(grad_y, w, stride=S, padding=P, dilation=D, groups=G)``
+    (cut to H x W when output_padding >= stride). ``grad_w[c, f, i, j]``
+    sums ``x[n, c, r, s] * grad_y[n, f, r * SH + i * DH - PH, s * SW + j * DW - PW]``
+    and ``grad_b`` sums grad_y over everything but the channel.
+
+    >>> x = np.array([[[[1.0, 2.0]]]])
+    >>> grad_y = np.array([[[[1.0, 0.0, 0.0, -1.0]]]])
+    >>> grad_x, grad_w, grad_b = conv_transpose2d_backward(grad_y, x, np.ones((1, 1, 1, 2)),
+    ...                                                    np.zeros(1), stride=2)
+    >>> grad_x, grad_w, grad_b
+    (array([[[[ 1., -1.]]]]), array([[[[ 1., -2.]]]]), array([0.]))
+    """
+    a = _transpose_arguments(
+        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
+    )
+    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
+    grad_x, grad_w, grad_b = fast.conv_transpose2d_backward_checked(grad_y, a)
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+# --- plain 2-D matrices, as on the slides ----------------------------------------------
+
+
+def _matrix_padding(padding, kernel_shape):
+    """Turn "valid" / "same" / "full" / int / pair into a (rows, cols) padding."""
+    if isinstance(padding, str):
+        mode = padding.lower()
+        if mode == "valid":
+            return (0, 0)
+        if mode == "full":
+            return (kernel_shape[0] - 1, kernel_shape[1] - 1)
+        if mode == "same":
+            if kernel_shape[0] % 2 == 0 or kernel_shape[1] % 2 == 0:
+                raise ValueError(
+                    f'padding="same" needs an odd kernel size in both directions, '
+                    f"got kernel shape {kernel_shape}"
+                )
+            return (kernel_shape[0] // 2, kernel_shape[1] // 2)
+        raise ValueError(
+            f'padding must be an int, a (rows, cols) pair, "valid", "same" or "full"; '
+            f"got {padding!r}"
+        )
+    return as_pair(padding, "padding", 0)
+
+
+def cross_correlate2d(image, kernel, stride=1, padding=0, bias=0.0, dilation=1):
+    """Slide ``kernel`` over a single 2-D ``image`` without flipping it (a CNN's "convolution").
+
+    image: (H, W); kernel: (KH, KW); stride, dilation: int or (rows, cols);
+    padding: int, (rows, cols), or "valid" (0), "same" (odd kernels: output the
+    size of the input at stride 1), "full" (K - 1: every partial overlap);
+    bias: a number added to every output. Returns (OH, OW), float64 for
+    integer input: ``out[r, s] = bias + sum over i, j of
+    image_padded[r * SH + i, s * SW + j] * kernel[i, j]``.
+
+    >>> image = np.array([[2, 2, 1], [3, 1, -1], [4, 3, 2]])
+    >>> cross_correlate2d(image, [[1, -1], [-1, 0]], bias=2)
+    array([[-1.,  2.],
+           [ 0.,  1.]])
+    """
+    image = as_array(image, "image", 2)
+    kernel = as_array(kernel, "kernel", 2)
+    padding = _matrix_padding(padding, kernel.shape)
+    try:
+        bias = float(bias)
+    except (TypeError, ValueError):
+        raise TypeError(f"bias must be a number, got {bias!r}") from None
+    y = conv2d(image[None, None], kernel[None, None], None, stride, padding, dilation)[0, 0]
+    if bias:
+        y += bias
+    return y
+
+
+def convolve2d(image, kernel, stride=1, padding=0, bias=0.0):
+    """True (signal-processing) 2-D convolution: the kernel is flipped by 180 degrees.
+
+    ``y[m, n] = sum over i, j of x[i, j] * h[m - i, n - j]``, which is the same
+    as cross-correlating with the kernel turned upside down and left to right.
+    Arguments and shapes as :func:`cross_correlate2d`; with ``padding="same"``
+    (odd kernels) the output has the input's size, the kernel centred on every
+    pixel, zeros outside the image.
+
+    >>> x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    >>> h = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
+    >>> convolve2d(x, h, padding="same")
+    array([[-13., -20., -17.],
+           [-18., -24., -18.],
+           [ 13.,  20.,  17.]])
+    """
+    kernel = as_array(kernel, "kernel", 2)
+    return cross_correlate2d(image, kernel[::-1, ::-1], stride, padding, bias)
+
+
+# --- which input pixels does an output see? ---------------------------------------------
+
+
+def window_indices(input_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """Flat (row-major) input indices under the kernel at every output position.
+
+    input_shape: (H, W); kernel_size, stride, padding, dilation: int or (rows, cols).
+    Returns an int array (OH, OW, KH, KW): entry ``[r, s, i, j]`` is the index
+    ``row * W + col`` of the pixel under kernel cell (i, j) when the output is
+    at (r, s), or -1 where that kernel cell lies on padding.
+
+    On a 4 x 4 image with a 2 x 2 kernel and stride 2, counting pixels from 1,
+    the first output sees pixels 1, 2, 5, 6 and the last 11, 12, 15, 16:
+
+    >>> idx = window_indices((4, 4), 2, stride=2) + 1
+    >>> idx[0, 0].ravel(), idx[1, 1].ravel()
+    (array([1, 2, 5, 6]), array([11, 12, 15, 16]))
+    """
+    h, w = _input_shape(input_shape)
+    kh, kw = as_pair(kernel_size, "kernel_size", 1)
+    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(padding, "padding", 0)
+    dh, dw = as_pair(dilation, "dilation", 1)
+    oh = output_size(h, kh, sh, ph, dh, axis="height")
+    ow = output_size(w, kw, sw, pw, dw, axis="width")
+    rows = np.arange(oh)[:, None, None, None] * sh + np.arange(kh)[None, None, :, None] * dh - ph
+    cols = np.arange(ow)[None, :, None, None] * sw + np.arange(kw)[None, None, None, :] * dw - pw
+    rows, cols = np.broadcast_arrays(rows, cols)
+    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
+    return np.where(inside, rows * w + cols, -1)
+
+
+def _input_shape(input_shape):
+    if not isinstance(input_shape, tuple | list) or len(input_shape) != 2:
+        raise ValueError(f"input_shape must be a pair (H, W), got {input_shape!r}")
+    return (
+        as_int(input_shape[0], "input_shape[0]", 1),
+        as_int(input_shape[1], "input_shape[1]", 1),
+    )
+
+
+def conv_matrix(input_shape, kernel, stride=1, padding=0, dilation=1):
+    """The dense matrix M of a 2-D cross-correlation: ``M @ x.ravel()`` is the output.
+
+    input_shape: (H, W); kernel: (KH, KW) array; stride, padding, dilation:
+    int or (rows, cols). Returns M of shape (OH * OW, H * W) with
+    ``M @ x.ravel() == cross_correlate2d(x, kernel, stride, padding).ravel()``.
+    Row p of M holds the kernel's values at the columns of the pixels that
+    output p sees (zeros elsewhere): a convolution is a fully connected layer
+    whose weights are mostly zero (sparse) and repeated (tied). For stride 1
+    and no padding M is a doubly-blocked Toeplitz matrix.
+
+    >>> M = conv_matrix((3, 3), [[1, 2], [3, 4]])
+    >>> M
+    array([[1., 2., 0., 3., 4., 0., 0., 0., 0.],
+           [0., 1., 2., 0., 3., 4., 0., 0., 0.],
+           [0., 0., 0., 1., 2., 0., 3., 4., 0.],
+           [0., 0., 0., 0., 1., 2., 0., 3., 4.]])
+    """
+    kernel = as_array(kernel, "kernel", 2)
+    h, w = _input_shape(input_shape)
+    idx = window_indices((h, w), kernel.shape, stride, padding, dilation)  # (OH, OW, KH, KW)
+    oh, ow = idx.shape[:2]
+    matrix = np.zeros((oh * ow, h * w), dtype=kernel.dtype)
+    rows = np.broadcast_to(np.arange(oh * ow).reshape(oh, ow, 1, 1), idx.shape)
+    values = np.broadcast_to(kernel, idx.shape)
+    inside = idx >= 0
+    # an output sees each pixel under at most one kernel cell: plain assignment
+    matrix[rows[inside], idx[inside]] = values[inside]
+    return matrix
+
+
+def receptive_field(kernel_sizes, strides=1, dilations=1, position=None):
+    """Receptive field of a unit after a stack of 1-D convolutions (no padding).
+
+    kernel_sizes: one kernel size per layer (a list, first layer first);
+    strides, dilations: an int for every layer or a list like kernel_sizes.
+    Without ``position`` returns the receptive field's size,
+    ``1 + sum over layers l of (K_l - 1) * D_l * (S_1 * ... * S_{l-1})``.
+    With ``position=p`` returns the ``range`` of input indices (0-based) that
+    unit p of the last layer depends on.
+
+    Two layers of width-3 kernels: a unit of layer 2 sees 5 inputs, so x1 and
+    x5 (indices 0 and 4) meet there although no unit of layer 1 sees both:
+
+    >>> receptive_field([3, 3])
+    5
+    >>> receptive_field([3, 3], position=0)
+    range(0, 5)
+    >>> receptive_field([3], position=0)
+    range(0, 3)
+    """
+    if not isinstance(kernel_sizes, list | tuple) or not kernel_sizes:
+        raise ValueError(f"kernel_sizes must be a non-empty list of ints, got {kernel_sizes!r}")
+    layers = len(kernel_sizes)
+    kernel_sizes = [as_int(k, f"kernel_sizes[{i}]", 1) for i, k in enumerate(kernel_sizes)]
+
+    def per_layer(value, name):
+        if isinstance(value, list | tuple):
+            if len(value) != layers:
+                raise ValueError(f"{name} must have one entry per layer ({layers}), got {value!r}")
+            return [as_int(v, f"{name}[{i}]", 1) for i, v in enumerate(value)]
+        return [as_int(value, name, 1)] * layers
+
+    strides = per_layer(strides, "strides")
+    dilations = per_layer(dilations, "dilations")
+    size, jump = 1, 1  # jump: distance in the input between neighbouring units
+    for k, s, d in zip(kernel_sizes, strides, dilations):
+        size += (k - 1) * d * jump
+        jump *= s
+    if position is None:
+        return size
+    position = as_int(position, "position", 0)
+    start = position * jump
+    return range(start, start + size)
+
+
+# --- argument checking shared by every function above (private) ---------------------------
+#
+# The references and the fast versions call the same checks, so they accept
+# the same arguments and reject bad ones with the same messages. The checked
+# arguments come back in one canonical form: one float dtype for every array,
+# a batch axis always present, and stride, padding and dilation as tuples with
+# one entry per spatial axis.
 
 
 def _as_tuple(value, name, d, minimum):
@@ -256,19 +1108,6 @@ def _conv_arguments(x, w, b, stride, padding, dilation, groups, spatial_names):
     return _ConvArguments(x, w, b, stride, padding, extra, dilation, groups, unbatched, y_shape)
 
 
-def _as_2d(a):
-    """The 1-D arguments as 2-D ones on images of height 1 (same data, no copy)."""
-    return a._replace(
-        x=a.x[:, :, None, :],
-        w=a.w[:, :, None, :],
-        stride=(1, *a.stride),
-        padding=(0, *a.padding),
-        extra=(0, *a.extra),
-        dilation=(1, *a.dilation),
-        y_shape=(a.y_shape[0], a.y_shape[1], 1, a.y_shape[2]),
-    )
-
-
 def _check_grad_y(grad_y, expected_shape, dtype, unbatched=False):
     """grad_y as an array of the output's shape (with a batch axis added if unbatched)."""
     if unbatched:  # any rank: the shape message below says what is expected
@@ -286,460 +1125,6 @@ def _check_grad_y(grad_y, expected_shape, dtype, unbatched=False):
     return grad_y[None] if unbatched else grad_y
 
 
-def _group_slices(groups, in_per_group, out_per_group):
-    """(input channels, output channels) of every group, as slices."""
-    return [
-        (
-            slice(g * in_per_group, (g + 1) * in_per_group),
-            slice(g * out_per_group, (g + 1) * out_per_group),
-        )
-        for g in range(groups)
-    ]
-
-
-def _pad_after(x, extra):
-    """x (N, C, H, W) with extra[0] rows of zeros below and extra[1] columns on the right."""
-    if extra == (0, 0):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (0, extra[0]), (0, extra[1])))
-
-
-# --- im2col: every kernel window as a column ------------------------------------------
-
-
-def _pad2d(x, padding, value=0.0):
-    """Return x (N, C, H, W) with ``padding`` (rows, cols) cells of ``value`` around it."""
-    ph, pw = padding
-    if ph == 0 and pw == 0:
-        return x
-    n, c, h, w = x.shape
-    padded = np.full((n, c, h + 2 * ph, w + 2 * pw), value, dtype=x.dtype)
-    padded[:, :, ph : ph + h, pw : pw + w] = x
-    return padded
-
-
-def _windows(xp, kernel, stride, dilation, out):
-    """A read-only view (N, C, KH, KW, OH, OW) of every kernel window of xp.
-
-    ``windows[n, c, i, j, r, s] == xp[n, c, r * SH + i * DH, s * SW + j * DW]``:
-    no data is copied, only strides are set.
-    """
-    n, c = xp.shape[:2]
-    s_n, s_c, s_h, s_w = xp.strides
-    return as_strided(
-        xp,
-        shape=(n, c, kernel[0], kernel[1], out[0], out[1]),
-        strides=(s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
-        writeable=False,
-    )
-
-
-def _im2col(x, kernel, stride, padding, dilation, out):
-    """Columns (N, C * KH * KW, OH * OW): one column per output position."""
-    windows = _windows(_pad2d(x, padding), kernel, stride, dilation, out)
-    n, c = x.shape[:2]
-    return windows.reshape(n, c * kernel[0] * kernel[1], out[0] * out[1])  # copies
-
-
-def _col2im(grad_cols, x_shape, kernel, stride, padding, dilation, out):
-    """Inverse of im2col for gradients: add every column back onto its window.
-
-    grad_cols (N, C * KH * KW, OH * OW) -> grad_x (N, C, H, W). Windows overlap,
-    so contributions are summed: one strided slice per kernel offset (i, j).
-    """
-    n, c, h, w = x_shape
-    kh, kw = kernel
-    (sh, sw), (ph, pw), (dh, dw), (oh, ow) = stride, padding, dilation, out
-    grad_cols = grad_cols.reshape(n, c, kh, kw, oh, ow)
-    grad_xp = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=grad_cols.dtype)
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            cols = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-            grad_xp[:, :, rows, cols] += grad_cols[:, :, i, j]
-    return grad_xp[:, :, ph : ph + h, pw : pw + w]
-
-
-# --- the stride-1 fast path: "wide rows" ------------------------------------------------
-#
-# im2col copies every window into a column; with numpy that copy and the
-# col2im scatter run row by row (OW numbers at a time) and cost more than the
-# matrix product itself. For stride 1 there is a trick that turns both into a
-# few long, contiguous operations. Lay a zero-padded image out flat, row
-# after row (Hp * Wp numbers). Kernel cell (i, j) then reads, for *every*
-# output position at once, the same flat array shifted by
-# ``offset = i * DH * Wp + j * DW``: the columns are KH * KW shifted copies of
-# one flat array. The price: we compute an output at every position of the
-# padded image, including Wp - OW extra columns per row and Hp - OH extra
-# rows per image that are simply dropped ("wide rows"). Images of a batch
-# chunk and their channels are laid end to end, channel-major, so a shift
-# never leaves the flat buffer; valid outputs only ever read their own image.
-# Chunks of a few images keep every buffer in the CPU cache.
-
-_CHUNK_BYTES = 512 * 1024  # size of the columns buffer per chunk of images
-
-
-def _wide_geometry(x_shape, w_shape, padding, dilation, itemsize=8):
-    n, c, h, w = x_shape
-    kh, kw = w_shape[2:]
-    hp, wp = h + 2 * padding[0], w + 2 * padding[1]
-    offsets = [i * dilation[0] * wp + j * dilation[1] for i in range(kh) for j in range(kw)]
-    chunk = max(1, min(n, _CHUNK_BYTES // (itemsize * kh * kw * c * hp * wp)))
-    return hp, wp, offsets, chunk
-
-
-class _WideBuffers:
-    """Reusable flat buffers for one call: padded input and its shifted columns."""
-
-    def __init__(self, x, w_shape, padding, dilation):
-        self.x, self.padding, self.dilation = x, padding, dilation
-        self.kernel = w_shape[2:]
-        self.c, self.h, self.w = x.shape[1:]
-        self.hp, self.wp, self.offsets, self.chunk = _wide_geometry(
-            x.shape, w_shape, padding, dilation, x.itemsize
-        )
-        image = self.hp * self.wp
-        size = self.c * self.chunk * image
-        self.padded = np.zeros(size + self.offsets[-1], dtype=x.dtype)
-        self.columns = np.empty(len(self.offsets) * size, dtype=x.dtype)
-        self.filled_with = None  # chunk length the padded buffer is laid out for
-
-    def columns_for(self, start, stop):
-        """Columns (KH * KW * C, n * Hp * Wp) of images start:stop, rows ordered (i, j, c)."""
-        n = stop - start
-        size = self.c * n * self.hp * self.wp
-        if self.filled_with != n:  # a shorter last chunk moves the images: clear stale values
-            self.padded.fill(0)
-            self.filled_with = n
-        ph, pw = self.padding
-        images = self.padded[:size].reshape(self.c, n, self.hp, self.wp)
-        images[:, :, ph : ph + self.h, pw : pw + self.w] = self.x[start:stop].transpose(1, 0, 2, 3)
-        # row (i, j) of the columns is the flat buffer shifted by i * DH * Wp + j * DW
-        it = self.padded.itemsize
-        shifted = as_strided(
-            self.padded,
-            shape=(self.kernel[0], self.kernel[1], size),
-            strides=(self.dilation[0] * self.wp * it, self.dilation[1] * it, it),
-            writeable=False,
-        )
-        columns = self.columns[: len(self.offsets) * size].reshape(shifted.shape)
-        np.copyto(columns, shifted)
-        return columns.reshape(len(self.offsets) * self.c, n * self.hp * self.wp)
-
-
-def _per_image(matrix, images):
-    """View a (rows, images * Hp * Wp) matrix as a stack (images, rows, Hp * Wp), no copy."""
-    rows = matrix.shape[0]
-    return matrix.reshape(rows, images, -1).transpose(1, 0, 2)
-
-
-def _conv2d_wide(x, w, b, padding, dilation, y_shape):
-    """conv2d at stride 1 by wide rows: one matrix product per image, in chunks."""
-    n, f, oh, ow = y_shape
-    buffers = _WideBuffers(x, w.shape, padding, dilation)
-    hp, wp, chunk = buffers.hp, buffers.wp, buffers.chunk
-    w_rows = w.transpose(0, 2, 3, 1).reshape(f, -1)  # (F, KH * KW * C), order (i, j, c)
-    y_wide_buffer = np.empty(chunk * f * hp * wp, dtype=x.dtype)
-    y = np.empty(y_shape, dtype=x.dtype)
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        images = stop - start
-        columns = _per_image(buffers.columns_for(start, stop), images)  # (n, KKC, Hp * Wp)
-        y_wide = np.matmul(
-            w_rows, columns, out=y_wide_buffer[: images * f * hp * wp].reshape(images, f, -1)
-        )
-        if b is not None:
-            y_wide += b[:, None]
-        y[start:stop] = y_wide.reshape(images, f, hp, wp)[:, :, :oh, :ow]  # drop the extras
-    return y
-
-
-def _conv2d_wide_backward(grad_y, x, w, b, padding, dilation):
-    """conv2d_backward at stride 1 by wide rows; col2im is KH * KW shifted additions."""
-    n, f, oh, ow = grad_y.shape
-    c, h, width = x.shape[1:]
-    kh, kw = w.shape[2:]
-    ph, pw = padding
-    buffers = _WideBuffers(x, w.shape, padding, dilation)
-    hp, wp, offsets, chunk = buffers.hp, buffers.wp, buffers.offsets, buffers.chunk
-    w_rows = w.transpose(0, 2, 3, 1).reshape(f, -1)  # (F, KH * KW * C), order (i, j, c)
-    grad_w_rows = np.zeros(w_rows.shape, dtype=x.dtype)
-    grad_x = np.empty(x.shape, dtype=x.dtype)
-    # grad_y on the wide grid; the dropped positions stay 0, so they add nothing
-    grad_wide_buffer = np.zeros(chunk * f * hp * wp, dtype=x.dtype)
-    grad_columns_buffer = np.empty(len(offsets) * c * chunk * hp * wp, dtype=x.dtype)
-    grad_padded = np.empty(c * chunk * hp * wp + offsets[-1], dtype=x.dtype)
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        images, positions = stop - start, (stop - start) * hp * wp
-        columns = _per_image(buffers.columns_for(start, stop), images)  # (n, KKC, Hp * Wp)
-        grad_wide = grad_wide_buffer[: f * positions].reshape(images, f, hp * wp)
-        grad_wide.reshape(images, f, hp, wp)[:, :, :oh, :ow] = grad_y[start:stop]
-        # grad_w: sum over images of grad_y (F, P) @ columns.T (P, KKC)
-        grad_w_rows += np.matmul(grad_wide, columns.transpose(0, 2, 1)).sum(axis=0)
-        # gradient of every column, laid out like the columns: (KK, C, n, Hp * Wp)
-        grad_columns = grad_columns_buffer[: len(offsets) * c * positions]
-        np.matmul(w_rows.T, grad_wide, out=_per_image(grad_columns.reshape(-1, positions), images))
-        # col2im: kernel cell k read the flat input shifted by offsets[k]; add back there
-        grad_columns = grad_columns.reshape(len(offsets), c * positions)
-        grad_padded.fill(0)
-        for k, offset in enumerate(offsets):
-            grad_padded[offset : offset + c * positions] += grad_columns[k]
-        grad_images = grad_padded[: c * positions].reshape(c, images, hp, wp)
-        grad_x[start:stop] = grad_images[:, :, ph : ph + h, pw : pw + width].transpose(1, 0, 2, 3)
-    grad_w = grad_w_rows.reshape(f, kh, kw, c).transpose(0, 3, 1, 2).copy()
-    grad_b = grad_y.reshape(n, f, -1).sum(axis=2).sum(axis=0) if b is not None else None
-    return grad_x, grad_w, grad_b
-
-
-# --- 2-D convolution -----------------------------------------------------------------
-
-
-def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D convolution (cross-correlation) of a batch of images, as PyTorch's.
-
-    x: (N, C, H, W), or (C, H, W) for one image (the output is then unbatched
-    too); w: (F, C / groups, KH, KW); b: (F,) or None.
-    stride, dilation: int or (rows, cols). padding: int, (rows, cols),
-    ``'valid'`` (no padding) or ``'same'`` (stride 1 only: the output keeps
-    the input's size; an odd total ``D * (K - 1)`` puts the extra zero row or
-    column at the bottom or right, as PyTorch does).
-    groups: split the C input channels and the F filters into ``groups``
-    groups; each filter sees only the C / groups channels of its group
-    (``groups == C`` is a depthwise convolution). groups must divide C and F.
-    Returns y: (N, F, OH, OW) with
-    ``OH = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1`` (OW likewise), where
-    ``y[n, f, r, s] = b[f] + sum over c in f's group, i, j of
-    x_padded[n, c, r * SH + i * DH, s * SW + j * DW] * w[f, c', i, j]``
-    (c' the index of c within its group).
-
-    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
-    >>> w = np.array([[[[1.0, 0.0], [0.0, -1.0]]]])
-    >>> conv2d(x, w, b=np.array([0.5]))[0, 0]
-    array([[-4.5, -4.5, -4.5],
-           [-4.5, -4.5, -4.5],
-           [-4.5, -4.5, -4.5]])
-    >>> conv2d(np.ones((2, 3, 5, 5)), np.ones((4, 3, 3, 3)), stride=2, padding=1).shape
-    (2, 4, 3, 3)
-    >>> conv2d(np.ones((4, 5, 5)), np.ones((4, 1, 2, 2)), padding="same", groups=4).shape
-    (4, 5, 5)
-    """
-    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
-    y = _conv2d_checked(a)
-    return y[0] if a.unbatched else y
-
-
-def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    """Gradients of a scalar loss through :func:`conv2d`.
-
-    grad_y: (N, F, OH, OW), the loss's gradient with respect to conv2d's output
-    ((F, OH, OW) for an unbatched x); x, w, b, stride, padding, dilation,
-    groups: as given to :func:`conv2d`.
-    Returns (grad_x (N, C, H, W) or (C, H, W), grad_w (F, C / groups, KH, KW),
-    grad_b (F,) or None).
-
-    - ``grad_b[f]`` sums grad_y over the batch and all output positions;
-    - ``grad_w`` is a cross-correlation of the input with grad_y: the matrix
-      product of grad_y with the im2col columns of x;
-    - ``grad_x`` is a "full" convolution of grad_y with the kernel: every
-      output position hands ``grad_y * w`` back to the pixels of its window,
-      and overlapping windows add up (col2im). This is exactly a transposed
-      convolution of grad_y (:func:`conv_transpose2d`).
-    - with groups, each group is its own convolution: its gradients only
-      involve its own channels and filters.
-
-    >>> x = np.arange(9.0).reshape(1, 1, 3, 3)
-    >>> w = np.ones((1, 1, 2, 2))
-    >>> grad_x, grad_w, grad_b = conv2d_backward(np.ones((1, 1, 2, 2)), x, w, b=np.zeros(1))
-    >>> grad_x[0, 0]
-    array([[1., 2., 1.],
-           [2., 4., 2.],
-           [1., 2., 1.]])
-    >>> grad_w[0, 0]
-    array([[ 8., 12.],
-           [20., 24.]])
-    >>> grad_b
-    array([4.])
-    """
-    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
-    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
-    grad_x, grad_w, grad_b = _conv2d_backward_checked(grad_y, a)
-    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
-
-
-def _conv2d_checked(a):
-    """conv2d on checked arguments (batched, 2-D): extra 'same' padding, groups."""
-    x = _pad_after(a.x, a.extra)
-    if a.groups == 1:
-        return _conv2d_fast(x, a.w, a.b, a.stride, a.padding, a.dilation, a.y_shape)
-    # groups > 1: every group is an ordinary convolution on its own channels
-    n, f, oh, ow = a.y_shape
-    y = np.empty(a.y_shape, dtype=x.dtype)
-    for inputs, outputs in _group_slices(a.groups, a.w.shape[1], f // a.groups):
-        y[:, outputs] = _conv2d_fast(
-            np.ascontiguousarray(x[:, inputs]),
-            np.ascontiguousarray(a.w[outputs]),
-            None if a.b is None else a.b[outputs],
-            a.stride,
-            a.padding,
-            a.dilation,
-            (n, f // a.groups, oh, ow),
-        )
-    return y
-
-
-def _conv2d_backward_checked(grad_y, a):
-    """conv2d_backward on checked arguments (batched, 2-D): extra 'same' padding, groups."""
-    x = _pad_after(a.x, a.extra)
-    if a.groups == 1:
-        grad_x, grad_w, grad_b = _conv2d_backward_fast(
-            grad_y, x, a.w, a.b, a.stride, a.padding, a.dilation
-        )
-    else:
-        grad_x = np.empty(x.shape, dtype=x.dtype)
-        grad_w = np.empty(a.w.shape, dtype=x.dtype)
-        grad_b = None if a.b is None else np.empty(a.b.shape, dtype=x.dtype)
-        f = a.w.shape[0]
-        for inputs, outputs in _group_slices(a.groups, a.w.shape[1], f // a.groups):
-            grad_x[:, inputs], grad_w[outputs], group_grad_b = _conv2d_backward_fast(
-                np.ascontiguousarray(grad_y[:, outputs]),
-                np.ascontiguousarray(x[:, inputs]),
-                np.ascontiguousarray(a.w[outputs]),
-                None if a.b is None else a.b[outputs],
-                a.stride,
-                a.padding,
-                a.dilation,
-            )
-            if grad_b is not None:
-                grad_b[outputs] = group_grad_b
-    if a.extra != (0, 0):  # the extra 'same' zeros are not part of x
-        h, w = a.x.shape[2:]
-        grad_x = np.ascontiguousarray(grad_x[:, :, :h, :w])
-    return grad_x, grad_w, grad_b
-
-
-def _conv2d_fast(x, w, b, stride, padding, dilation, y_shape):
-    """conv2d for one group on checked arguments: wide rows at stride 1, else im2col."""
-    if stride == (1, 1):
-        return _conv2d_wide(x, w, b, padding, dilation, y_shape)
-    n, f, oh, ow = y_shape
-    kernel = w.shape[2:]
-    cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow))  # (N, CKK, P)
-    y = np.matmul(w.reshape(f, -1), cols)  # (F, CKK) @ (N, CKK, P) -> (N, F, P)
-    if b is not None:
-        y += b[:, None]
-    return y.reshape(y_shape)
-
-
-def _conv2d_backward_fast(grad_y, x, w, b, stride, padding, dilation):
-    """conv2d_backward for one group on checked arguments (grad_y of the right shape)."""
-    if stride == (1, 1):
-        return _conv2d_wide_backward(grad_y, x, w, b, padding, dilation)
-    n, f, oh, ow = grad_y.shape
-    kernel = w.shape[2:]
-    grad_y = grad_y.reshape(n, f, oh * ow)
-    cols = _im2col(x, kernel, stride, padding, dilation, (oh, ow))  # (N, CKK, P)
-    # grad_w[f, k] = sum over n, p of grad_y[n, f, p] * cols[n, k, p]
-    grad_w = np.matmul(grad_y, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
-    # every column's gradient: grad_cols[n, k, p] = sum over f of w[f, k] * grad_y[n, f, p]
-    grad_cols = np.matmul(w.reshape(f, -1).T, grad_y)
-    grad_x = _col2im(grad_cols, x.shape, kernel, stride, padding, dilation, (oh, ow))
-    grad_b = grad_y.sum(axis=(0, 2)) if b is not None else None
-    return np.ascontiguousarray(grad_x), grad_w, grad_b
-
-
-def conv2d_naive(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    """The lecture's four nested loops: a slow, readable reference for :func:`conv2d`.
-
-    Same arguments, shapes and result as :func:`conv2d`. The loops run over
-    groups, output rows, output columns, kernel rows and kernel columns; the
-    batch, the input channels and the filters of a group are handled by one
-    small matrix product inside the innermost loop (``(N, C/G) @ (C/G, F/G)``).
-
-    >>> x = np.array([[[[2, 2, 1], [3, 1, -1], [4, 3, 2]]]])
-    >>> w = np.array([[[[1, -1], [-1, 0]]]])
-    >>> conv2d_naive(x, w, b=np.array([2]))[0, 0]
-    array([[-1.,  2.],
-           [ 0.,  1.]])
-    """
-    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("height", "width"))
-    n, f, out_rows, out_cols = a.y_shape
-    kernel_rows, kernel_cols = a.w.shape[2:]
-    (ph, pw), (eh, ew) = a.padding, a.extra
-    xp = np.pad(a.x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)))  # zeros around
-    (sh, sw), (dh, dw) = a.stride, a.dilation
-    y = np.zeros(a.y_shape, dtype=a.x.dtype)
-    for inputs, outputs in _group_slices(a.groups, a.w.shape[1], f // a.groups):
-        for r in range(out_rows):  # output row
-            for s in range(out_cols):  # output column
-                for i in range(kernel_rows):  # kernel row
-                    for j in range(kernel_cols):  # kernel column
-                        pixel = xp[:, inputs, r * sh + i * dh, s * sw + j * dw]  # (N, C/G)
-                        y[:, outputs, r, s] += pixel @ a.w[outputs, :, i, j].T
-    if a.b is not None:
-        y += a.b[None, :, None, None]
-    return y[0] if a.unbatched else y
-
-
-# --- 1-D convolution: the 2-D code on images of height 1 ---------------------------
-
-
-def conv1d(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D convolution (cross-correlation) of a batch of signals, as PyTorch's.
-
-    x: (N, C, L), or (C, L) for one signal (the output is then unbatched);
-    w: (F, C / groups, K); b: (F,) or None; stride, dilation: int or 1-tuple;
-    padding: int, 1-tuple, ``'valid'`` or ``'same'`` (as in :func:`conv2d`:
-    an odd total puts the extra zero on the right); groups as in :func:`conv2d`.
-    Returns y: (N, F, OL) with ``OL = (L + 2 * padding - dilation * (K - 1) - 1)
-    // stride + 1`` and ``y[n, f, t] = b[f] + sum over c, k of
-    x_padded[n, c, t * stride + k * dilation] * w[f, c, k]`` (c in f's group).
-
-    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0, 5.0]]])
-    >>> conv1d(x, np.array([[[1.0, 0.0, -1.0]]]))
-    array([[[-2., -2., -2.]]])
-    >>> conv1d(x, np.array([[[1.0, 1.0]]]), stride=2, padding=1)
-    array([[[1., 5., 9.]]])
-    >>> conv1d(x[0], np.array([[[1.0, 1.0]]]), padding="same")  # extra zero on the right
-    array([[3., 5., 7., 9., 5.]])
-    """
-    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
-    y = _conv2d_checked(_as_2d(a)).reshape(a.y_shape)
-    return y[0] if a.unbatched else y
-
-
-def conv1d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
-    """Gradients of a scalar loss through :func:`conv1d`.
-
-    grad_y: (N, F, OL) ((F, OL) for an unbatched x); x, w, b, stride, padding,
-    dilation, groups: as given to conv1d.
-    Returns (grad_x (N, C, L) or (C, L), grad_w (F, C / groups, K), grad_b (F,) or None).
-
-    >>> x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
-    >>> grad_x, grad_w, grad_b = conv1d_backward(np.ones((1, 1, 3)), x, np.ones((1, 1, 2)))
-    >>> grad_x, grad_w, grad_b
-    (array([[[1., 2., 2., 1.]]]), array([[[6., 9.]]]), None)
-    """
-    a = _conv_arguments(x, w, b, stride, padding, dilation, groups, ("length",))
-    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
-    grad_x, grad_w, grad_b = _conv2d_backward_checked(grad_y[:, :, None, :], _as_2d(a))
-    grad_x = grad_x[:, :, 0, :]
-    return (grad_x[0] if a.unbatched else grad_x), grad_w[:, :, 0, :], grad_b
-
-
-# --- transposed convolution: every input pixel scatters a copy of the kernel -----------
-#
-# A convolution gathers: each output is a weighted sum over a window of the
-# input. Its transpose scatters: each input pixel adds "pixel times kernel"
-# onto a window of the output, windows S apart (S the stride), overlaps
-# summed. That is exactly what conv2d_backward does to grad_y to get grad_x,
-# which is where the name comes from: the matrix of a transposed convolution
-# is the transpose of the convolution's matrix (see :func:`conv_matrix`).
-# Padding P crops P rows/columns from each side of the full scattered
-# output; output_padding adds rows/columns at the bottom/right (to pick one
-# of the S input sizes that a strided convolution maps to the same size).
-
-
 class _TransposeArguments(NamedTuple):
     """Checked arguments of a transposed convolution (see :func:`_transpose_arguments`)."""
 
@@ -754,30 +1139,6 @@ class _TransposeArguments(NamedTuple):
     unbatched: bool
     full: tuple  # the scattered output before cropping: (I - 1) * S + D * (K - 1) + 1
     y_shape: tuple  # (N, F, *output)
-
-
-def conv_transpose_output_size(n, kernel_size, stride=1, padding=0, output_padding=0, dilation=1):
-    """Length of a transposed convolution's output along one axis.
-
-    ``O = (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1)
-    + output_padding + 1``: the n input pixels scatter kernel copies
-    ``stride`` apart, ``padding`` is cropped from both ends and
-    ``output_padding`` added at the end. It inverts :func:`output_size`:
-    a convolution with the same settings maps O back to n.
-
-    >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
-    6
-    >>> output_size(6, 3, stride=2, padding=1)
-    3
-    """
-    n = as_int(n, "n", 1)
-    kernel_size = as_int(kernel_size, "kernel_size", 1)
-    stride = as_int(stride, "stride", 1)
-    padding = as_int(padding, "padding", 0)
-    output_padding = as_int(output_padding, "output_padding", 0)
-    dilation = as_int(dilation, "dilation", 1)
-    _check_output_padding(output_padding, stride, dilation)
-    return _transpose_length(n, kernel_size, stride, padding, output_padding, dilation)
 
 
 def _check_output_padding(output_padding, stride, dilation, axis=None):
@@ -841,457 +1202,27 @@ def _transpose_arguments(x, w, b, stride, padding, output_padding, groups, dilat
     )
 
 
-def _transpose_as_2d(a):
-    """1-D transposed-convolution arguments as 2-D ones on images of height 1."""
-    return a._replace(
-        x=a.x[:, :, None, :],
-        w=a.w[:, :, None, :],
-        stride=(1, *a.stride),
-        padding=(0, *a.padding),
-        output_padding=(0, *a.output_padding),
-        dilation=(1, *a.dilation),
-        full=(1, *a.full),
-        y_shape=(a.y_shape[0], a.y_shape[1], 1, a.y_shape[2]),
-    )
-
-
-def conv_transpose2d_naive(
-    x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
-):
-    """Readable reference for :func:`conv_transpose2d`: scatter every input pixel times the kernel.
-
-    Same arguments, shapes and result as :func:`conv_transpose2d`. For every
-    input pixel (r, s), the kernel, scaled by that pixel, is added onto the
-    output window whose top-left corner is (r * SH, s * SW) (cells DH, DW
-    apart); windows overlap where the kernel is larger than the stride. Then
-    ``padding`` is cropped from every side and ``output_padding`` zero rows /
-    columns (or the rows cropped there) are kept at the bottom / right.
-
-    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
-    >>> conv_transpose2d_naive(x, np.ones((1, 1, 2, 2)), stride=2)[0, 0]
-    array([[1., 1., 2., 2.],
-           [1., 1., 2., 2.],
-           [3., 3., 4., 4.],
-           [3., 3., 4., 4.]])
-    """
-    a = _transpose_arguments(
-        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
-    )
-    n, c, h, width = a.x.shape
-    f, oh, ow = a.y_shape[1:]
-    kh, kw = a.w.shape[2:]
-    (sh, sw), (ph, pw), (dh, dw) = a.stride, a.padding, a.dilation
-    # big enough for the full scatter and for output_padding reaching past it
-    y_full = np.zeros((n, f, max(a.full[0], ph + oh), max(a.full[1], pw + ow)), dtype=a.x.dtype)
-    for inputs, outputs in _group_slices(a.groups, c // a.groups, a.w.shape[1]):
-        for r in range(h):  # input row
-            for s in range(width):  # input column
-                pixel = a.x[:, inputs, r, s]  # (N, C/G): this pixel in every image and channel
-                # pixel times kernel: (N, C/G) x (C/G, F/G, KH, KW) -> (N, F/G, KH, KW)
-                copy = np.einsum("nc,cfij->nfij", pixel, a.w[inputs])
-                rows = slice(r * sh, r * sh + dh * (kh - 1) + 1, dh)
-                cols = slice(s * sw, s * sw + dw * (kw - 1) + 1, dw)
-                y_full[:, outputs, rows, cols] += copy
-    y = y_full[:, :, ph : ph + oh, pw : pw + ow]
-    if a.b is not None:
-        y = y + a.b[None, :, None, None]
-    y = np.ascontiguousarray(y)
-    return y[0] if a.unbatched else y
-
-
-def conv_transpose2d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """2-D transposed convolution ("deconvolution", fractionally strided), as PyTorch's.
-
-    x: (N, C_in, H, W) or (C_in, H, W) unbatched; w: (C_in, F / groups, KH, KW)
-    (note: input channels first, as in PyTorch); b: (F,) or None.
-    stride, padding, output_padding, dilation: int or (rows, cols);
-    output_padding must be smaller than either stride or dilation.
-    groups must divide C_in (and F = w.shape[1] * groups).
-    Returns y: (N, F, OH, OW) with
-    ``OH = (H - 1) * SH - 2 * PH + DH * (KH - 1) + output_padding[0] + 1``.
-
-    Each input pixel adds a copy of the kernel, scaled by its value, onto the
-    output, copies S apart (:func:`conv_transpose2d_naive` writes this out);
-    the result equals the grad_x that :func:`conv2d_backward` computes for a
-    conv2d with the same w and settings when x is its grad_y. Here: one
-    matrix product for all the scaled copies, then col2im to add them up.
-
-    >>> x = np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
-    >>> conv_transpose2d(x, np.ones((1, 1, 3, 3)), stride=2, padding=1, output_padding=1)[0, 0]
-    array([[ 1.,  3.,  2.,  2.],
-           [ 4., 10.,  6.,  6.],
-           [ 3.,  7.,  4.,  4.],
-           [ 3.,  7.,  4.,  4.]])
-    """
-    a = _transpose_arguments(
-        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
-    )
-    y = _conv_transpose2d_checked(a)
-    return y[0] if a.unbatched else y
-
-
-def conv_transpose2d_backward(
-    grad_y, x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
-):
-    """Gradients of a scalar loss through :func:`conv_transpose2d`.
-
-    grad_y: (N, F, OH, OW) ((F, OH, OW) for an unbatched x); the other
-    arguments as given to :func:`conv_transpose2d`.
-    Returns (grad_x (N, C_in, H, W) or (C_in, H, W), grad_w (C_in, F / groups,
-    KH, KW), grad_b (F,) or None).
-
-    The transposed convolution's transpose is the convolution again:
-    ``grad_x = conv2d(grad_y, w, stride=S, padding=P, dilation=D, groups=G)``
-    (cut to H x W when output_padding >= stride). ``grad_w[c, f, i, j]``
-    sums ``x[n, c, r, s] * grad_y[n, f, r * SH + i * DH - PH, s * SW + j * DW - PW]``
-    and ``grad_b`` sums grad_y over everything but the channel.
-
-    >>> x = np.array([[[[1.0, 2.0]]]])
-    >>> grad_y = np.array([[[[1.0, 0.0, 0.0, -1.0]]]])
-    >>> grad_x, grad_w, grad_b = conv_transpose2d_backward(grad_y, x, np.ones((1, 1, 1, 2)),
-    ...                                                    np.zeros(1), stride=2)
-    >>> grad_x, grad_w, grad_b
-    (array([[[[ 1., -1.]]]]), array([[[[ 1., -2.]]]]), array([0.]))
-    """
-    a = _transpose_arguments(
-        x, w, b, stride, padding, output_padding, groups, dilation, ("height", "width")
-    )
-    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
-    grad_x, grad_w, grad_b = _conv_transpose2d_backward_checked(grad_y, a)
-    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
-
-
-def _conv_transpose2d_checked(a):
-    """conv_transpose2d on checked (batched, 2-D) arguments, one group at a time."""
-    n, f, oh, ow = a.y_shape
-    y = np.empty(a.y_shape, dtype=a.x.dtype)
-    for inputs, outputs in _group_slices(a.groups, a.x.shape[1] // a.groups, a.w.shape[1]):
-        y[:, outputs] = _conv_transpose2d_fast(
-            np.ascontiguousarray(a.x[:, inputs]),
-            np.ascontiguousarray(a.w[inputs]),
-            a.stride,
-            a.padding,
-            a.dilation,
-            a.full,
-            (oh, ow),
-        )
-    if a.b is not None:
-        y += a.b[None, :, None, None]
-    return y
-
-
-def _conv_transpose2d_backward_checked(grad_y, a):
-    grad_x = np.empty(a.x.shape, dtype=a.x.dtype)
-    grad_w = np.empty(a.w.shape, dtype=a.x.dtype)
-    for inputs, outputs in _group_slices(a.groups, a.x.shape[1] // a.groups, a.w.shape[1]):
-        grad_x[:, inputs], grad_w[inputs] = _conv_transpose2d_backward_fast(
-            grad_y[:, outputs],
-            np.ascontiguousarray(a.x[:, inputs]),
-            np.ascontiguousarray(a.w[inputs]),
-            a.stride,
-            a.padding,
-            a.dilation,
-            a.full,
-        )
-    grad_b = grad_y.sum(axis=(0, 2, 3)) if a.b is not None else None
-    return grad_x, grad_w, grad_b
-
-
-def _crop_full(y_full, padding, out):
-    """The transposed output: ``padding`` cut from the start of the full scatter, size ``out``.
-
-    Rows/columns past the end of the full scatter (output_padding > padding) are zeros.
-    """
-    (ph, pw), (fh, fw) = padding, y_full.shape[2:]
-    rows, cols = max(0, min(out[0], fh - ph)), max(0, min(out[1], fw - pw))
-    y = np.zeros((*y_full.shape[:2], *out), dtype=y_full.dtype)
-    y[:, :, :rows, :cols] = y_full[:, :, ph : ph + rows, pw : pw + cols]
-    return y
-
-
-def _uncrop(grad_y, padding, full):
-    """Adjoint of :func:`_crop_full`: grad_y placed back onto the full scatter's grid."""
-    (ph, pw), (oh, ow) = padding, grad_y.shape[2:]
-    rows, cols = max(0, min(oh, full[0] - ph)), max(0, min(ow, full[1] - pw))
-    grad_full = np.zeros((*grad_y.shape[:2], *full), dtype=grad_y.dtype)
-    grad_full[:, :, ph : ph + rows, pw : pw + cols] = grad_y[:, :, :rows, :cols]
-    return grad_full
-
-
-def _conv_transpose2d_fast(x, w, stride, padding, dilation, full, out):
-    """One group, no bias: all pixel-times-kernel copies in one product, then col2im."""
-    n, c, h, width = x.shape
-    f, kh, kw = w.shape[1:]
-    # copies[n, (f, i, j), (r, s)] = sum over c of w[c, f, i, j] * x[n, c, r, s]
-    copies = np.matmul(w.reshape(c, -1).T, x.reshape(n, c, h * width))
-    # add copy (r, s) onto the full output at (r * SH + i * DH, s * SW + j * DW)
-    y_full = _col2im(copies, (n, f, *full), (kh, kw), stride, (0, 0), dilation, (h, width))
-    return _crop_full(y_full, padding, out)
-
-
-def _conv_transpose2d_backward_fast(grad_y, x, w, stride, padding, dilation, full):
-    """One group: (grad_x, grad_w); the copies' gradient is im2col of grad_y."""
-    n, c, h, width = x.shape
-    kh, kw = w.shape[2:]
-    grad_full = _uncrop(grad_y, padding, full)
-    # copy (r, s) landed on a kernel window of the full output: read its gradient there
-    grad_copies = _im2col(grad_full, (kh, kw), stride, (0, 0), dilation, (h, width))
-    grad_x = np.matmul(w.reshape(c, -1), grad_copies).reshape(x.shape)  # a conv2d of grad_y
-    grad_w = np.matmul(x.reshape(n, c, -1), grad_copies.transpose(0, 2, 1)).sum(axis=0)
-    return grad_x, grad_w.reshape(w.shape)
-
-
-def conv_transpose1d(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
-    """1-D transposed convolution, as PyTorch's: :func:`conv_transpose2d` on signals.
-
-    x: (N, C_in, L) or (C_in, L); w: (C_in, F / groups, K); b: (F,) or None;
-    stride, padding, output_padding, dilation: int or 1-tuple.
-    Returns y: (N, F, OL) with ``OL = (L - 1) * stride - 2 * padding +
-    dilation * (K - 1) + output_padding + 1``.
-
-    >>> conv_transpose1d(np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
-    array([[[ 1.,  2., 13., 20., 30.]]])
-    """
-    a = _transpose_arguments(
-        x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
-    )
-    y = _conv_transpose2d_checked(_transpose_as_2d(a)).reshape(a.y_shape)
-    return y[0] if a.unbatched else y
-
-
-def conv_transpose1d_backward(
-    grad_y, x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
-):
-    """Gradients of a scalar loss through :func:`conv_transpose1d`.
-
-    grad_y: (N, F, OL) or (F, OL); the rest as given to conv_transpose1d.
-    Returns (grad_x (N, C_in, L) or (C_in, L), grad_w (C_in, F / groups, K),
-    grad_b (F,) or None).
-
-    >>> grad_x, grad_w, grad_b = conv_transpose1d_backward(
-    ...     np.ones((1, 1, 5)), np.array([[[1.0, 10.0]]]), np.array([[[1.0, 2.0, 3.0]]]), stride=2)
-    >>> grad_x, grad_w
-    (array([[[6., 6.]]]), array([[[11., 11., 11.]]]))
-    """
-    a = _transpose_arguments(
-        x, w, b, stride, padding, output_padding, groups, dilation, ("length",)
-    )
-    grad_y = _check_grad_y(grad_y, a.y_shape, a.x.dtype, a.unbatched)
-    grad_x, grad_w, grad_b = _conv_transpose2d_backward_checked(
-        grad_y[:, :, None, :], _transpose_as_2d(a)
-    )
-    grad_x = grad_x[:, :, 0, :]
-    return (grad_x[0] if a.unbatched else grad_x), grad_w[:, :, 0, :], grad_b
-
-
-# --- plain 2-D matrices, as on the slides ----------------------------------------------
-
-
-def _matrix_padding(padding, kernel_shape):
-    """Turn "valid" / "same" / "full" / int / pair into a (rows, cols) padding."""
-    if isinstance(padding, str):
-        mode = padding.lower()
-        if mode == "valid":
-            return (0, 0)
-        if mode == "full":
-            return (kernel_shape[0] - 1, kernel_shape[1] - 1)
-        if mode == "same":
-            if kernel_shape[0] % 2 == 0 or kernel_shape[1] % 2 == 0:
-                raise ValueError(
-                    f'padding="same" needs an odd kernel size in both directions, '
-                    f"got kernel shape {kernel_shape}"
-                )
-            return (kernel_shape[0] // 2, kernel_shape[1] // 2)
-        raise ValueError(
-            f'padding must be an int, a (rows, cols) pair, "valid", "same" or "full"; '
-            f"got {padding!r}"
-        )
-    return as_pair(padding, "padding", 0)
-
-
-def cross_correlate2d(image, kernel, stride=1, padding=0, bias=0.0, dilation=1):
-    """Slide ``kernel`` over a single 2-D ``image`` without flipping it (a CNN's "convolution").
-
-    image: (H, W); kernel: (KH, KW); stride, dilation: int or (rows, cols);
-    padding: int, (rows, cols), or "valid" (0), "same" (odd kernels: output the
-    size of the input at stride 1), "full" (K - 1: every partial overlap);
-    bias: a number added to every output. Returns (OH, OW), float64 for
-    integer input: ``out[r, s] = bias + sum over i, j of
-    image_padded[r * SH + i, s * SW + j] * kernel[i, j]``.
-
-    >>> image = np.array([[2, 2, 1], [3, 1, -1], [4, 3, 2]])
-    >>> cross_correlate2d(image, [[1, -1], [-1, 0]], bias=2)
-    array([[-1.,  2.],
-           [ 0.,  1.]])
-    """
-    image = as_array(image, "image", 2)
-    kernel = as_array(kernel, "kernel", 2)
-    padding = _matrix_padding(padding, kernel.shape)
-    try:
-        bias = float(bias)
-    except (TypeError, ValueError):
-        raise TypeError(f"bias must be a number, got {bias!r}") from None
-    y = conv2d(image[None, None], kernel[None, None], None, stride, padding, dilation)[0, 0]
-    if bias:
-        y += bias
-    return y
-
-
-def convolve2d(image, kernel, stride=1, padding=0, bias=0.0):
-    """True (signal-processing) 2-D convolution: the kernel is flipped by 180 degrees.
-
-    ``y[m, n] = sum over i, j of x[i, j] * h[m - i, n - j]``, which is the same
-    as cross-correlating with the kernel turned upside down and left to right.
-    Arguments and shapes as :func:`cross_correlate2d`; with ``padding="same"``
-    (odd kernels) the output has the input's size, the kernel centred on every
-    pixel, zeros outside the image.
-
-    >>> x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
-    >>> h = np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])
-    >>> convolve2d(x, h, padding="same")
-    array([[-13., -20., -17.],
-           [-18., -24., -18.],
-           [ 13.,  20.,  17.]])
-    """
-    kernel = as_array(kernel, "kernel", 2)
-    return cross_correlate2d(image, kernel[::-1, ::-1], stride, padding, bias)
-
-
-true_convolution2d = convolve2d
-
-
-# --- which input pixels does an output see? ---------------------------------------------
-
-
-def window_indices(input_shape, kernel_size, stride=1, padding=0, dilation=1):
-    """Flat (row-major) input indices under the kernel at every output position.
-
-    input_shape: (H, W); kernel_size, stride, padding, dilation: int or (rows, cols).
-    Returns an int array (OH, OW, KH, KW): entry ``[r, s, i, j]`` is the index
-    ``row * W + col`` of the pixel under kernel cell (i, j) when the output is
-    at (r, s), or -1 where that kernel cell lies on padding.
-
-    On a 4 x 4 image with a 2 x 2 kernel and stride 2, counting pixels from 1,
-    the first output sees pixels 1, 2, 5, 6 and the last 11, 12, 15, 16:
-
-    >>> idx = window_indices((4, 4), 2, stride=2) + 1
-    >>> idx[0, 0].ravel(), idx[1, 1].ravel()
-    (array([1, 2, 5, 6]), array([11, 12, 15, 16]))
-    """
-    h, w = _input_shape(input_shape)
-    kh, kw = as_pair(kernel_size, "kernel_size", 1)
-    (sh, sw), (ph, pw) = as_pair(stride, "stride", 1), as_pair(padding, "padding", 0)
-    dh, dw = as_pair(dilation, "dilation", 1)
-    oh = output_size(h, kh, sh, ph, dh, axis="height")
-    ow = output_size(w, kw, sw, pw, dw, axis="width")
-    rows = np.arange(oh)[:, None, None, None] * sh + np.arange(kh)[None, None, :, None] * dh - ph
-    cols = np.arange(ow)[None, :, None, None] * sw + np.arange(kw)[None, None, None, :] * dw - pw
-    rows, cols = np.broadcast_arrays(rows, cols)
-    inside = (rows >= 0) & (rows < h) & (cols >= 0) & (cols < w)
-    return np.where(inside, rows * w + cols, -1)
-
-
-def _input_shape(input_shape):
-    if not isinstance(input_shape, tuple | list) or len(input_shape) != 2:
-        raise ValueError(f"input_shape must be a pair (H, W), got {input_shape!r}")
-    return (
-        as_int(input_shape[0], "input_shape[0]", 1),
-        as_int(input_shape[1], "input_shape[1]", 1),
-    )
-
-
-def conv_matrix(input_shape, kernel, stride=1, padding=0, dilation=1):
-    """The dense matrix M of a 2-D cross-correlation: ``M @ x.ravel()`` is the output.
-
-    input_shape: (H, W); kernel: (KH, KW) array; stride, padding, dilation:
-    int or (rows, cols). Returns M of shape (OH * OW, H * W) with
-    ``M @ x.ravel() == cross_correlate2d(x, kernel, stride, padding).ravel()``.
-    Row p of M holds the kernel's values at the columns of the pixels that
-    output p sees (zeros elsewhere): a convolution is a fully connected layer
-    whose weights are mostly zero (sparse) and repeated (tied). For stride 1
-    and no padding M is a doubly-blocked Toeplitz matrix.
-
-    >>> M = conv_matrix((3, 3), [[1, 2], [3, 4]])
-    >>> M
-    array([[1., 2., 0., 3., 4., 0., 0., 0., 0.],
-           [0., 1., 2., 0., 3., 4., 0., 0., 0.],
-           [0., 0., 0., 1., 2., 0., 3., 4., 0.],
-           [0., 0., 0., 0., 1., 2., 0., 3., 4.]])
-    """
-    kernel = as_array(kernel, "kernel", 2)
-    h, w = _input_shape(input_shape)
-    idx = window_indices((h, w), kernel.shape, stride, padding, dilation)  # (OH, OW, KH, KW)
-    oh, ow = idx.shape[:2]
-    matrix = np.zeros((oh * ow, h * w), dtype=kernel.dtype)
-    rows = np.broadcast_to(np.arange(oh * ow).reshape(oh, ow, 1, 1), idx.shape)
-    values = np.broadcast_to(kernel, idx.shape)
-    inside = idx >= 0
-    # an output sees each pixel under at most one kernel cell: plain assignment
-    matrix[rows[inside], idx[inside]] = values[inside]
-    return matrix
-
-
-def receptive_field(kernel_sizes, strides=1, dilations=1, position=None):
-    """Receptive field of a unit after a stack of 1-D convolutions (no padding).
-
-    kernel_sizes: one kernel size per layer (a list, first layer first);
-    strides, dilations: an int for every layer or a list like kernel_sizes.
-    Without ``position`` returns the receptive field's size,
-    ``1 + sum over layers l of (K_l - 1) * D_l * (S_1 * ... * S_{l-1})``.
-    With ``position=p`` returns the ``range`` of input indices (0-based) that
-    unit p of the last layer depends on.
-
-    Two layers of width-3 kernels: a unit of layer 2 sees 5 inputs, so x1 and
-    x5 (indices 0 and 4) meet there although no unit of layer 1 sees both:
-
-    >>> receptive_field([3, 3])
-    5
-    >>> receptive_field([3, 3], position=0)
-    range(0, 5)
-    >>> receptive_field([3], position=0)
-    range(0, 3)
-    """
-    if not isinstance(kernel_sizes, list | tuple) or not kernel_sizes:
-        raise ValueError(f"kernel_sizes must be a non-empty list of ints, got {kernel_sizes!r}")
-    layers = len(kernel_sizes)
-    kernel_sizes = [as_int(k, f"kernel_sizes[{i}]", 1) for i, k in enumerate(kernel_sizes)]
-
-    def per_layer(value, name):
-        if isinstance(value, list | tuple):
-            if len(value) != layers:
-                raise ValueError(f"{name} must have one entry per layer ({layers}), got {value!r}")
-            return [as_int(v, f"{name}[{i}]", 1) for i, v in enumerate(value)]
-        return [as_int(value, name, 1)] * layers
-
-    strides = per_layer(strides, "strides")
-    dilations = per_layer(dilations, "dilations")
-    size, jump = 1, 1  # jump: distance in the input between neighbouring units
-    for k, s, d in zip(kernel_sizes, strides, dilations):
-        size += (k - 1) * d * jump
-        jump *= s
-    if position is None:
-        return size
-    position = as_int(position, "position", 0)
-    start = position * jump
-    return range(start, start + size)
-
-
 __all__ = [
     "output_size",
+    "conv_transpose_output_size",
+    "conv1d_naive",
+    "conv1d_backward_naive",
+    "conv2d_naive",
+    "conv2d_backward_naive",
+    "conv_transpose1d_naive",
+    "conv_transpose1d_backward_naive",
+    "conv_transpose2d_naive",
+    "conv_transpose2d_backward_naive",
     "conv1d",
     "conv1d_backward",
     "conv2d",
     "conv2d_backward",
-    "conv2d_naive",
     "conv_transpose1d",
     "conv_transpose1d_backward",
     "conv_transpose2d",
     "conv_transpose2d_backward",
-    "conv_transpose2d_naive",
-    "conv_transpose_output_size",
     "cross_correlate2d",
     "convolve2d",
-    "true_convolution2d",
     "window_indices",
     "conv_matrix",
     "receptive_field",

@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._checks import as_int
+from ._png import read_png
 
 # File name -> SHA-256 of its bytes. data/README.md lists the same digests.
 CHECKSUMS = {
@@ -190,9 +191,9 @@ def load_image(name, grey=True, dtype=np.float64, root=None) -> np.ndarray:
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    from matplotlib.image import imread  # imported here: matplotlib is slow to import
-
-    pixels = imread(verified_path(f"{name}.png", root)).astype(np.float64)  # PNG: [0, 1]
+    # 8-bit samples to [0, 1], rounded to float32 first (as image libraries read PNGs)
+    samples = read_png(verified_path(f"{name}.png", root))
+    pixels = (samples.astype(np.float32) / np.float32(255)).astype(np.float64)
     if pixels.ndim == 3:
         pixels = pixels[..., :3]  # drop an alpha channel, if any
     if grey and pixels.ndim == 3:

@@ -19,20 +19,13 @@ Layout and names (as in PyTorch's ``torch.nn.functional``):
   instead, keeping a last, partial window if it starts inside the input or
   the left padding.
 
-Every reference function below works one kernel offset at a time: for
-offset (i, j) the values ``x_padded[:, :, i * DH::SH, j * DW::SW]`` (cut to
-OH x OW) are the (i, j)-th element of every window at once, so a window
-reduction becomes KH * KW vectorised steps, and the backward pass adds
-gradients back through the same slices (or, for max pooling, through the
-indices of the maxima).
-
-The usual case in a CNN, windows side by side that cover the input exactly
-(e.g. 2 x 2 windows at stride 2 on 28 x 28), has a faster path, kept apart
-at the end of each section. The input then *is*, without any copy, a 6-D
-array ``(N, C, OH, KH, OW, KW)`` (window row r, row i inside the window,
-window column s, column j inside the window), every input belongs to
-exactly one window, and the gradients can be written once instead of added
-up. The fast paths give exactly the reference's numbers (tests compare them).
+The module opens with the readable references, written as the lecture
+writes them: a loop over the windows, each window reduced to its maximum or
+average, and in the backward pass each window's gradient sent back to the
+cells it came from. Then the functions the package uses
+(:func:`max_pool2d`, :func:`avg_pool2d` and their backward passes): same
+arguments, same numbers (the tests compare them on random cases), computed
+by the vectorised code in :mod:`lecturelib.fast.pooling`.
 """
 
 from __future__ import annotations
@@ -43,152 +36,202 @@ import numpy as np
 
 from ._checks import as_array, as_flag, as_int, as_pair
 from .convolution import output_size
+from .fast import pooling as fast
 
-# --- arguments, output sizes and padding ----------------------------------------------------
-
-
-def _pool_pair(value, name, minimum):
-    """(rows, cols) from an int, a 1-tuple (used for both, as PyTorch) or a pair."""
-    if type(value) is int and value >= minimum:  # the common case, checked quickly
-        return (value, value)
-    if isinstance(value, tuple | list) and len(value) == 1:
-        value = value[0]
-    return as_pair(value, name, minimum)
+# --- the readable references: one window at a time ---------------------------------------
 
 
-class _Geometry(NamedTuple):
-    """Checked pooling settings, each a (rows, cols) pair; ``out`` is (OH, OW)."""
+def max_pool2d_naive(
+    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
+    """Max pooling as the lecture computes it: one window at a time.
 
-    kernel: tuple
-    stride: tuple
-    padding: tuple
-    dilation: tuple
-    out: tuple
+    Arguments and result as :func:`max_pool2d`. x: (N, C, H, W) or (C, H, W);
+    returns y: (N, C, OH, OW) with ``OH = (H + 2 * PH - DH * (KH - 1) - 1) // SH + 1``,
+    and with ``return_indices=True`` also ``indices`` (int64, y's shape), the
+    flat position ``h * W + w`` of every maximum in its input plane.
 
-    @property
-    def extent(self):
-        """The dilated window size (rows, cols): D * (K - 1) + 1."""
-        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation))
+    Window (r, s) reads rows ``r * SH - PH + i * DH`` (i = 0 .. KH - 1) and
+    columns ``s * SW - PW + j * DW`` (j = 0 .. KW - 1) of x. The padding holds
+    -inf, which never wins, so the cells outside x are simply left out; of
+    the cells that remain, the first maximum in row-major order wins
+    (``np.argmax``), as in PyTorch.
+
+    >>> x = np.array([[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]]])
+    >>> y, indices = max_pool2d_naive(x, 2, return_indices=True)
+    >>> y[0, 0]
+    array([[6., 8.],
+           [3., 4.]])
+    >>> indices[0, 0]  # 6 is x[1, 1], flat 1 * 4 + 1 = 5
+    array([[ 5,  7],
+           [ 8, 15]])
+    """
+    x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, dilation, ceil_mode)
+    return_indices = as_flag(return_indices, "return_indices")
+    n, c, _, width = x.shape
+    y = np.empty((n, c, *geometry.out), dtype=x.dtype)
+    indices = np.empty((n, c, *geometry.out), dtype=np.int64)
+    for r in range(geometry.out[0]):
+        for s in range(geometry.out[1]):
+            rows, cols = _window_cells(r, s, geometry, x.shape)
+            window = x[:, :, rows][:, :, :, cols].reshape(n, c, -1)  # (N, C, cells), row-major
+            first_max = window.argmax(axis=2)  # (N, C): which cell wins, the first on a tie
+            y[:, :, r, s] = window.max(axis=2)
+            indices[:, :, r, s] = rows[first_max // len(cols)] * width + cols[first_max % len(cols)]
+    if return_indices:
+        return _result(y, unbatched), _result(indices, unbatched)
+    return _result(y, unbatched)
 
 
-def _pool_arguments(x, kernel_size, stride, padding, dilation=1, ceil_mode=False, name="x"):
-    """Validate pooling arguments; return (x as (N, C, H, W), unbatched, geometry)."""
-    x = as_array(x, name, (3, 4))
-    unbatched = x.ndim == 3
-    if unbatched:
-        x = x[None]
-    if 0 in x.shape:
-        raise ValueError(f"{name} must not have an empty dimension, got shape {x.shape}")
-    kernel = _pool_pair(kernel_size, "kernel_size", 1)
-    # stride None (or PyTorch's empty list) means windows side by side
-    no_stride = stride is None or (isinstance(stride, tuple | list) and len(stride) == 0)
-    stride = kernel if no_stride else _pool_pair(stride, "stride", 1)
-    padding = _pool_pair(padding, "padding", 0)
-    dilation = _pool_pair(dilation, "dilation", 1)
-    ceil_mode = as_flag(ceil_mode, "ceil_mode")
-    out = []
-    for axis, n, k, s, p, d in zip(
-        ("height", "width"), x.shape[2:], kernel, stride, padding, dilation
-    ):
-        if 2 * p > k:
-            raise ValueError(
-                f"padding {p} along {axis} is more than half the kernel size {k}: "
-                f"pooling padding must be at most {k // 2} (as in PyTorch)"
+def max_pool2d_backward_naive(
+    grad_y,
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
+    """Gradient through max pooling, one window at a time.
+
+    Arguments and result as :func:`max_pool2d_backward`. grad_y:
+    (N, C, OH, OW) (or (C, OH, OW)); returns grad_x, shaped like x. A
+    window's output is its maximum, so only that cell moved it: the window's
+    gradient goes to that cell (the first maximum in row-major order on a
+    tie) and the others get nothing. Where windows overlap, one cell can be
+    the maximum of several windows and collects all their gradients (+=).
+
+    >>> x = np.array([[[[1.0, 3.0, 2.0], [3.0, 0.0, 1.0], [0.0, 2.0, 1.0]]]])
+    >>> max_pool2d_backward_naive(np.ones((1, 1, 2, 2)), x, 2, stride=1)[0, 0]
+    array([[0., 2., 0.],
+           [1., 0., 0.],
+           [0., 1., 0.]])
+    """
+    x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, dilation, ceil_mode)
+    as_flag(return_indices, "return_indices")
+    grad_y = _check_grad_y(grad_y, x, unbatched, geometry.out)
+    n, c = x.shape[:2]
+    images, channels = np.ogrid[:n, :c]  # (N, 1) and (1, C): every (image, channel) plane
+    grad_x = np.zeros_like(x)
+    for r in range(geometry.out[0]):
+        for s in range(geometry.out[1]):
+            rows, cols = _window_cells(r, s, geometry, x.shape)
+            window = x[:, :, rows][:, :, :, cols].reshape(n, c, -1)
+            first_max = window.argmax(axis=2)  # (N, C), as in the forward pass
+            row, col = rows[first_max // len(cols)], cols[first_max % len(cols)]
+            grad_x[images, channels, row, col] += grad_y[:, :, r, s]
+    return _result(grad_x, unbatched)
+
+
+def avg_pool2d_naive(
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Average pooling as the lecture computes it: one window at a time.
+
+    Arguments and result as :func:`avg_pool2d`. x: (N, C, H, W) or
+    (C, H, W); returns y: (N, C, OH, OW), ``OH = (H + 2 * PH - KH) // SH + 1``.
+    Window (r, s) covers rows ``r * SH - PH`` to ``r * SH - PH + KH - 1``. The
+    padding holds zeros, which add nothing, so the sum runs over the cells
+    inside x; it is divided by the window's number of cells inside the padded
+    input (KH * KW, unless a ceil-mode window runs past the end), by its
+    number of cells inside x with ``count_include_pad=False``, or by
+    ``divisor_override``.
+
+    >>> x = np.array([[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]]])
+    >>> avg_pool2d_naive(x, 2)[0, 0]
+    array([[3.25, 5.25],
+           [2.  , 2.  ]])
+    """
+    x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, 1, ceil_mode)
+    count_include_pad = as_flag(count_include_pad, "count_include_pad")
+    divisor_override = _divisor_override(divisor_override)
+    y = np.empty((*x.shape[:2], *geometry.out), dtype=x.dtype)
+    for r in range(geometry.out[0]):
+        for s in range(geometry.out[1]):
+            rows, cols, divisor = _avg_window(
+                r, s, geometry, x.shape, count_include_pad, divisor_override
             )
-        out.append(output_size(n, k, s, p, d, ceil_mode, axis=axis))
-        if d == 1:
-            continue  # an undilated window always covers an input cell
-        # With dilation, a window may step over the whole input and read only
-        # padding; PyTorch then returns -inf and an index outside the input.
-        starts = np.arange(out[-1]) * s - p
-        first = _first_inside(starts, d)
-        empty = (first >= n) | (first > starts + d * (k - 1))
-        if empty.any():
-            r = int(np.argmax(empty))
-            cells = [int(starts[r]) + d * i for i in range(k)]
-            text = (
-                ", ".join(map(str, cells))
-                if k <= 4
-                else f"{cells[0]}, {cells[1]}, ..., {cells[-1]}"
+            y[:, :, r, s] = x[:, :, rows, cols].sum(axis=(2, 3)) / divisor
+    return _result(y, unbatched)
+
+
+def avg_pool2d_backward_naive(
+    grad_y,
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    ceil_mode=False,
+    count_include_pad=True,
+    divisor_override=None,
+):
+    """Gradient through average pooling, one window at a time.
+
+    Arguments and result as :func:`avg_pool2d_backward`. grad_y:
+    (N, C, OH, OW) (or (C, OH, OW)); returns grad_x, shaped like x. Every
+    cell of a window took part in its average with weight 1 / divisor, so
+    each receives ``grad_y[r, s] / divisor``; overlapping windows add up
+    (+=), and the padding's share is dropped.
+
+    >>> avg_pool2d_backward_naive(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, stride=1)[0, 0]
+    array([[0.25, 0.5 , 0.25],
+           [0.5 , 1.  , 0.5 ],
+           [0.25, 0.5 , 0.25]])
+    """
+    x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, 1, ceil_mode)
+    count_include_pad = as_flag(count_include_pad, "count_include_pad")
+    divisor_override = _divisor_override(divisor_override)
+    grad_y = _check_grad_y(grad_y, x, unbatched, geometry.out)
+    grad_x = np.zeros_like(x)
+    for r in range(geometry.out[0]):
+        for s in range(geometry.out[1]):
+            rows, cols, divisor = _avg_window(
+                r, s, geometry, x.shape, count_include_pad, divisor_override
             )
-            raise ValueError(
-                f"window {r} along {axis} reads cells {text} (dilation {d}, padding {p}): all "
-                f"are padding, outside the input's 0..{n - 1}; every window must cover at least "
-                f"one input cell"
-            )
-    return x, unbatched, _Geometry(kernel, stride, padding, dilation, tuple(out))
+            grad_x[:, :, rows, cols] += (grad_y[:, :, r, s] / divisor)[:, :, None, None]
+    return _result(grad_x, unbatched)
 
 
-def _padded(x, geometry, value):
-    """x (N, C, H, W) with ``padding`` cells of ``value`` on every side, plus as many
-    more at the bottom/right as a ceil-mode window running past the end needs."""
-    n, c, h, w = x.shape
-    (ph, pw), (sh, sw), (oh, ow) = geometry.padding, geometry.stride, geometry.out
-    (eh, ew) = geometry.extent
-    rows = max(h + 2 * ph, (oh - 1) * sh + eh)
-    cols = max(w + 2 * pw, (ow - 1) * sw + ew)
-    if (rows, cols) == (h, w):
-        return x
-    padded = np.full((n, c, rows, cols), value, dtype=x.dtype)
-    padded[:, :, ph : ph + h, pw : pw + w] = x
-    return padded
+def _window_cells(r, s, geometry, shape):
+    """The rows and the columns of x (int arrays) that max-pooling window (r, s)
+    reads, without the cells in the padding or past the end of x."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = geometry[:4]
+    height, width = shape[2:]
+    rows = r * sh - ph + dh * np.arange(kh)
+    cols = s * sw - pw + dw * np.arange(kw)
+    return rows[(rows >= 0) & (rows < height)], cols[(cols >= 0) & (cols < width)]
 
 
-def _unpad(grad_xp, x_shape, padding):
-    """Cut the padding off a gradient (a fresh array only when there was padding)."""
-    (ph, pw), (h, w) = padding, x_shape[2:]
-    if grad_xp.shape[2:] == (h, w):
-        return grad_xp
-    return grad_xp[:, :, ph : ph + h, pw : pw + w].copy()
+def _avg_window(r, s, geometry, shape, count_include_pad, divisor_override):
+    """Average-pooling window (r, s): (rows, cols, divisor).
+
+    rows and cols are slices of x (the window's cells inside x); the divisor
+    is ``divisor_override`` if given, else the window's number of cells
+    inside the padded input (``count_include_pad=True``: KH * KW unless a
+    ceil-mode window runs past the padding, as PyTorch counts) or inside x.
+    """
+    (kh, kw), (sh, sw), (ph, pw) = geometry[:3]
+    height, width = shape[2:]
+    top, left = r * sh - ph, s * sw - pw  # may lie in the padding
+    rows = slice(max(top, 0), min(top + kh, height))
+    cols = slice(max(left, 0), min(left + kw, width))
+    if divisor_override is not None:
+        divisor = divisor_override
+    elif count_include_pad:
+        divisor = (min(top + kh, height + ph) - top) * (min(left + kw, width + pw) - left)
+    else:
+        divisor = (rows.stop - rows.start) * (cols.stop - cols.start)
+    return rows, cols, divisor
 
 
-def _offset_slices(geometry):
-    """Yield (i, j, rows, cols): for kernel offset (i, j), the slices of the padded
-    input holding the (i, j)-th element of every window, in row-major order."""
-    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = (
-        geometry.kernel,
-        geometry.stride,
-        geometry.dilation,
-        geometry.out,
-    )
-    for i in range(kh):
-        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
-        for j in range(kw):
-            yield i, j, rows, slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
-
-
-def _check_grad_y(grad_y, x, unbatched, out, name="grad_y"):
-    """grad_y shaped like the output: (N, C, OH, OW), or (C, OH, OW) for unbatched x."""
-    expected = (*x.shape[:2], *out)
-    grad_y = as_array(grad_y, name, 3 if unbatched else 4)
-    if grad_y.shape != expected[unbatched:]:
-        raise ValueError(
-            f"{name} must have the output's shape {expected[unbatched:]}, got {grad_y.shape}"
-        )
-    return (grad_y[None] if unbatched else grad_y).astype(x.dtype, copy=False)
-
-
-def _result(array, unbatched):
-    """Drop the batch axis again for an unbatched input."""
-    return array[0] if unbatched else array
-
-
-def _padded_shape(x_shape, geometry):
-    """Shape of :func:`_padded`'s result for an input of shape x_shape."""
-    n, c, h, w = x_shape
-    (ph, pw), (sh, sw), (oh, ow) = geometry.padding, geometry.stride, geometry.out
-    (eh, ew) = geometry.extent
-    return (n, c, max(h + 2 * ph, (oh - 1) * sh + eh), max(w + 2 * pw, (ow - 1) * sw + ew))
-
-
-def _first_inside(starts, dilation):
-    """For windows starting at ``starts`` (input coordinates, negative in the padding),
-    the first of their cells (every ``dilation``-th) that lies inside the input."""
-    before = np.maximum(-starts, 0)
-    return starts + dilation * ((before + dilation - 1) // dilation)
-
-
-# --- max pooling -------------------------------------------------------------------------
+# --- max pooling: the function the package uses ------------------------------------------
 
 
 def max_pool2d(
@@ -207,7 +250,8 @@ def max_pool2d(
     returns ``(y, indices)``: indices (int64, y's shape) says where each
     maximum is, as a flat position ``h * W + w`` in its H x W input plane
     (on a tie the first maximum in row-major order), as PyTorch returns it
-    for :func:`max_unpool2d`.
+    for :func:`max_unpool2d`. The numbers of :func:`max_pool2d_naive`,
+    computed by the vectorised code of :mod:`lecturelib.fast.pooling`.
 
     >>> x = np.array([[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]]])
     >>> max_pool2d(x, 2)[0, 0]
@@ -224,20 +268,9 @@ def max_pool2d(
     x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, dilation, ceil_mode)
     return_indices = as_flag(return_indices, "return_indices")
     if return_indices:
-        y, indices = _max_and_indices(x, geometry)
+        y, indices = fast.max_pool_with_indices(x, geometry)
         return _result(y, unbatched), _result(indices, unbatched)
-    tiles = _tiles(x, geometry)
-    if tiles is not None:
-        return _result(_tiled_max(tiles), unbatched)
-    # the values alone: the (i, j)-th cell of every window at once, kept if larger
-    xp = _padded(x, geometry, -np.inf)
-    y = None
-    for _, _, rows, cols in _offset_slices(geometry):
-        if y is None:
-            y = xp[:, :, rows, cols].copy()
-        else:
-            np.maximum(y, xp[:, :, rows, cols], out=y)
-    return _result(y, unbatched)
+    return _result(fast.max_pool(x, geometry), unbatched)
 
 
 def max_pool2d_backward(
@@ -259,7 +292,8 @@ def max_pool2d_backward(
     was its maximum (the position :func:`max_pool2d` returns as its index)
     and nothing to the others; on a tie the first maximal element in
     row-major order gets it (as PyTorch). When windows overlap, an input
-    that is the maximum of several windows collects the sum.
+    that is the maximum of several windows collects the sum. The numbers
+    of :func:`max_pool2d_backward_naive`, computed faster.
 
     >>> x = np.array([[[[1.0, 3.0, 2.0], [3.0, 0.0, 1.0], [0.0, 2.0, 1.0]]]])
     >>> max_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2, stride=1)[0, 0]
@@ -270,66 +304,7 @@ def max_pool2d_backward(
     x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, dilation, ceil_mode)
     as_flag(return_indices, "return_indices")
     grad_y = _check_grad_y(grad_y, x, unbatched, geometry.out)
-    tiles = _tiles(x, geometry)
-    if tiles is not None:
-        return _result(_tiled_max_backward(grad_y, tiles).reshape(x.shape), unbatched)
-    _, indices = _max_and_indices(x, geometry)
-    return _result(_scatter_add(grad_y, indices, x.shape), unbatched)
-
-
-def _max_and_indices(x, geometry):
-    """The reference max pooling of x (N, C, H, W): (y, indices), both (N, C, OH, OW)."""
-    xp = _padded(x, geometry, -np.inf)
-    # winner: the kernel offset (0 .. KH*KW - 1, row-major) holding y, in the
-    # smallest unsigned type that holds it (uint8 up to 16 x 16 cells)
-    winner_type = np.min_scalar_type(geometry.kernel[0] * geometry.kernel[1] - 1).type
-    y = winner = None
-    for k, (_, _, rows, cols) in enumerate(_offset_slices(geometry)):
-        part = xp[:, :, rows, cols]
-        if y is None:
-            y, winner = part.copy(), np.zeros(part.shape, dtype=winner_type)
-            larger = np.empty(part.shape, dtype=bool)
-        else:
-            np.greater(part, y, out=larger)  # strictly: on a tie the earlier offset keeps the win
-            np.maximum(y, part, out=y)
-            # offsets only grow, so the winner becomes k exactly where part is larger
-            np.maximum(winner, larger.view(np.uint8) * winner_type(k), out=winner)
-    # from (window, offset) to the flat position h * W + w in the input: window
-    # (r, s) starts at row r * SH - PH and column s * SW - PW; offset (i, j)
-    # lies i * DH rows and j * DW columns further on
-    ((sh, sw), (ph, pw), (dh, dw), (oh, ow)) = (
-        geometry.stride,
-        geometry.padding,
-        geometry.dilation,
-        geometry.out,
-    )
-    width = x.shape[3]
-    first_rows = np.arange(oh)[:, None] * sh - ph  # (OH, 1)
-    first_cols = np.arange(ow)[None, :] * sw - pw  # (1, OW)
-    offset_steps = np.array([i * dh * width + j * dw for i, j, _, _ in _offset_slices(geometry)])
-    indices = offset_steps[winner]
-    indices += first_rows * width + first_cols
-    # A window whose every real value is -inf: PyTorch names its first cell
-    # inside the input (a padded cell is never a maximum), so do we.
-    all_minus_inf = y == -np.inf
-    if all_minus_inf.any():
-        inside = _first_inside(first_rows, dh) * width + _first_inside(first_cols, dw)
-        indices = np.where(all_minus_inf, inside, indices)
-    return y, indices
-
-
-def _scatter_add(values, indices, shape):
-    """Zeros of ``shape`` (N, C, H, W) with every value added at its flat index
-    (``h * W + w``) in its own (n, c) plane; repeated indices add up, in the
-    order of the values (as PyTorch adds them). ``indices`` is overwritten."""
-    n, c, h, w = shape
-    indices += np.arange(n * c).reshape(n, c, 1, 1) * (h * w)  # index into all planes at once
-    sums = np.bincount(
-        indices.ravel(),
-        weights=values.ravel().astype(np.float64, copy=False),
-        minlength=n * c * h * w,
-    )
-    return sums.reshape(shape).astype(values.dtype, copy=False)
+    return _result(fast.max_pool_backward(grad_y, x, geometry), unbatched)
 
 
 def max_unpool2d(y, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -441,119 +416,7 @@ def _unpool_arguments(y, indices, kernel_size, stride, padding, output_size):
     return y, indices, unbatched, (*y.shape[:2], *size)
 
 
-# The fast path for windows that tile the input exactly, on the 6-D view
-# tiles (N, C, OH, KH, OW, KW): tiles[:, :, :, i] is row i of every window,
-# (N, C, OH, OW, KW), a set of whole input rows; a maximum over i gives every
-# window column's maximum, and a maximum over j of those the window's.
-
-
-def _tiles(x, geometry):
-    """x as (N, C, OH, KH, OW, KW) if its windows sit side by side and cover it exactly
-    (no padding, no dilation, stride = kernel), else None.
-
-    ``tiles[n, c, r, i, s, j] == x[n, c, r * KH + i, s * KW + j]``: window
-    (r, s), row i and column j inside it; a reshape, no data is copied.
-    """
-    (kh, kw), (oh, ow) = geometry.kernel, geometry.out
-    if (
-        geometry.stride != geometry.kernel
-        or geometry.padding != (0, 0)
-        or geometry.dilation != (1, 1)
-        or x.shape[2:] != (oh * kh, ow * kw)
-    ):
-        return None
-    return x.reshape(x.shape[0], x.shape[1], oh, kh, ow, kw)
-
-
-_CHUNK_BYTES = 1 << 20  # input bytes per chunk of images in the tiled fast paths
-
-
-def _image_chunks(x):
-    """Slices of the batch axis, each holding about _CHUNK_BYTES of x.
-
-    The fast paths work on a few images at a time: their temporaries then
-    stay small enough for the CPU cache and are reused from one chunk to the
-    next instead of being fetched fresh from the operating system.
-    """
-    step = max(1, _CHUNK_BYTES // max(1, x[:1].nbytes))
-    return [slice(start, start + step) for start in range(0, x.shape[0], step)]
-
-
-def _maximum(parts, out=None):
-    """Elementwise maximum of a list of equally shaped arrays (into ``out`` if given)."""
-    if len(parts) == 1:
-        if out is None:
-            return parts[0].copy()
-        out[...] = parts[0]
-        return out
-    best = np.maximum(parts[0], parts[1], out=out)
-    for part in parts[2:]:
-        np.maximum(best, part, out=best)
-    return best
-
-
-def _tiled_max(tiles):
-    """max_pool2d of tiles (N, C, OH, KH, OW, KW): y (N, C, OH, OW)."""
-    n, c, oh, kh, ow, kw = tiles.shape
-    y = np.empty((n, c, oh, ow), dtype=tiles.dtype)
-    for images in _image_chunks(tiles):
-        # the maximum down every window column (n, C, OH, OW, KW), then across them
-        column_maxima = _maximum([tiles[images, :, :, i] for i in range(kh)])
-        _maximum([column_maxima[..., j] for j in range(kw)], out=y[images])
-    return y
-
-
-def _first_maxima(parts, need_maximum=True):
-    """Which of several equally shaped arrays holds the elementwise maximum first.
-
-    Returns (best, winners): ``best`` the elementwise maximum (None when
-    ``need_maximum`` is False) and ``winners`` one boolean mask per part,
-    True where that part holds the maximum and no earlier part does
-    (PyTorch's tie rule), so every element is won by exactly one part.
-    """
-    best = parts[0]
-    winners = []
-    for k, part in enumerate(parts[1:], start=1):
-        later = part > best  # strictly larger: on a tie the earlier part keeps the win
-        earlier = ~later
-        if k == 1:
-            winners.append(earlier)  # the first part wins wherever the second is not larger
-        else:
-            for winner in winners:
-                winner &= earlier
-        winners.append(later)
-        if need_maximum or k < len(parts) - 1:
-            best = np.maximum(best, part)
-    if not winners:  # a single part wins everywhere
-        winners.append(np.ones(best.shape, dtype=bool))
-    return (best if need_maximum else None), winners
-
-
-def _tiled_max_backward(grad_y, tiles):
-    """max_pool2d_backward on tiles (N, C, OH, KH, OW, KW): the gradient of tiles.
-
-    The first maximum of a window in row-major order lies in the first row
-    holding the window's maximum, in the first column of that row holding
-    the row's maximum: the winners are found row by row (the forward pass's
-    column-first order would break ties the wrong way).
-    """
-    kh, kw = tiles.shape[3], tiles.shape[5]
-    grad_tiles = np.empty(tiles.shape, dtype=grad_y.dtype)
-    for images in _image_chunks(tiles):
-        # which column wins inside every window row (n, C, OH, KH, OW), then which row wins
-        row_maxima, column_winners = _first_maxima([tiles[images, ..., j] for j in range(kw)])
-        _, row_winners = _first_maxima([row_maxima[:, :, :, i] for i in range(kh)], False)
-        # grad_y goes to the winning row, then inside that row to the winning
-        # column; the others get grad_y * False = 0 (so no zero fill is needed)
-        grad_rows = np.empty(row_maxima.shape, dtype=grad_y.dtype)  # (n, C, OH, KH, OW)
-        for i, winner in enumerate(row_winners):
-            np.multiply(grad_y[images], winner, out=grad_rows[:, :, :, i])
-        for j, winner in enumerate(column_winners):
-            np.multiply(grad_rows, winner, out=grad_tiles[images, ..., j])
-    return grad_tiles
-
-
-# --- average pooling ----------------------------------------------------------------------
+# --- average pooling: the function the package uses --------------------------------------
 
 
 def avg_pool2d(
@@ -579,7 +442,8 @@ def avg_pool2d(
     - ``divisor_override`` (any non-zero integer, as in PyTorch): that number,
       for every window.
 
-    Returns y: (N, C, OH, OW) (or (C, OH, OW)).
+    Returns y: (N, C, OH, OW) (or (C, OH, OW)). The numbers of
+    :func:`avg_pool2d_naive`, computed faster.
 
     >>> x = np.array([[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]]])
     >>> avg_pool2d(x, 2)[0, 0]
@@ -592,19 +456,7 @@ def avg_pool2d(
     """
     x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, 1, ceil_mode)
     divisor = _avg_divisors(x, geometry, count_include_pad, divisor_override)
-    tiles = _tiles(x, geometry)
-    if tiles is not None:
-        return _result(_tiled_avg(tiles, divisor), unbatched)
-    xp = _padded(x, geometry, 0.0)
-    total = None
-    for _, _, rows, cols in _offset_slices(geometry):
-        # the (i, j)-th element of every window, added in row-major order
-        if total is None:
-            total = xp[:, :, rows, cols].copy()
-        else:
-            total += xp[:, :, rows, cols]
-    total /= divisor
-    return _result(total, unbatched)
+    return _result(fast.avg_pool(x, geometry, divisor), unbatched)
 
 
 def avg_pool2d_backward(
@@ -622,7 +474,8 @@ def avg_pool2d_backward(
     grad_y: (N, C, OH, OW) (or (C, OH, OW)); x and the settings as given to
     avg_pool2d. Returns grad_x, shaped like x: every input cell of a window
     receives ``grad_y / divisor`` (the window's divisor, as in the forward
-    pass); overlapping windows add up; padding receives nothing.
+    pass); overlapping windows add up; padding receives nothing. The numbers
+    of :func:`avg_pool2d_backward_naive`, computed faster.
 
     >>> avg_pool2d_backward(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, stride=1)[0, 0]
     array([[0.25, 0.5 , 0.25],
@@ -632,16 +485,7 @@ def avg_pool2d_backward(
     x, unbatched, geometry = _pool_arguments(x, kernel_size, stride, padding, 1, ceil_mode)
     grad_y = _check_grad_y(grad_y, x, unbatched, geometry.out)
     divisor = _avg_divisors(x, geometry, count_include_pad, divisor_override)
-    tiles = _tiles(x, geometry)
-    if tiles is not None:
-        return _result(
-            _tiled_avg_backward(grad_y, tiles.shape, divisor).reshape(x.shape), unbatched
-        )
-    share = grad_y / divisor
-    grad_xp = np.zeros(_padded_shape(x.shape, geometry), dtype=x.dtype)
-    for _, _, rows, cols in _offset_slices(geometry):
-        grad_xp[:, :, rows, cols] += share
-    return _result(_unpad(grad_xp, x.shape, geometry.padding), unbatched)
+    return _result(fast.avg_pool_backward(grad_y, x, geometry, divisor), unbatched)
 
 
 def _avg_divisors(x, geometry, count_include_pad, divisor_override):
@@ -652,11 +496,9 @@ def _avg_divisors(x, geometry, count_include_pad, divisor_override):
     with ``count_include_pad=False`` only the part inside 0..n counts.
     """
     count_include_pad = as_flag(count_include_pad, "count_include_pad")
-    if divisor_override is not None:
-        divisor = as_int(divisor_override, "divisor_override")
-        if divisor == 0:
-            raise ValueError("divisor_override must not be 0: every window's sum is divided by it")
-        return divisor  # PyTorch accepts any other integer, negative ones included
+    divisor = _divisor_override(divisor_override)
+    if divisor is not None:
+        return divisor
     full = geometry.kernel[0] * geometry.kernel[1]
     if geometry.padding == (0, 0) and all(
         (o - 1) * s + k <= n
@@ -678,48 +520,14 @@ def _avg_divisors(x, geometry, count_include_pad, divisor_override):
     return divisors.astype(x.dtype)
 
 
-# The fast path for windows that tile the input exactly (see _tiles); every
-# window then counts all its KH * KW cells, or divisor_override.
-
-
-def _divide(values, divisor, out=None):
-    """values / divisor (a positive int), bit for bit.
-
-    Dividing by a power of two (4 for 2 x 2 windows) gives exactly the same
-    numbers as multiplying by its reciprocal, which is exact too (0.25), and
-    a multiplication is several times faster than a division.
-    """
-    if divisor & (divisor - 1) == 0:  # a power of two
-        return np.multiply(values, 1.0 / divisor, out=out)
-    return np.divide(values, divisor, out=out)
-
-
-def _tiled_avg(tiles, divisor):
-    """avg_pool2d of tiles (N, C, OH, KH, OW, KW): y (N, C, OH, OW)."""
-    n, c, oh, kh, ow, kw = tiles.shape
-    y = np.empty((n, c, oh, ow), dtype=tiles.dtype)
-    for images in _image_chunks(tiles):
-        # the elements of every window, added in row-major order (as PyTorch adds them)
-        parts = [tiles[images, :, :, i, :, j] for i in range(kh) for j in range(kw)]
-        sums = np.add(parts[0], parts[1] if len(parts) > 1 else 0.0, out=y[images])
-        for part in parts[2:]:
-            sums += part
-        _divide(sums, divisor, out=sums)  # while this chunk is still in the cache
-    return y
-
-
-def _tiled_avg_backward(grad_y, tiles_shape, divisor):
-    """avg_pool2d_backward for tiled windows: the gradient of tiles (N, C, OH, KH, OW, KW).
-
-    Every cell of window (r, s) gets the same share grad_y[r, s] / divisor:
-    one column j of every window at a time, broadcast down the KH rows.
-    """
-    grad_tiles = np.empty(tiles_shape, dtype=grad_y.dtype)
-    for images in _image_chunks(grad_tiles):
-        share = _divide(grad_y[images], divisor)
-        for j in range(tiles_shape[5]):
-            grad_tiles[images, ..., j] = share[:, :, :, None, :]
-    return grad_tiles
+def _divisor_override(divisor_override):
+    """None, or divisor_override checked: any non-zero integer (negative ones too, as PyTorch)."""
+    if divisor_override is None:
+        return None
+    divisor = as_int(divisor_override, "divisor_override")
+    if divisor == 0:
+        raise ValueError("divisor_override must not be 0: every window's sum is divided by it")
+    return divisor
 
 
 # --- min pooling ---------------------------------------------------------------------------
@@ -838,9 +646,6 @@ def pool_matrix(matrix, kernel_size, stride=None, padding=0, mode="max"):
     return y[0, 0]
 
 
-pool2d_2d = pool_matrix
-
-
 def pool_output_size(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False) -> int:
     """Output length of pooling along one axis, stride defaulting to the kernel size.
 
@@ -864,7 +669,102 @@ def pool_output_size(n, kernel_size, stride=None, padding=0, dilation=1, ceil_mo
     return output_size(n, kernel_size, stride, padding, dilation, ceil_mode)
 
 
+# --- arguments, output sizes and the result's shape --------------------------------------
+
+
+def _pool_pair(value, name, minimum):
+    """(rows, cols) from an int, a 1-tuple (used for both, as PyTorch) or a pair."""
+    if type(value) is int and value >= minimum:  # the common case, checked quickly
+        return (value, value)
+    if isinstance(value, tuple | list) and len(value) == 1:
+        value = value[0]
+    return as_pair(value, name, minimum)
+
+
+class _Geometry(NamedTuple):
+    """Checked pooling settings, each a (rows, cols) pair; ``out`` is (OH, OW)."""
+
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    out: tuple
+
+    @property
+    def extent(self):
+        """The dilated window size (rows, cols): D * (K - 1) + 1."""
+        return tuple(d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilation))
+
+
+def _pool_arguments(x, kernel_size, stride, padding, dilation=1, ceil_mode=False, name="x"):
+    """Validate pooling arguments; return (x as (N, C, H, W), unbatched, geometry)."""
+    x = as_array(x, name, (3, 4))
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x[None]
+    if 0 in x.shape:
+        raise ValueError(f"{name} must not have an empty dimension, got shape {x.shape}")
+    kernel = _pool_pair(kernel_size, "kernel_size", 1)
+    # stride None (or PyTorch's empty list) means windows side by side
+    no_stride = stride is None or (isinstance(stride, tuple | list) and len(stride) == 0)
+    stride = kernel if no_stride else _pool_pair(stride, "stride", 1)
+    padding = _pool_pair(padding, "padding", 0)
+    dilation = _pool_pair(dilation, "dilation", 1)
+    ceil_mode = as_flag(ceil_mode, "ceil_mode")
+    out = []
+    for axis, n, k, s, p, d in zip(
+        ("height", "width"), x.shape[2:], kernel, stride, padding, dilation
+    ):
+        if 2 * p > k:
+            raise ValueError(
+                f"padding {p} along {axis} is more than half the kernel size {k}: "
+                f"pooling padding must be at most {k // 2} (as in PyTorch)"
+            )
+        out.append(output_size(n, k, s, p, d, ceil_mode, axis=axis))
+        if d == 1:
+            continue  # an undilated window always covers an input cell
+        # With dilation, a window may step over the whole input and read only
+        # padding; PyTorch then returns -inf and an index outside the input.
+        starts = np.arange(out[-1]) * s - p
+        first = fast.first_inside(starts, d)
+        empty = (first >= n) | (first > starts + d * (k - 1))
+        if empty.any():
+            r = int(np.argmax(empty))
+            cells = [int(starts[r]) + d * i for i in range(k)]
+            text = (
+                ", ".join(map(str, cells))
+                if k <= 4
+                else f"{cells[0]}, {cells[1]}, ..., {cells[-1]}"
+            )
+            raise ValueError(
+                f"window {r} along {axis} reads cells {text} (dilation {d}, padding {p}): all "
+                f"are padding, outside the input's 0..{n - 1}; every window must cover at least "
+                f"one input cell"
+            )
+    return x, unbatched, _Geometry(kernel, stride, padding, dilation, tuple(out))
+
+
+def _check_grad_y(grad_y, x, unbatched, out, name="grad_y"):
+    """grad_y shaped like the output: (N, C, OH, OW), or (C, OH, OW) for unbatched x."""
+    expected = (*x.shape[:2], *out)
+    grad_y = as_array(grad_y, name, 3 if unbatched else 4)
+    if grad_y.shape != expected[unbatched:]:
+        raise ValueError(
+            f"{name} must have the output's shape {expected[unbatched:]}, got {grad_y.shape}"
+        )
+    return (grad_y[None] if unbatched else grad_y).astype(x.dtype, copy=False)
+
+
+def _result(array, unbatched):
+    """Drop the batch axis again for an unbatched input."""
+    return array[0] if unbatched else array
+
+
 __all__ = [
+    "max_pool2d_naive",
+    "max_pool2d_backward_naive",
+    "avg_pool2d_naive",
+    "avg_pool2d_backward_naive",
     "max_pool2d",
     "max_pool2d_backward",
     "max_unpool2d",
@@ -876,6 +776,5 @@ __all__ = [
     "channel_max_pool",
     "channel_max_pool_backward",
     "pool_matrix",
-    "pool2d_2d",
     "pool_output_size",
 ]

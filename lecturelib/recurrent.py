@@ -13,10 +13,18 @@ sequences of T steps with D input features and H hidden units::
 The same U, W and b are used at every step, so the gradient of the loss with
 respect to them is a sum over every step at which they were used, and over
 every path by which that step reaches the loss: backpropagation through time
-(BPTT). ``rnn_backward`` computes it in one backward sweep and can truncate
-each loss step's paths to its last k steps; ``rnn_weight_gradient_contributions``
-takes the sum apart, path length by path length, so a notebook can show how
-much each earlier step contributes.
+(BPTT).
+
+The module opens with the readable references: one step, :func:`rnn_step`
+and its gradients :func:`rnn_step_backward`, and the lecture's loops over
+time built from them, :func:`rnn_forward_naive` and
+:func:`rnn_backward_naive`. Then the functions the package uses:
+``rnn_forward`` and ``rnn_backward`` give the same numbers (the tests compare
+them) with all steps' input products done at once and no temporary arrays
+inside the loop; ``rnn_backward`` also truncates each loss step's paths to
+its last k steps. ``rnn_weight_gradient_contributions`` takes the sum apart,
+path length by path length, so a notebook can show how much each earlier
+step contributes.
 """
 
 from __future__ import annotations
@@ -24,6 +32,131 @@ from __future__ import annotations
 import numpy as np
 
 from ._checks import as_array, as_int, result_dtype
+
+# --- the readable references: one step, and BPTT as a loop over time ----------
+
+
+def rnn_step(x, h_prev, U, W, b):
+    """One step of the vanilla RNN: ``h = tanh(x @ U + h_prev @ W + b)``.
+
+    x: (N, D), the inputs of this step; h_prev: (N, H), the state before it;
+    U: (D, H), W: (H, H), b: (H,). Returns h: (N, H).
+
+    >>> one = np.ones((1, 1))
+    >>> rnn_step(one, 0 * one, U=one, W=0.5 * one, b=np.zeros(1))  # tanh(1)
+    array([[0.76159416]])
+    """
+    x, h_prev, U, W, biases, _ = check_step_arrays(x, h_prev, U, W, {"b": b})
+    return np.tanh(x @ U + h_prev @ W + biases["b"])
+
+
+def rnn_step_backward(grad_h, x, h_prev, U, W, b):
+    """Gradients of one step :func:`rnn_step`, given ``grad_h = dL/dh`` (N, H).
+
+    x, h_prev, U, W, b: as given to rnn_step. Returns a dict with "x" (N, D),
+    "h_prev" (N, H), "U" (D, H), "W" (H, H) and "b" (H,). With
+    ``a = x @ U + h_prev @ W + b`` and ``h = tanh(a)``:
+    ``dL/da = dL/dh * (1 - h^2)``, then each product sends it back to both
+    of its factors, and the weights' gradients add up over the batch.
+
+    >>> one = np.ones((1, 1))
+    >>> grads = rnn_step_backward(one, one, 0 * one, one, 0.5 * one, np.zeros(1))
+    >>> np.round(grads["W"], 4), np.round(grads["h_prev"], 4)  # 1 - tanh(1)^2 = 0.42
+    (array([[0.]]), array([[0.21]]))
+    """
+    x, h_prev, U, W, biases, _ = check_step_arrays(x, h_prev, U, W, {"b": b})
+    grad_h = check_grad_output(grad_h, h_prev, "grad_h")
+    h = np.tanh(x @ U + h_prev @ W + biases["b"])  # the step's output, again
+    grad_a = grad_h * (1 - h**2)  # through tanh: tanh'(a) = 1 - tanh(a)^2
+    return {
+        "x": grad_a @ U.T,
+        "h_prev": grad_a @ W.T,
+        "U": x.T @ grad_a,  # the product sums over the batch
+        "W": h_prev.T @ grad_a,
+        "b": grad_a.sum(axis=0),
+    }
+
+
+def rnn_forward_naive(x, h0, U, W, b):
+    """The vanilla RNN as the lecture runs it: :func:`rnn_step` once per time step.
+
+    x: (T, N, D), h0: (N, H), U: (D, H), W: (H, H), b: (H,). Returns
+    ``(h, cache)`` like :func:`rnn_forward` (tanh only): h (T, N, H), and
+    cache the dict :func:`rnn_backward_naive` and :func:`rnn_backward` read.
+
+    >>> x = np.array([[[1.0]], [[0.0]], [[0.0]]])   # T=3, N=1, D=1: one pulse
+    >>> h, cache = rnn_forward_naive(x, np.zeros((1, 1)), U=[[1.0]], W=[[0.5]], b=[0.0])
+    >>> np.round(h[:, 0, 0], 4)
+    array([0.7616, 0.3634, 0.1797])
+    """
+    x, h0, U, W, biases, _ = check_recurrent_arrays(x, h0, U, W, {"b": b})
+    states = []
+    h = h0
+    for t in range(x.shape[0]):
+        h = rnn_step(x[t], h, U, W, biases["b"])
+        states.append(h)
+    h = np.stack(states)
+    cache = {"x": x, "h0": h0, "U": U, "W": W, "b": biases["b"], "h": h, "activation": "tanh"}
+    return h, cache
+
+
+def rnn_backward_naive(grad_h, cache, truncate=None):
+    """Backpropagation through time as the lecture writes it: a loop over the steps.
+
+    grad_h: (T, N, H), dL_t/dh_t from every step's own loss; cache: from
+    :func:`rnn_forward_naive` or :func:`rnn_forward` (tanh). Returns what
+    :func:`rnn_backward` returns: a dict with "x" (T, N, D), "h0" (N, H),
+    "U" (D, H), "W" (H, H) and "b" (H,).
+
+    Full BPTT walks back once, from the last step to the first: the gradient
+    reaching h_t is the loss's own term plus what came back from step t + 1;
+    :func:`rnn_step_backward` turns it into the step's gradients and into
+    the gradient for h_{t-1}. The weights' gradients add up over the steps,
+    since every step used the same U, W and b. With ``truncate=k`` each
+    loss step t instead walks back over its own last k steps only
+    (t, t-1, ..., t-k+1): the definition, with k walks per loss step.
+
+    >>> rng = np.random.default_rng(0)
+    >>> x, h0 = rng.normal(size=(4, 2, 3)), np.zeros((2, 5))
+    >>> U, W, b = rng.normal(size=(3, 5)), 0.5 * rng.normal(size=(5, 5)), np.zeros(5)
+    >>> h, cache = rnn_forward_naive(x, h0, U, W, b)
+    >>> grads = rnn_backward_naive(np.ones_like(h), cache)
+    >>> bool(np.allclose(grads["W"], rnn_backward(np.ones_like(h), cache)["W"]))
+    True
+    """
+    check_cache(cache, ("x", "h0", "U", "W", "b", "h"), "rnn_forward")
+    if cache.get("activation", "tanh") != "tanh":
+        raise ValueError("rnn_backward_naive follows the lecture's tanh; use rnn_backward")
+    x, h0, U, W, b, h = (cache[key] for key in ("x", "h0", "U", "W", "b", "h"))
+    grad_h = check_grad_output(grad_h, h, "grad_h")
+    T = h.shape[0]
+    k = _truncate(truncate, T)
+    h_prev = [h0] + list(h[:-1])  # the state each step started from
+    grads = {"x": np.zeros_like(x), "h0": np.zeros_like(h0)}
+    grads.update(U=np.zeros_like(U), W=np.zeros_like(W), b=np.zeros_like(b))
+
+    def step_back(t, grad_state):
+        """Through step t: add its gradients, return dL/dh_{t-1}."""
+        step = rnn_step_backward(grad_state, x[t], h_prev[t], U, W, b)
+        grads["x"][t] += step["x"]
+        for name in ("U", "W", "b"):
+            grads[name] += step[name]
+        return step["h_prev"]
+
+    if k == T:  # full BPTT: one sweep back in time
+        from_the_future = np.zeros_like(h0)  # dL/dh_t arriving from step t + 1
+        for t in range(T - 1, -1, -1):
+            from_the_future = step_back(t, grad_h[t] + from_the_future)
+        grads["h0"] = from_the_future
+    else:  # truncated: the loss at step t reaches back to steps t, ..., t - k + 1
+        for t in range(T):
+            grad_state = grad_h[t]
+            for s in range(t, max(t - k, -1), -1):
+                grad_state = step_back(s, grad_state)
+            if t - k + 1 <= 0:  # the walk reached step 0, whose input is h0
+                grads["h0"] += grad_state
+    return grads
+
 
 # --- activations --------------------------------------------------------------
 # Each entry: (apply in place to the pre-activation, derivative written in terms
@@ -82,17 +215,19 @@ def _activation(name) -> str:
 # --- argument checks shared with gated.py -------------------------------------
 
 
-def check_recurrent_arrays(x, h0, U, W, biases, gates: int = 1, extra_states=()):
+def check_recurrent_arrays(
+    x, h0, U, W, biases, gates: int = 1, extra_states=(), state_name: str = "h0"
+):
     """Validate the arrays of a recurrent layer and cast them to one float dtype.
 
     ``gates`` is the number of H-wide blocks in U, W and each bias (1 for the
     vanilla RNN, 4 for the LSTM, 3 for the GRU). ``biases`` is a dict
     name -> array; ``extra_states`` a sequence of (name, array) shaped like h0
     (the LSTM's c0). Returns (x, h0, U, W, biases, extra_states) as arrays of
-    the result dtype.
+    the result dtype. ``state_name`` names h0 in the messages.
     """
     x = as_array(x, "x", ndim=3)
-    h0 = as_array(h0, "h0", ndim=2)
+    h0 = as_array(h0, state_name, ndim=2)
     U = as_array(U, "U", ndim=2)
     W = as_array(W, "W", ndim=2)
     biases = {name: as_array(value, name, ndim=1) for name, value in biases.items()}
@@ -112,8 +247,8 @@ def check_recurrent_arrays(x, h0, U, W, biases, gates: int = 1, extra_states=())
         )
     if h0.shape != (N, H):
         raise ValueError(
-            f"h0 must be (N, H) = ({N}, {H}) to match x with N = {N} sequences and W with "
-            f"H = {H} hidden units, got shape {h0.shape}"
+            f"{state_name} must be (N, H) = ({N}, {H}) to match x with N = {N} sequences and "
+            f"W with H = {H} hidden units, got shape {h0.shape}"
         )
     for name, state in extra_states:
         if state.shape != (N, H):
@@ -130,6 +265,15 @@ def check_recurrent_arrays(x, h0, U, W, biases, gates: int = 1, extra_states=())
         {name: bias.astype(dtype, copy=False) for name, bias in biases.items()},
         [(name, s.astype(dtype, copy=False)) for name, s in extra_states],
     )
+
+
+def check_step_arrays(x, h_prev, U, W, biases, gates: int = 1, extra_states=()):
+    """:func:`check_recurrent_arrays` for one step: x (N, D) and h_prev (N, H)."""
+    x = as_array(x, "x", ndim=2)
+    x, h_prev, U, W, biases, extra_states = check_recurrent_arrays(
+        x[None], h_prev, U, W, biases, gates, extra_states, state_name="h_prev"
+    )
+    return x[0], h_prev, U, W, biases, extra_states
 
 
 def check_cache(cache, required, producer: str) -> None:
@@ -410,6 +554,10 @@ def rnn_output_backward(grad_logits, h, V):
 
 
 __all__ = [
+    "rnn_step",
+    "rnn_step_backward",
+    "rnn_forward_naive",
+    "rnn_backward_naive",
     "rnn_forward",
     "rnn_backward",
     "rnn_weight_gradient_contributions",

@@ -137,3 +137,49 @@ def test_image_argument_checks():
         load_image("lena")
     with pytest.raises(TypeError, match="grey must be True or False"):
         load_image("camera", grey="yes")
+
+
+# --- the PNG reader (numpy and zlib only) --------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["astronaut", "camera", "coffee"])
+def test_the_png_reader_gives_the_pixels_matplotlib_reads(name):
+    from matplotlib.image import imread
+
+    from lecturelib._png import read_png
+
+    path = verified_path(f"{name}.png")
+    samples = read_png(path)
+    assert samples.dtype == np.uint8
+    np.testing.assert_array_equal(samples.astype(np.float32) / np.float32(255), imread(path))
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA"])
+def test_the_png_reader_undoes_every_filter_on_random_pixels(tmp_path, mode):
+    from PIL import Image
+
+    from lecturelib._png import read_png
+
+    rng = np.random.default_rng(len(mode))
+    channels = len(mode)
+    # smooth rows make the encoder pick every filter type; noise rows keep it honest
+    smooth = np.cumsum(rng.integers(-3, 4, size=(37, 41, channels)), axis=1) % 256
+    noise = rng.integers(0, 256, size=(37, 41, channels))
+    pixels = np.where(np.arange(37)[:, None, None] % 3 == 0, noise, smooth).astype(np.uint8)
+    image = Image.fromarray(pixels[..., 0] if channels == 1 else pixels, mode)
+    image.save(tmp_path / "x.png", optimize=True)
+    read = read_png(tmp_path / "x.png")
+    np.testing.assert_array_equal(read, np.asarray(Image.open(tmp_path / "x.png")))
+
+
+def test_the_png_reader_refuses_what_it_cannot_read(tmp_path):
+    from PIL import Image
+
+    from lecturelib._png import read_png
+
+    (tmp_path / "not.png").write_bytes(b"GIF89a")
+    with pytest.raises(ValueError, match="is not a PNG file"):
+        read_png(tmp_path / "not.png")
+    Image.fromarray(np.full((4, 4), 300, dtype=np.uint16)).save(tmp_path / "deep.png")
+    with pytest.raises(ValueError, match="only 8-bit, non-interlaced"):
+        read_png(tmp_path / "deep.png")

@@ -5,6 +5,12 @@ same colours (the Okabe-Ito palette, safe for colour-blind readers), signed
 values with a diverging colour map centred on zero, and text large enough to
 read on a projector. Notebooks call these helpers instead of styling figures
 themselves.
+
+The helpers every topic module shares live here, once: :func:`format_number`
+(the numbers written in cells), :func:`plain_log_axis`, the text drawn as
+glyph outlines (:func:`text_path`, :func:`label_path`, :func:`glyph_block`),
+PNG encoding and the text alternatives of figures. How live figures are
+redrawn is :mod:`lecturelib.drawing.live`.
 """
 
 from __future__ import annotations

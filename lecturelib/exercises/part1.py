@@ -1,9 +1,11 @@
 """Exercises for notebooks 01-11: why depth, convolutions, pooling, layers, training.
 
 Each exercise below has a readable reference (loops where the lecture loops)
-and a checker. The student's function takes the same arguments as the
-reference; where lecturelib has the same function (``conv2d``,
-``max_pool2d_backward``, ...) that function is a valid answer too.
+and a checker; where lecturelib already holds that reference (the pooling
+loops of ``lecturelib.pooling``), the exercise's reference calls it. The
+student's function takes the same arguments as the reference; where
+lecturelib has the same function (``conv2d``, ``max_pool2d_backward``, ...)
+that function is a valid answer too.
 
 The exercises, by notebook (signature of the function the student writes):
 
@@ -54,6 +56,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import convolution
+from ..pooling import (
+    avg_pool2d_backward_naive,
+    avg_pool2d_naive,
+    max_pool2d_backward_naive,
+    max_pool2d_naive,
+)
 from ._core import Comparisons, call_student, compare, register
 
 NB01 = "01_why_depth"
@@ -107,25 +116,10 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     x: (N, C, H, W); w: (F, C, KH, KW); b: (F,) or None;
     stride, padding, dilation: int or (rows, cols).
     Returns (N, F, OH, OW), ``OH = (H + 2 PH - DH (KH - 1) - 1) // SH + 1``.
+    The loops are the package's: :func:`lecturelib.convolution.conv2d_naive`
+    (which also takes ``groups``).
     """
-    x, w = _float(x), _float(w)
-    n, c, h, wd = x.shape
-    f, _, kh, kw = w.shape
-    (sh, sw), (dh, dw) = _pair(stride), _pair(dilation)
-    ph, pw = _pair(padding)
-    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
-    ow = (wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
-    xp = _pad(x, padding)
-    y = np.zeros((n, f, oh, ow), dtype=np.result_type(x, w))
-    for r in range(oh):  # output row
-        for s in range(ow):  # output column
-            for i in range(kh):  # kernel row
-                for j in range(kw):  # kernel column
-                    pixel = xp[:, :, r * sh + i * dh, s * sw + j * dw]  # (N, C)
-                    y[:, :, r, s] += pixel @ w[:, :, i, j].T  # (N, C) @ (C, F)
-    if b is not None:
-        y += np.asarray(b)[None, :, None, None]
-    return y
+    return convolution.conv2d_naive(x, w, b, stride, padding, dilation)
 
 
 def _conv_wrong_size(x, w, b, stride, padding, dilation, extra):
@@ -451,10 +445,10 @@ def output_size(n, kernel_size, stride=1, padding=0, dilation=1):
 
     ``(n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1``:
     the dilated kernel spans ``dilation * (kernel_size - 1) + 1`` inputs; the
-    positions that do not fit at the end are dropped (floor).
+    positions that do not fit at the end are dropped (floor). This is
+    :func:`lecturelib.convolution.output_size`.
     """
-    extent = dilation * (kernel_size - 1) + 1
-    return (n + 2 * padding - extent) // stride + 1
+    return convolution.output_size(n, kernel_size, stride, padding, dilation)
 
 
 def _output_size_diagnoses(n, k, s, p, d):
@@ -623,31 +617,17 @@ def _pool_geometry(x, kernel_size, stride, padding):
 
 
 def max_pool_forward(x, kernel_size, stride=None, padding=0):
-    """Reference: max pooling with loops, as PyTorch's max_pool2d.
+    """Reference: :func:`lecturelib.pooling.max_pool2d_naive`, max pooling with loops.
 
     x: (N, C, H, W); kernel_size, stride, padding: int or (rows, cols);
     stride defaults to kernel_size; padding adds -inf (it never wins).
     Returns (N, C, OH, OW) with ``OH = (H + 2 PH - KH) // SH + 1``.
     """
-    x = _float(x)
-    (kh, kw), (sh, sw), _, (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
-    xp = _pad(x, padding, -np.inf)
-    y = np.zeros(x.shape[:2] + (oh, ow), dtype=x.dtype)
-    for r in range(oh):
-        for s in range(ow):
-            window = xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw]  # (N, C, KH, KW)
-            y[:, :, r, s] = window.max(axis=(2, 3))
-    return y
+    return max_pool2d_naive(x, kernel_size, stride, padding)
 
 
 def _avg_pool(x, kernel_size, stride, padding):
-    (kh, kw), (sh, sw), _, (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
-    xp = _pad(_float(x), padding)
-    y = np.zeros(x.shape[:2] + (oh, ow))
-    for r in range(oh):
-        for s in range(ow):
-            y[:, :, r, s] = xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw].mean(axis=(2, 3))
-    return y
+    return avg_pool2d_naive(x, kernel_size, stride, padding)
 
 
 def _max_pool_diagnoses(x, kernel_size, stride, padding):
@@ -774,25 +754,14 @@ def _check_max_pool_forward(student):
 
 
 def max_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
-    """Reference: the gradient of max pooling, with loops, as PyTorch's.
+    """Reference: :func:`lecturelib.pooling.max_pool2d_backward_naive`, with loops.
 
     grad_y: (N, C, OH, OW); x: (N, C, H, W); other arguments as
     :func:`max_pool_forward`. Each window sends its gradient to one maximal
     element, the first in row-major order when several are equal (np.argmax);
     where windows overlap the contributions add up. Returns grad_x (N, C, H, W).
     """
-    x, grad_y = _float(x), _float(grad_y)
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
-    xp = _pad(x, padding, -np.inf)
-    grad_xp = np.zeros(xp.shape, dtype=np.result_type(x, grad_y))
-    for n in range(x.shape[0]):
-        for c in range(x.shape[1]):
-            for r in range(oh):
-                for s in range(ow):
-                    window = xp[n, c, r * sh : r * sh + kh, s * sw : s * sw + kw]
-                    i, j = np.unravel_index(np.argmax(window), window.shape)  # first maximum
-                    grad_xp[n, c, r * sh + i, s * sw + j] += grad_y[n, c, r, s]
-    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
+    return max_pool2d_backward_naive(grad_y, x, kernel_size, stride, padding)
 
 
 def _max_pool_backward_variant(
@@ -906,7 +875,7 @@ def _check_max_pool_backward(student):
 
 
 def avg_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
-    """Reference: the gradient of average pooling, with loops, as PyTorch's.
+    """Reference: :func:`lecturelib.pooling.avg_pool2d_backward_naive`, with loops.
 
     grad_y: (N, C, OH, OW); x: (N, C, H, W); kernel_size, stride, padding:
     int or (rows, cols), stride defaulting to kernel_size. The zero padding
@@ -914,16 +883,7 @@ def avg_pool_backward(grad_y, x, kernel_size, stride=None, padding=0):
     window receives ``grad_y / (KH * KW)``; overlapping windows add up.
     Returns grad_x: (N, C, H, W).
     """
-    x, grad_y = _float(x), _float(grad_y)
-    (kh, kw), (sh, sw), (ph, pw), (oh, ow) = _pool_geometry(x, kernel_size, stride, padding)
-    grad_xp = np.zeros(x.shape[:2] + (x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
-    for r in range(oh):
-        for s in range(ow):
-            share = grad_y[:, :, r, s] / (kh * kw)  # (N, C): one share per window element
-            grad_xp[:, :, r * sh : r * sh + kh, s * sw : s * sw + kw] += share[:, :, None, None]
-    return grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]].astype(
-        np.result_type(x, grad_y)
-    )
+    return avg_pool2d_backward_naive(grad_y, x, kernel_size, stride, padding)
 
 
 def _avg_pool_backward_variant(
@@ -1045,25 +1005,9 @@ def conv2d_backward(grad_y, x, w, b=None, stride=1, padding=0, dilation=1):
     padding cropped) and grad_y times the window to the kernel (grad_w,
     summed over the batch and every position). grad_b sums grad_y over the
     batch and every position. Returns (grad_x, grad_w, grad_b or None).
+    The loops are the package's: :func:`lecturelib.convolution.conv2d_backward_naive`.
     """
-    x, w, grad_y = _float(x), _float(w), _float(grad_y)
-    f, c, kh, kw = w.shape
-    (sh, sw), (ph, pw), (dh, dw) = _pair(stride), _pair(padding), _pair(dilation)
-    oh, ow = grad_y.shape[2:]
-    xp = _pad(x, padding)
-    grad_xp = np.zeros(xp.shape, dtype=np.result_type(x, w, grad_y))
-    grad_w = np.zeros(w.shape, dtype=grad_xp.dtype)
-    for r in range(oh):  # output row
-        for s in range(ow):  # output column
-            g = grad_y[:, :, r, s]  # (N, F)
-            for i in range(kh):  # kernel row
-                for j in range(kw):  # kernel column
-                    row, col = r * sh + i * dh, s * sw + j * dw
-                    grad_xp[:, :, row, col] += g @ w[:, :, i, j]  # (N, F) @ (F, C)
-                    grad_w[:, :, i, j] += g.T @ xp[:, :, row, col]  # (F, N) @ (N, C): sum over N
-    grad_x = grad_xp[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
-    grad_b = grad_y.sum(axis=(0, 2, 3)) if b is not None else None
-    return grad_x, grad_w, grad_b
+    return convolution.conv2d_backward_naive(grad_y, x, w, b, stride, padding, dilation)
 
 
 def _conv_backward_diagnoses(grad_y, x, w, b, stride, padding, dilation):
@@ -1750,19 +1694,9 @@ def conv1d_forward(x, w, b=None, stride=1, padding=0, dilation=1):
     x: (N, C, L); w: (F, C, K); b: (F,) or None; stride, padding, dilation: int.
     Returns (N, F, OL), ``OL = (L + 2 P - D (K - 1) - 1) // S + 1`` and
     ``y[n, f, t] = b[f] + sum over c, k of x_padded[n, c, t S + k D] * w[f, c, k]``.
+    The loops are the package's: :func:`lecturelib.convolution.conv1d_naive`.
     """
-    x, w = _float(x), _float(w)
-    n, c, length = x.shape
-    f, _, k = w.shape
-    ol = (length + 2 * padding - dilation * (k - 1) - 1) // stride + 1
-    xp = np.pad(x, [(0, 0), (0, 0), (padding, padding)])
-    y = np.zeros((n, f, ol), dtype=np.result_type(x, w))
-    for t in range(ol):  # output position
-        for j in range(k):  # kernel tap
-            y[:, :, t] += xp[:, :, t * stride + j * dilation] @ w[:, :, j].T  # (N, C) @ (C, F)
-    if b is not None:
-        y += np.asarray(b)[None, :, None]
-    return y
+    return convolution.conv1d_naive(x, w, b, stride, padding, dilation)
 
 
 def _conv1d_diagnoses(x, w, b, stride, padding, dilation):
@@ -2181,8 +2115,11 @@ def transposed_output_size(n, kernel_size, stride=1, padding=0, output_padding=0
     ``(n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1``:
     the n inputs are spread ``stride`` apart, the dilated kernel is stamped at
     each, and ``padding`` is cropped from both ends (PyTorch's conv_transpose).
+    This is :func:`lecturelib.convolution.conv_transpose_output_size`.
     """
-    return (n - 1) * stride - 2 * padding + dilation * (kernel_size - 1) + output_padding + 1
+    return convolution.conv_transpose_output_size(
+        n, kernel_size, stride, padding, output_padding, dilation
+    )
 
 
 @register(

@@ -60,6 +60,11 @@ runs a whole sequence, so the checker recognises ``lecturelib.rnn_forward``
 (for rnn_step_forward), ``lecturelib.rnn_backward`` (rnn_step_backward),
 ``lecturelib.lstm_forward`` (lstm_step_forward) and ``lecturelib.gru_forward``
 (gru_step_forward) and runs them on a one-step sequence.
+
+The references of the step, BPTT and batch-norm exercises are the package's
+readable references (``rnn_step``, ``rnn_step_backward``, ``lstm_step``,
+``gru_step``, ``rnn_backward_naive``, ``batch_norm_naive`` and
+``batch_norm_backward_naive``): one copy of each, in the lesson modules.
 """
 
 from __future__ import annotations
@@ -68,9 +73,16 @@ import itertools
 
 import numpy as np
 
-from ..gated import gru_forward, lstm_forward
+from ..batchnorm import batch_norm_backward_naive, batch_norm_naive
+from ..gated import gru_forward, gru_step, lstm_forward, lstm_step
 from ..jacobians import orthogonal, simulate_rnn
-from ..recurrent import rnn_backward, rnn_forward
+from ..recurrent import (
+    rnn_backward,
+    rnn_backward_naive,
+    rnn_forward,
+    rnn_step,
+    rnn_step_backward,
+)
 from ._core import Mistake, NotAttempted, call_student, call_student_in_place, compare, register
 from ._core import _close as _same
 
@@ -157,16 +169,7 @@ def _gaussian(rng, *shape, scale=1.0):
 # --- 12: one step of the vanilla RNN --------------------------------------------
 
 
-def rnn_step_forward(x, h_prev, U, W, b):
-    """One step of the vanilla RNN: h = tanh(x U + h_prev W + b).
-
-    x: (N, D), h_prev: (N, H), U: (D, H), W: (H, H), b: (H,). Returns (N, H).
-
-    >>> one = np.ones((1, 1))
-    >>> rnn_step_forward(one, 0 * one, U=one, W=0.5 * one, b=np.zeros(1))  # tanh(1)
-    array([[0.76159416]])
-    """
-    return np.tanh(x @ U + h_prev @ W + b)
+rnn_step_forward = rnn_step  # the reference: lecturelib.recurrent.rnn_step
 
 
 def _rnn_step_via_library(x, h_prev, U, W, b):
@@ -342,22 +345,7 @@ def _check_rnn_param_count(student):
 # --- 13: the backward pass of one step -----------------------------------------
 
 
-def rnn_step_backward(grad_h, x, h_prev, U, W, b):
-    """Gradients of one RNN step h = tanh(x U + h_prev W + b).
-
-    grad_h: (N, H), dL/dh. x: (N, D), h_prev: (N, H), U: (D, H), W: (H, H),
-    b: (H,). Returns a dict with "x" (N, D), "h_prev" (N, H), "U" (D, H),
-    "W" (H, H) and "b" (H,).
-    """
-    h = np.tanh(x @ U + h_prev @ W + b)
-    grad_a = grad_h * (1 - h**2)  # through tanh: tanh'(a) = 1 - tanh(a)^2 = 1 - h^2
-    return {
-        "x": grad_a @ U.T,
-        "h_prev": grad_a @ W.T,
-        "U": x.T @ grad_a,  # summed over the batch by the product
-        "W": h_prev.T @ grad_a,
-        "b": grad_a.sum(axis=0),
-    }
+# rnn_step_backward, the reference of the next exercise, is lecturelib.recurrent's
 
 
 def _rnn_step_backward_via_library(grad_h, x, h_prev, U, W, b):
@@ -471,36 +459,15 @@ def _check_rnn_step_backward(student):
 
 
 def bptt(grad_h, cache, truncate=None):
-    """Backpropagation through time for h_t = tanh(x_t U + h_{t-1} W + b).
+    """Reference: :func:`lecturelib.recurrent.rnn_backward_naive`, BPTT as a loop over time.
 
     grad_h: (T, N, H), dL_t/dh_t from each step's own loss. cache: a dict with
     "x" (T, N, D), "h0" (N, H), "U" (D, H), "W" (H, H), "b" (H,) and the
     states "h" (T, N, H). truncate=k: the loss at step t sends its gradient
     into h_t, h_{t-1}, ..., h_{t-k+1} (and what those steps used), then stops;
     None means full BPTT. Returns a dict "x", "h0", "U", "W", "b".
-
-    Written as the definition, one backward walk per loss step (O(T^2)).
     """
-    x, h0, U, W, h = cache["x"], cache["h0"], cache["U"], cache["W"], cache["h"]
-    T = h.shape[0]
-    k = T if truncate is None else min(truncate, T)
-    grad_a = np.zeros_like(h)  # dL/da_s, the gradient at each step's pre-activation
-    grad_h0 = np.zeros_like(h0)
-    for t in range(T):  # the loss at step t ...
-        grad_state = grad_h[t]
-        for s in range(t, max(t - k, -1), -1):  # ... reaches steps t, t-1, ..., t-k+1
-            grad_a[s] += grad_state * (1 - h[s] ** 2)  # through tanh
-            grad_state = (grad_state * (1 - h[s] ** 2)) @ W.T  # back to h_{s-1}
-        if t - k + 1 <= 0:  # the window reached step 0, whose input is h0
-            grad_h0 += grad_state
-    h_prev = np.concatenate([h0[None], h[:-1]])  # h_prev[s] = h_{s-1}
-    return {
-        "x": grad_a @ U.T,
-        "h0": grad_h0,
-        "U": sum(x[s].T @ grad_a[s] for s in range(T)),  # U was used at every step
-        "W": sum(h_prev[s].T @ grad_a[s] for s in range(T)),
-        "b": grad_a.sum(axis=(0, 1)),
-    }
+    return rnn_backward_naive(grad_h, cache, truncate)
 
 
 def _bptt_variant(grad_h, cache, reach, slope="h2", through_WT=True, weights_from=None):
@@ -1167,21 +1134,7 @@ def _check_clip_grad_value(student):
 # --- 16: one step of an LSTM and of a GRU -----------------------------------------
 
 
-def lstm_step_forward(x, h_prev, c_prev, U, W, b):
-    """One LSTM step, gate blocks in PyTorch's order i, f, g, o.
-
-    x: (N, D), h_prev and c_prev: (N, H), U: (D, 4H), W: (H, 4H), b: (4H,).
-    Returns (h, c), both (N, H).
-    """
-    H = h_prev.shape[1]
-    a = x @ U + h_prev @ W + b  # all four pre-activations side by side, (N, 4H)
-    i = 1 / (1 + np.exp(-a[:, :H]))  # input gate: how much new content to write
-    f = 1 / (1 + np.exp(-a[:, H : 2 * H]))  # forget gate: how much old memory to keep
-    g = np.tanh(a[:, 2 * H : 3 * H])  # candidate content
-    o = 1 / (1 + np.exp(-a[:, 3 * H :]))  # output gate: how much of the memory to show
-    c = f * c_prev + i * g
-    h = o * np.tanh(c)
-    return h, c
+lstm_step_forward = lstm_step  # the reference: lecturelib.gated.lstm_step
 
 
 def _lstm_step_via_library(x, h_prev, c_prev, U, W, b):
@@ -1292,19 +1245,7 @@ def _check_lstm_step_forward(student):
     verdict.finish()
 
 
-def gru_step_forward(x, h_prev, U, W, b_x, b_h):
-    """One GRU step, gate blocks in PyTorch's order r, z, n.
-
-    x: (N, D), h_prev: (N, H), U: (D, 3H), W: (H, 3H), b_x and b_h: (3H,).
-    Returns h: (N, H).
-    """
-    H = h_prev.shape[1]
-    from_x = x @ U + b_x  # (N, 3H)
-    from_h = h_prev @ W + b_h  # (N, 3H)
-    r = 1 / (1 + np.exp(-(from_x[:, :H] + from_h[:, :H])))  # reset gate
-    z = 1 / (1 + np.exp(-(from_x[:, H : 2 * H] + from_h[:, H : 2 * H])))  # update gate
-    n = np.tanh(from_x[:, 2 * H :] + r * from_h[:, 2 * H :])  # candidate state
-    return (1 - z) * n + z * h_prev
+gru_step_forward = gru_step  # the reference: lecturelib.gated.gru_step
 
 
 def _gru_step_via_library(x, h_prev, U, W, b_x, b_h):
@@ -1651,7 +1592,7 @@ def _per_channel(v, x):
 def batchnorm_forward(
     x, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5
 ):
-    """Batch normalisation, as torch.nn.functional.batch_norm.
+    """Reference: :func:`lecturelib.batchnorm.batch_norm_naive`, as the lecture writes it.
 
     x: (N, C) or (N, C, H, W); one mean and variance per channel, over every
     axis but 1. running_mean, running_var: (C,), updated IN PLACE in
@@ -1659,24 +1600,7 @@ def batchnorm_forward(
     statistics in eval. weight (gamma), bias (beta): (C,) or None.
     Returns y shaped like x.
     """
-    axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels: (0,) or (0, 2, 3)
-    shape = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) vector laid along axis 1
-    if training:
-        mean = x.mean(axis=axes)
-        var = x.var(axis=axes)  # biased (divide by m): what normalises the batch
-        m = x.size // x.shape[1]  # values per channel
-        running_mean *= 1 - momentum  # in place: the caller's arrays change
-        running_mean += momentum * mean
-        running_var *= 1 - momentum
-        running_var += momentum * var * m / (m - 1)  # the unbiased estimate
-    else:
-        mean, var = running_mean, running_var
-    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
-    if weight is not None:
-        y = y * weight.reshape(shape)
-    if bias is not None:
-        y = y + bias.reshape(shape)
-    return y
+    return batch_norm_naive(x, running_mean, running_var, weight, bias, training, momentum, eps)
 
 
 def _bn_normalise(x, mean, var, weight, bias, eps, eps_outside=False, swap=False):
@@ -1909,33 +1833,17 @@ def _check_batchnorm_forward(student):
 def batchnorm_backward(
     grad_y, x, weight=None, bias=None, eps=1e-5, training=True, running_mean=None, running_var=None
 ):
-    """Gradients of batch normalisation: returns (grad_x, grad_weight, grad_bias).
+    """Reference: :func:`lecturelib.batchnorm.batch_norm_backward_naive`.
 
-    grad_y, x: (N, C) or (N, C, H, W); weight, bias: (C,) or None (then their
-    gradient is None). In training the mean and variance depend on every x,
-    which adds the two correction terms; in eval they are the constants
-    running_mean and running_var.
+    Returns (grad_x, grad_weight, grad_bias). grad_y, x: (N, C) or
+    (N, C, H, W); weight, bias: (C,) or None (then their gradient is None).
+    In training the mean and variance depend on every x, which adds the two
+    correction terms; in eval they are the constants running_mean and
+    running_var.
     """
-    axes = (0,) + tuple(range(2, x.ndim))  # every axis but the channels
-    shape = (1, -1) + (1,) * (x.ndim - 2)  # a (C,) vector laid along axis 1
-    if training:
-        mean, var = x.mean(axis=axes), x.var(axis=axes)
-    else:
-        mean, var = running_mean, running_var
-    inv_std = 1 / np.sqrt(var.reshape(shape) + eps)
-    x_hat = (x - mean.reshape(shape)) * inv_std
-    grad_bias = grad_y.sum(axis=axes) if bias is not None else None
-    grad_weight = (grad_y * x_hat).sum(axis=axes) if weight is not None else None
-    g = grad_y if weight is None else grad_y * weight.reshape(shape)  # dL/dx_hat
-    if training:
-        grad_x = inv_std * (
-            g
-            - g.mean(axis=axes, keepdims=True)  # through the batch mean
-            - x_hat * (g * x_hat).mean(axis=axes, keepdims=True)  # through the batch variance
-        )
-    else:
-        grad_x = g * inv_std  # the running statistics are constants
-    return grad_x, grad_weight, grad_bias
+    return batch_norm_backward_naive(
+        grad_y, x, weight, bias, eps, training, running_mean, running_var
+    )
 
 
 def _bn_backward_variant(

@@ -70,6 +70,7 @@ class SGD(Optimiser):
     on the first step) and w -= lr * v (or lr * (g + momentum * v) with
     nesterov=True).
 
+    >>> from lecturelib.training.layers import Linear
     >>> layer = Linear(1, 1, bias=False, rng=0); layer.params["weight"][...] = 1.0
     >>> layer.grads["weight"][...] = 0.5
     >>> SGD(layer, lr=0.1).step(); layer.params["weight"]
@@ -112,6 +113,7 @@ class Adam(Optimiser):
     The bias corrections undo the zero start of m and v, so the first step
     moves every weight by about lr.
 
+    >>> from lecturelib.training.layers import Linear
     >>> layer = Linear(1, 1, bias=False, rng=0); layer.params["weight"][...] = 1.0
     >>> layer.grads["weight"][...] = 123.0
     >>> Adam(layer, lr=0.1).step(); layer.params["weight"]
