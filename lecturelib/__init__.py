@@ -17,6 +17,7 @@ first and the fast version, tested equal to it, after it:
 - ``dropout``, ``batchnorm``   regularisation and normalisation
 - ``losses``       softmax cross-entropy, mean squared error
 - ``gradients``    numerical gradient checks, gradient clipping
+- ``cliff``        a loss surface with a cliff, descended with and without clipping
 - ``layer_tables`` output shapes, parameters and MACs of whole networks
 - ``jacobians``    vanishing and exploding gradients
 - ``depth``, ``text``, ``tasks``, ``data``   why depth, text, a memory task,
