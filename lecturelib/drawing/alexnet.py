@@ -31,7 +31,8 @@ from matplotlib.text import Text
 from matplotlib.transforms import Affine2D, Bbox
 
 from . import figures as viz
-from .layer_views import compact_number, settle_axes, short_name
+from .layer_views import LAYER_KEY, compact_number, settle_axes, short_name
+from .panel import Panel
 
 #: Half the gap between a row's two bars and the bar height, in rows.
 _OFFSET, _HEIGHT = 0.2, 0.38
@@ -221,4 +222,46 @@ def draw_layer_bar_chart(ax, table, title=None, legend=False) -> LayerBarChart:
     return chart
 
 
-__all__ = ["bar_rectangles", "RowNameHighlight", "LayerBarChart", "draw_layer_bar_chart"]
+# --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
+
+
+def layer_table_panel(
+    controls: dict, compute, names, *, columns=None, caption: str = "", dpi: float = 96
+) -> Panel:
+    """A network's parameters and multiply-accumulates per layer, as bars and a table.
+
+    ``compute(**values)`` is the lesson: the network's
+    :class:`lecturelib.layer_tables.LayerTable` for the controls' settings
+    (e.g. :func:`lecturelib.layer_tables.layer_table` of a variant of AlexNet).
+    ``names`` labels the bars, one per row of the table. The text gives the
+    totals and the share of the fully connected layers, or, when a layer
+    cannot be computed, the first such layer and why; under it the table
+    with ``columns`` (flagged rows in red).
+    """
+    figure, ax = viz.new_figure(7.5, 4.2)
+    chart = LayerBarChart(ax, list(names), legend=False)
+
+    def update(**values):
+        table = compute(**values)
+        chart.update(table)
+        if table.ok:
+            summary = (
+                f"<b>{table.total_params:,}</b> parameters ({table.share('fc'):.0%} in the fully "
+                f"connected layers), <b>{table.total_macs:,}</b> MACs per image"
+            )
+        else:
+            label, message = table.errors[0]
+            summary = f"<b>This network breaks at {label}</b>: {message}."
+        rows = table.to_html() if columns is None else table.to_html(columns=columns)
+        return f"{LAYER_KEY}<br>{summary}{rows}"
+
+    return Panel(controls, update, figure, artists=chart.artists, caption=caption, dpi=dpi)
+
+
+__all__ = [
+    "bar_rectangles",
+    "RowNameHighlight",
+    "LayerBarChart",
+    "draw_layer_bar_chart",
+    "layer_table_panel",
+]

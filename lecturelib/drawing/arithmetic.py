@@ -18,13 +18,15 @@ which cells are read, how many are lost); :class:`ArithmeticDiagram` draws
 once and then only updates its artists, so an interactive panel redraws in
 a few milliseconds; :func:`draw_arithmetic` is the one-shot version for
 static figures and :func:`describe` writes the facts of one setting as a
-short HTML paragraph.
+short HTML paragraph. :func:`arithmetic_panel` puts the diagram in an
+interactive panel.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ipywidgets as widgets
 import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
@@ -33,6 +35,7 @@ from matplotlib.patches import Rectangle
 from .._checks import as_int
 from ..convolution import output_size
 from . import figures as viz
+from .panel import Panel
 
 #: Input cells that no window ever reads.
 UNVISITED = viz.MUTED
@@ -406,6 +409,46 @@ def draw_arithmetic(
     return diagram
 
 
+# --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
+
+
+def arithmetic_panel(
+    controls: dict, *, play=None, caption: str = "", legend: bool = True, dpi: float = 80
+) -> Panel:
+    """The interactive convolution-arithmetic diagram of the padding-and-stride notebook.
+
+    ``controls`` holds the sliders ``input_size``, ``kernel_size``, ``stride``,
+    ``padding``, ``dilation`` and ``position`` (the output cell, counted row by
+    row). The sizes come from :func:`axis_arithmetic` (which uses
+    :func:`lecturelib.convolution.output_size`); the position slider's maximum
+    follows the number of output cells. A ``play`` widget (see
+    :func:`lecturelib.drawing.panel.play`), if given, drives the position.
+    Settings where the kernel does not fit show :func:`axis_arithmetic`'s
+    explanation. ``legend`` appends :func:`legend_html` to the caption.
+    """
+    figure, diagram = arithmetic_figure(6.4, 4.2, titles=False)
+    position = controls["position"]
+    if play is not None:
+        widgets.jslink((play, "value"), (position, "value"))
+        widgets.jslink((play, "max"), (position, "max"))
+
+    def update(input_size, kernel_size, stride, padding, dilation, position):
+        settings = axis_arithmetic(input_size, kernel_size, stride, padding, dilation)
+        last = settings.output_size**2 - 1
+        if controls["position"].max != last:
+            controls["position"].max = last  # the slider follows the number of output cells
+        position = min(position, last)
+        settings, row, col = diagram.update(
+            input_size, kernel_size, stride, padding, dilation, position
+        )
+        return describe(settings, row, col)
+
+    if legend:
+        caption = f"{caption}<br>{legend_html()}"
+    extra = [play] if play is not None else []
+    return Panel(controls, update, figure, extra=extra, dpi=dpi, caption=caption)
+
+
 __all__ = [
     "ROLES",
     "AxisArithmetic",
@@ -415,4 +458,5 @@ __all__ = [
     "ArithmeticDiagram",
     "arithmetic_figure",
     "draw_arithmetic",
+    "arithmetic_panel",
 ]

@@ -30,6 +30,7 @@ from matplotlib.transforms import blended_transform_factory
 from .._checks import as_int
 from ..convolution import receptive_field
 from . import figures as viz
+from .panel import Panel
 
 KINDS = ("fully connected", "locally connected", "shared weights")
 
@@ -409,6 +410,70 @@ def draw_receptive_field(ax, n_inputs, window, depth, **kwargs) -> range:
     return ReceptiveFieldDiagram(ax, **kwargs).draw(n_inputs, window, depth)
 
 
+# --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
+
+
+def receptive_field_panel(
+    controls: dict, compute, *, n_inputs: int = 17, caption: str = "", dpi: float = 80
+) -> Panel:
+    """A stack of 1-D layers over ``n_inputs`` inputs and the top unit's receptive field.
+
+    ``controls``: ``depth`` (layers, at most 4 are drawn) and ``window``.
+    ``compute(depth, window)`` is the lesson's receptive-field size (e.g.
+    :func:`lecturelib.receptive_field` of ``[window] * depth``); the panel
+    checks that the drawn field has that many inputs and names them.
+    """
+    figure, ax = viz.new_figure(8, 3.4)
+    diagram = ReceptiveFieldDiagram(ax, max_depth=4)
+
+    def update(depth, window):
+        field = diagram.draw(n_inputs, window, depth)
+        size = compute(depth, window)
+        if len(field) != size:
+            raise RuntimeError(f"the drawing shows {len(field)} inputs, the lesson says {size}")
+        return (
+            f"{depth} layer(s) of windows of {window}: the top unit sees inputs x{field.start + 1} "
+            f"to x{field.stop}, {size} in all (1 + {depth} x {window - 1})"
+        )
+
+    return Panel(controls, update, figure, artists=diagram.artists, dpi=dpi, caption=caption)
+
+
+def weight_count_panel(controls: dict, compute, *, caption: str = "", dpi: float = 80) -> Panel:
+    """The three kinds of layer drawn in 1-D, and bars of their weight counts in 2-D.
+
+    ``controls``: ``n_inputs`` (the 1-D layer's inputs), ``window`` and ``side``
+    (of a square image). ``compute(n_inputs, window, side)`` is the lesson: it
+    returns ``{"1-D": (outputs, counts), "2-D": (output_side, counts)}``, where
+    each ``counts`` is :func:`connection_counts` of that layer. The drawings
+    come first, so a window the 1-D drawing cannot show gives its message.
+    """
+    figure, axes = viz.new_figure(12, 3.0, 1, 4, width_ratios=[1, 1, 1, 0.75])
+    diagrams = [
+        ConnectionDiagram(ax, kind, label_rows=ax is axes[0]) for ax, kind in zip(axes, KINDS)
+    ]
+    bars = CountBars(axes[3], title="2-D weights", top=1e17)
+
+    def update(n_inputs, window, side):
+        for diagram in diagrams:
+            diagram.draw(n_inputs, window)
+        counts = compute(n_inputs, window, side)
+        outputs, line = counts["1-D"]
+        side_out, image = counts["2-D"]
+        bars.draw(image, f"{side} x {side} image\n{window} x {window} window")
+        return (
+            f"<b>1-D</b>: {n_inputs} inputs, {outputs} outputs: "
+            f"{line['fully connected']} / {line['locally connected']} / {line['shared weights']} "
+            f"weights (fully connected / locally connected / shared). "
+            f"<b>2-D</b>: {side} x {side} image, {side_out} x {side_out} outputs: "
+            f"{image['fully connected']:,} / {image['locally connected']:,} / "
+            f"{image['shared weights']:,} weights."
+        )
+
+    artists = [artist for diagram in diagrams for artist in diagram.artists] + bars.artists
+    return Panel(controls, update, figure, artists=artists, dpi=dpi, caption=caption)
+
+
 __all__ = [
     "KINDS",
     "WEIGHT_COLOURS",
@@ -419,4 +484,6 @@ __all__ = [
     "CountBars",
     "ReceptiveFieldDiagram",
     "draw_receptive_field",
+    "receptive_field_panel",
+    "weight_count_panel",
 ]

@@ -13,6 +13,9 @@ small multiples:
 - :class:`MemoryView` / :func:`draw_memory`: the bytes of the weights and of
   a batch's activations, on a logarithmic scale.
 
+:func:`perceptron_editor` and :func:`memory_panel` put the first and the
+last in interactive panels.
+
 Nothing is told by colour alone: the three lines differ in line style, points
 the network puts inside are filled circles and the others crosses, the fit is
 solid and the target dashed, and the activation bar is hatched.
@@ -28,6 +31,7 @@ from .._checks import as_array
 from ..depth import perceptron, perceptron_and
 from ..layer_tables import MemoryEstimate
 from . import figures as viz
+from .panel import Panel
 
 UNIT_NAMES = ("A", "B", "C")
 UNIT_STYLES = ("-", "--", ":")
@@ -316,6 +320,134 @@ def draw_memory(ax, estimate: MemoryEstimate, title=None, **kw) -> None:
         ax.set_title(title)
 
 
+# --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
+
+
+def perceptron_editor(controls: dict, W, b, points, *, caption: str = "", dpi: float = 80) -> Panel:
+    """Edit three perceptrons one at a time and watch the region where their AND fires.
+
+    ``controls``: ``unit`` (one of "A", "B", "C"), ``w1``, ``w2`` and ``bias``,
+    the sliders of the unit being edited; their first values should be unit
+    A's. W (2, 3) and b (3,) are the starting units, one column per unit, as
+    :func:`lecturelib.depth.perceptron_and` takes them; ``points`` (N, 2) are
+    classified by that function on every update (:class:`TriangleView`).
+
+    Choosing another unit loads its weights into the sliders; each unit keeps
+    its own settings. The text lists every unit and the share of the square
+    where the AND fires (or says that it never does).
+    """
+    W, b = as_array(W, "W", 2), as_array(b, "b", 1)
+    figure, ax = viz.new_figure(6.6, 4.0)
+    view = TriangleView(ax, points)
+    names = list(UNIT_NAMES)
+    settings = {
+        name: [float(w[0]), float(w[1]), float(bias)] for name, w, bias in zip(names, W.T, b)
+    }
+    editing = {"unit": names[0]}
+    panel = None
+
+    def update(unit, w1, w2, bias):
+        if unit != editing["unit"]:
+            # the sliders still show the previous unit: load this unit's settings into them
+            editing["unit"] = unit
+            w1_now, w2_now, bias_now = settings[unit]
+            panel.set(w1=w1_now, w2=w2_now, bias=bias_now)
+            return None
+        settings[unit] = [w1, w2, bias]
+        weights = np.array([settings[name][:2] for name in names]).T  # (2, 3)
+        biases = np.array([settings[name][2] for name in names])
+        facts = view.update(weights, biases, names.index(unit))
+        rows = ", ".join(
+            f"{name}: w = ({s[0]:g}, {s[1]:g}), b = {s[2]:g}" for name, s in settings.items()
+        )
+        if facts["silent_units"]:
+            rows += (
+                f"<br>Unit {', '.join(facts['silent_units'])} has w = (0, 0): it has no line, "
+                "and fires everywhere if b > 0, nowhere otherwise."
+            )
+        if facts["and_fraction"] == 0:
+            verdict = (
+                "No point of the square lies on the firing side of all three units: "
+                "the AND never fires."
+            )
+        else:
+            verdict = (
+                f"The AND fires on {facts['and_fraction']:.1%} of the square; "
+                f"{facts['points_inside']} of {len(view.points)} points classed inside."
+            )
+        return f"{rows}<br>{verdict}"
+
+    panel = Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
+    return panel
+
+
+def fit_panel(
+    controls: dict, x, target, widths, curves: dict, errors: dict, *, caption: str = "", dpi=80
+) -> Panel:
+    """Precomputed fits of a one-hidden-layer network, by width and activation (:class:`FitView`).
+
+    ``controls``: ``width`` (one of ``widths``) and ``activation``. x, target:
+    (M,); ``curves[activation, width]`` is the trained network's output at x,
+    ``errors[activation]`` its RMS errors, one per width (the notebook's
+    training, done before the panel is made). The text compares the error
+    with the one-unit fit's.
+    """
+    figure, (ax_fit, ax_error) = viz.new_figure(10, 3.6, 1, 2)
+    view = FitView(ax_fit, ax_error, x, target, widths, errors)
+
+    def update(width, activation):
+        error = view.update(width, activation, curves[activation, width])
+        best = errors[activation][0] / error
+        return (
+            f"{width} {activation} hidden unit{'s' * (width > 1)}: RMS error {error:.4f}, "
+            f"{best:.1f} times smaller than with 1 unit. Dashed: the target; solid: the network."
+        )
+
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
+
+
+def memory_panel(
+    controls: dict,
+    compute,
+    *,
+    caption: str = "",
+    reference: float = 16e9,
+    reference_label: str = "16 GB",
+    dpi: float = 80,
+) -> Panel:
+    """Memory bars (weights, a batch's activations, total) for the network the controls describe.
+
+    ``compute(**values)`` receives every control's value and returns the
+    :class:`lecturelib.layer_tables.MemoryEstimate` to draw (the notebook's
+    call to :func:`lecturelib.memory_estimate`). If the controls include
+    ``network``, ``layers`` and ``width``, the text names the network: "the
+    lecture's 50-layer network" when ``network == "lecture"``, otherwise the
+    layers and their width.
+    """
+    figure, ax = viz.new_figure(8, 2.8)
+    view = MemoryView(ax, limits=(1e3, 1e13), reference=reference, reference_label=reference_label)
+
+    def update(**values):
+        estimate = compute(**values)
+        view.update(estimate)
+        if values.get("network") == "lecture":
+            shape = "the lecture's 50-layer network (depth and width sliders not used)"
+        else:
+            layers, width = values.get("layers"), values.get("width")
+            shape = f"{layers} layer{'s' * (layers > 1)} of {width} units"
+        share = estimate.activations_bytes / estimate.total_bytes
+        number_format = values.get("dtype", f"{estimate.bytes_per_value}-byte numbers")
+        return (
+            f"{shape}: {estimate.weights:,} weights, {estimate.activations_per_example:,} "
+            f"activations per example. Batch of {estimate.batch_size} in {number_format}: "
+            f"weights {memory_text(estimate.weights_bytes)}, activations "
+            f"{memory_text(estimate.activations_bytes)} ({share:.0%} of the total "
+            f"{memory_text(estimate.total_bytes)}). Hatched bar: the activations."
+        )
+
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
+
+
 __all__ = [
     "TriangleView",
     "draw_triangle",
@@ -324,4 +456,7 @@ __all__ = [
     "MemoryView",
     "draw_memory",
     "memory_text",
+    "perceptron_editor",
+    "memory_panel",
+    "fit_panel",
 ]

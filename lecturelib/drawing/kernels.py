@@ -18,6 +18,8 @@
 - :class:`KernelExplorer`: the two-panel figure (input, feature map) of the
   interactive kernel editor, updated in place; :func:`draw_gallery` and
   :func:`draw_gradients`: static figures.
+- :func:`kernel_editor`: the whole interactive editor (a grid of weights,
+  presets, the figure) around a feature-map function the notebook writes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from matplotlib.colors import Normalize
 
 from .._checks import as_array, as_int
 from . import figures as viz
+from .panel import Panel, grid_values, number_grid
 
 _IDENTITY = np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
 _BOX = np.full((3, 3), 1.0 / 9.0)
@@ -300,6 +303,100 @@ class KernelExplorer:
         return signed
 
 
+# --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
+
+
+def _preset_grid(preset, size: int = 5) -> np.ndarray:
+    """``preset`` centred in a ``size`` x ``size`` grid of zeros (a 3 x 3 kernel in the middle)."""
+    grid = np.zeros((size, size))
+    rows, cols = preset.shape
+    top, left = (size - rows) // 2, (size - cols) // 2
+    grid[top : top + rows, left : left + cols] = preset
+    return grid
+
+
+def kernel_editor(
+    controls: dict, compute, pictures: dict, presets: dict, *, caption: str = "", dpi: float = 80
+) -> Panel:
+    """The kernel editor of the edge-detection notebook, as a :class:`Panel`.
+
+    A 5 x 5 grid of weight boxes (described "kernel weight[r,c]") sits beside
+    ``controls``, which must include ``picture`` (a key of ``pictures``, each an
+    (H, W) image), ``preset`` (a key of ``presets``, kernels of at most 5 x 5),
+    ``size`` (3 or 5: how much of the grid is the kernel), ``stride`` and
+    ``padding``; a ``flip`` checkbox is optional. Every other control's value
+    goes to ``compute`` too.
+
+    ``compute(image, kernel, stride=, padding=, **rest)`` is the lesson: it
+    returns the feature map (OH, OW) of the picture under the kernel typed
+    into the grid; the editor only draws it with :class:`KernelExplorer` and
+    writes the facts (sum of the weights, range, output size) under it.
+
+    Choosing a preset writes it into the grid (3 x 3 kernels in the middle,
+    zeros around) and redraws once; a preset larger than 3 x 3 switches the
+    size to 5 x 5. With size 3 the outer boxes are disabled, and keeping a
+    larger preset at 3 x 3 shows a message instead of a figure.
+    """
+    figure, axes = viz.new_figure(7.2, 3.5, ncols=2)
+    explorer = KernelExplorer(*axes)
+    grid, boxes = number_grid(np.zeros((5, 5)), description="kernel weight", step=0.5)
+    all_boxes = [box for row in boxes for box in row]
+    state = {"preset": None, "loading": False}
+
+    def load_preset(name):
+        state["loading"] = True  # the boxes change one by one: redraw once, afterwards
+        for box, value in zip(all_boxes, _preset_grid(presets[name]).ravel()):
+            box.value = round(float(value), 4)
+        state["loading"] = False
+
+    def update(picture, preset, size, stride, padding, **rest):
+        if preset != state["preset"]:
+            load_preset(preset)
+            state["preset"] = preset
+            if size == 3 and presets[preset].shape[0] > 3:
+                controls["size"].value = size = 5  # a larger preset needs the 5 x 5 grid
+        for r, row in enumerate(boxes):
+            for c, box in enumerate(row):
+                box.disabled = size == 3 and not (1 <= r <= 3 and 1 <= c <= 3)
+        if size == 3 and presets[preset].shape[0] > 3:
+            raise ValueError(
+                f"'{preset}' does not fit in 3 x 3: set the kernel size to 5 x 5, "
+                "or pick a 3 x 3 preset."
+            )
+        kernel = grid_values(boxes)
+        if size == 3:
+            kernel = kernel[1:4, 1:4]
+        image = pictures[picture]
+        feature_map = compute(image, kernel, stride=stride, padding=padding, **rest)
+        signed = explorer.update(image, feature_map, kernel, stride, padding)
+        look = "signed map: white is 0" if signed else "brightness kept: drawn in grey"
+        return (
+            f"Weights sum to {kernel.sum():.3g} ({look}); values from {feature_map.min():.2f} to "
+            f"{feature_map.max():.2f}. Output {feature_map.shape[0]} x {feature_map.shape[1]}"
+            f" = floor(({image.shape[0]} + 2 x {padding} - {size}) / {stride}) + 1 rows."
+            + (" The kernel is flipped: true convolution." if rest.get("flip") else "")
+        )
+
+    panel = Panel(
+        controls,
+        update,
+        figure,
+        extra=[grid],
+        dpi=dpi,
+        artists=explorer.artists,  # only the two images are redrawn on each update
+        caption=caption,
+    )
+    panel.kernel_boxes = boxes
+
+    def on_weight_edit(_change):
+        if not state["loading"]:
+            panel.refresh()
+
+    for box in all_boxes:
+        box.observe(on_weight_edit, names="value")
+    return panel
+
+
 __all__ = [
     "KERNELS",
     "PRESETS",
@@ -312,4 +409,5 @@ __all__ = [
     "draw_gallery",
     "draw_gradients",
     "KernelExplorer",
+    "kernel_editor",
 ]

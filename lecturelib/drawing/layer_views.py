@@ -28,6 +28,8 @@ and then only updates them:
 
 The ``draw_*`` functions are one-shot versions for static figures (small
 multiples): they take an axes and the same settings as the panel's controls.
+The ``*_panel`` functions at the end build the notebooks' interactive panels
+around these views.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ..convolution import conv_matrix, output_size, receptive_field, window_indi
 from ..pooling import pool_matrix
 from . import figures as viz
 from .figures import format_number, label_path, text_path
+from .panel import Panel
 
 #: Lines between cells.
 GRID_LINE = "#333333"
@@ -995,6 +998,131 @@ def compact_number(value) -> str:
     return f"{value}"
 
 
+# --- panel builders (plumbing-a): notebooks 06 and 07, minus the lesson ----------------
+
+
+def _same(drawn, lesson, what: str) -> None:
+    """The drawing and the notebook's computation must agree; a mismatch is a bug, not a setting."""
+    if np.shape(drawn) != np.shape(lesson) or not np.allclose(drawn, lesson):
+        raise RuntimeError(f"the drawing and the lesson disagree on {what}")
+
+
+def pooling_panel(controls: dict, matrices: dict, compute, *, caption: str = "") -> Panel:
+    """Pool a small matrix with any window and strides (:class:`PoolMatrixView`).
+
+    ``matrices`` maps a name to ``(values, image_shape)``: the matrix and, if
+    it was zero-padded at the bottom and right, the shape before padding
+    (else None). ``controls``: ``matrix`` (a name), ``mode``, ``window``,
+    ``row_stride`` and ``col_stride``. ``compute(**values)`` is the lesson,
+    the pooled matrix (the notebook's :func:`lecturelib.pool_matrix` call);
+    the text counts the outputs and the cells no window reads.
+    """
+    figure, ax = viz.new_figure(7, 3.6)
+    view = PoolMatrixView(ax)
+
+    def update(matrix, mode, window, row_stride, col_stride):
+        values, image_shape = matrices[matrix]
+        out = view.update(values, window, (row_stride, col_stride), mode, image_shape)
+        _same(out, compute(matrix, mode, window, row_stride, col_stride), "the pooled matrix")
+        seen = np.outer(
+            visited_cells(values.shape[0], window, row_stride),
+            visited_cells(values.shape[1], window, col_stride),
+        )
+        return (
+            f"output {out.shape[0]}×{out.shape[1]}: {out.size} values from {values.size} cells; "
+            f"{values.size - seen.sum()} cells never read"
+        )
+
+    return Panel(controls, update, figure, caption=caption)
+
+
+def shift_panel(
+    controls: dict, feature_map, crop_size: int, crop_origin, *, caption: str = "", dpi=80
+) -> Panel:
+    """Shift the input of a pooling layer and count the pooled values that stay the same.
+
+    ``controls``: ``mode`` ("max" or "avg"), ``window``, ``row_stride``,
+    ``col_stride`` and ``shift`` (0 to 8 pixels). The experiment is
+    :class:`ShiftExperimentView` on the ``crop_size`` crop of ``feature_map``
+    at ``crop_origin``: pooled with :func:`lecturelib.pool_matrix` before and
+    after the shift (:func:`unchanged_fraction`).
+    """
+    figure, axes = viz.new_figure(12, 3.1, 1, 4)
+    view = ShiftExperimentView(axes, max_shift=8, legend=False)
+
+    def update(mode, window, row_stride, col_stride, shift):
+        facts = view.update(
+            feature_map, mode, window, (row_stride, col_stride), shift, crop_size, crop_origin
+        )
+        rows, cols = facts["output"]
+        return (
+            f"{SHIFT_KEY}<br>{rows}×{cols} pooled values; after a shift of {shift} px: "
+            f"{facts['unchanged_max']:.0%} unchanged with max pooling, "
+            f"{facts['unchanged_avg']:.0%} with average pooling, "
+            f"{facts['unchanged_none']:.0%} of the pixels without pooling"
+        )
+
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
+
+
+def conv_layer_panel(controls: dict, compute, *, caption: str = "") -> Panel:
+    """Input, filter and output volumes of one convolution layer, with its counts.
+
+    ``controls``: ``channels``, ``size`` (of a square input), ``kernel_size``,
+    ``filters``, ``stride`` and ``padding``. ``compute(**values)`` is the
+    lesson: the layer's row of :func:`lecturelib.layer_tables.layer_table`
+    (output shape, weights, biases, parameters, MACs); a row with an
+    ``error`` shows that error as the message.
+    """
+    figure, ax = viz.new_figure(8, 3.6)
+    volumes = VolumeDiagram(ax)
+
+    def update(channels, size, kernel_size, filters, stride, padding):
+        out = volumes.update(channels, size, kernel_size, filters, stride, padding)
+        row = compute(channels, size, kernel_size, filters, stride, padding)
+        if row.error:
+            raise ValueError(row.error)
+        _same(row.output_shape, (filters, out, out), "the output shape")
+        return (
+            f"output {filters}×{out}×{out}; "
+            f"weights {filters}·{channels}·{kernel_size}·{kernel_size} = {row.weights:,}, "
+            f"biases {row.biases:,}, parameters <b>{row.params:,}</b>; "
+            f"{row.macs:,} multiply-accumulates per image"
+        )
+
+    return Panel(controls, update, figure, caption=caption)
+
+
+def multichannel_panel(
+    controls: dict, x, w, compute, *, padding: int = 1, names=CHANNEL_NAMES, caption: str = ""
+) -> Panel:
+    """One filter over a multi-channel input, position by position (:class:`MultiChannelStepper`).
+
+    x: (C, H, W), w: (C, KH, KW). ``controls``: ``position`` (0 to the number
+    of output cells - 1) and ``bias``. ``compute(bias)`` is the lesson, the
+    whole output map (OH, OW) (the notebook's :func:`lecturelib.conv2d` call);
+    the panel checks the drawn value against it and writes out the channel sums.
+    """
+    figure, ax = viz.new_figure(6, 6.4)
+    maps = {}  # the lesson's output map for each bias (moving the position reuses it)
+    stepper = MultiChannelStepper(ax, x, w, controls["bias"].value, padding=padding, names=names)
+    controls["position"].max = stepper.steps - 1  # one position per output cell
+
+    def update(position, bias):
+        stepper.set_bias(bias)
+        facts = stepper.show(position)
+        r, c = facts["position"]
+        if bias not in maps:
+            maps[bias] = compute(bias)
+        _same(facts["value"], maps[bias][r, c], f"output ({r}, {c})")
+        sums = " + ".join(f"({v:g})" for v in facts["channel_sums"])
+        return f"output ({r}, {c}) = {sums} + bias {bias:g} = <b>{facts['value']:g}</b>"
+
+    panel = Panel(controls, update, figure, caption=caption, artists=stepper.artists)
+    panel.steps = stepper.steps
+    return panel
+
+
 __all__ = [
     "GRID_LINE",
     "UNVISITED",
@@ -1024,4 +1152,8 @@ __all__ = [
     "draw_cnn_pipeline",
     "short_name",
     "compact_number",
+    "pooling_panel",
+    "shift_panel",
+    "conv_layer_panel",
+    "multichannel_panel",
 ]

@@ -36,6 +36,7 @@ from ..convolution import convolve2d, cross_correlate2d, output_size
 from . import figures as viz
 from .figures import format_number
 from .live import BlitCanvas, freeze_layout
+from .panel import Panel
 
 _GAP = 1.7  # horizontal space between two matrices, in cells
 _GRID = "#666666"  # cell borders
@@ -392,8 +393,77 @@ class SlidingWindowStepper:
         return diagram.show(position, flip)
 
 
+# --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
+
+
+def convolution_stepper(
+    controls: dict, examples: dict, compute, *, caption: str = "", dpi: float = 80
+) -> Panel:
+    """Step through worked examples of a 2-D convolution, one output position at a time.
+
+    ``examples`` maps a name to the keyword arguments of
+    :class:`SlidingWindowDiagram` (``image``, ``kernel`` and optionally
+    ``stride``, ``padding``, ``bias``). ``controls``: ``example`` (a name),
+    ``position`` (the output cell, counted from 1 row by row) and ``flip``
+    (True for true convolution). ``compute(image, kernel, flip, stride=,
+    padding=, bias=)`` is the lesson: the whole output map; the panel draws
+    the window and its products (:class:`SlidingWindowStepper`), checks the
+    drawn sum against ``compute``'s value and writes the sum out.
+    """
+    figure, ax = viz.new_figure(10, 3.4)
+    stepper = SlidingWindowStepper(figure, ax, examples)
+    maps = {}  # the lesson's output for each example and operation (positions reuse it)
+
+    def update(example, position, flip):
+        facts = stepper.show(example, position - 1, flip=flip)
+        setting = {"stride": 1, "padding": 0, "bias": 0, **examples[example]}
+        if (example, flip) not in maps:
+            maps[example, flip] = compute(flip=flip, **setting)
+        value = maps[example, flip][facts["row"], facts["col"]]
+        if not np.isclose(value, facts["total"]):
+            raise RuntimeError(f"the drawing sums to {facts['total']}, the lesson says {value}")
+        products = " + ".join(f"({format_number(p)})" for p in facts["products"].ravel())
+        bias_text = f" + bias {setting['bias']}" if setting["bias"] else ""
+        return (
+            f"output row {facts['row'] + 1}, column {facts['col'] + 1}: {products}{bias_text} "
+            f"= <b>{format_number(facts['total'])}</b>"
+        )
+
+    return Panel(controls, update, figure, dpi=dpi, caption=caption)
+
+
+def smoothing_panel(controls: dict, times, signal, compute, *, caption: str = "") -> Panel:
+    """A noisy signal and its smoothed version, for one ``width`` control.
+
+    times, signal: (T,). ``compute(signal, width)`` is the lesson: a moving
+    average of ``width`` samples, (T - width + 1,), drawn centred on its
+    windows over the signal. The start-here notebook uses it to check that
+    widgets work.
+    """
+    times, signal = as_array(times, "times", 1), as_array(signal, "signal", 1)
+    figure, ax = viz.new_figure(7, 3)
+    ax.plot(times, signal, color=viz.MUTED, lw=1, label="noisy signal")
+    (line,) = ax.plot([], [], color=viz.OUTPUT, lw=2.5, label="moving average")
+    ax.set_xlabel("time")
+    ax.set_ylabel("value")
+    ax.legend(loc="upper right")
+
+    def update(width):
+        smoothed = compute(signal, width)
+        offset = (width - 1) // 2
+        line.set_data(times[offset : offset + smoothed.size], smoothed)
+        return (
+            f"window of {width} samples: the output has {smoothed.size} of the "
+            f"{signal.size} samples"
+        )
+
+    return Panel(controls, update, figure, caption=caption, artists=[line])
+
+
 __all__ = [
     "SlidingWindowDiagram",
     "SlidingWindowStepper",
     "draw_sliding_step",
+    "convolution_stepper",
+    "smoothing_panel",
 ]

@@ -36,6 +36,7 @@ from .._checks import as_array, as_int
 from ..losses import softmax
 from . import figures as viz
 from .figures import text_path
+from .panel import Panel
 
 #: Colour of the lines between tiled feature maps (and of missing values).
 GAP_COLOR = "#4D4D4D"
@@ -684,6 +685,88 @@ def draw_search_layouts(ax_grid, ax_random, runs: int = 9, rng=0) -> dict:
     return tried
 
 
+# --- panel builders (plumbing-a): the notebooks' panels, minus the lesson ----------
+
+
+def kernel_descent_panel(
+    controls: dict,
+    runs: dict,
+    image,
+    target,
+    reference,
+    *,
+    target_name: str = "target",
+    caption: str = "",
+    dpi: float = 96,
+) -> Panel:
+    """Replay gradient descents on a kernel, one step at a time (:class:`KernelFitView`).
+
+    ``runs`` maps a learning rate to ``(kernels, losses)``: the kernel after
+    each step (the first is the start) and the loss of each, as the
+    notebook's descent returned them; a run that exploded stops early.
+    ``image`` and ``target`` are the picture and the output the kernel
+    learns to reproduce, ``reference`` the kernel that makes ``target``
+    (named ``target_name``). ``controls``: ``learning_rate`` (a key of
+    ``runs``) and ``step``; a step past an exploded run's end shows a message.
+    """
+    figure, axes = viz.new_figure(9.2, 2.6, 1, 4, width_ratios=(1, 1, 1, 1.5))
+    view = KernelFitView(
+        axes, image, target, max_steps=controls["step"].max, target_name=target_name
+    )
+
+    def update(learning_rate, step):
+        kernels, losses = runs[learning_rate]
+        if step >= len(kernels):
+            raise ValueError(
+                f"with learning rate {learning_rate} the loss exploded after {len(kernels) - 1} "
+                f"steps (the steps overshoot): pick a step below {len(kernels)} or a smaller rate"
+            )
+        kernel = kernels[step]
+        view.update(kernel, losses, step)
+        distance = np.abs(kernel - reference).max()
+        return (
+            f"learning rate {learning_rate}, step {step}: loss {losses[step]:.2e}, "
+            f"largest difference from {target_name} {distance:.3f}"
+        )
+
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
+
+
+def feature_map_panel(
+    controls: dict, outputs, labels, *, caption: str = "", dpi: float = 96
+) -> Panel:
+    """Every layer's feature maps for one test image, chosen by digit and example.
+
+    ``outputs``: :func:`layer_outputs` of the trained network on the test
+    images (the lesson's forward pass), ``labels`` their classes.
+    ``controls``: ``digit`` (0-9) and ``example`` (the how-many-th test
+    image of that digit, from 0); an example past the last image of a digit
+    shows a message. The text says what the network predicts, and whether it
+    is right (:class:`FeatureMapView` draws the maps and the probabilities).
+    """
+    labels = np.asarray(labels)
+    by_digit = [np.flatnonzero(labels == digit) for digit in range(10)]
+    figure, map_axes, bar_axes = feature_map_figure()
+    view = FeatureMapView(map_axes, bar_axes, outputs, labels)
+
+    def update(digit, example):
+        members = by_digit[digit]
+        if example >= len(members):
+            raise ValueError(
+                f"there are only {len(members)} test images of the digit {digit}: "
+                f"pick an example from 0 to {len(members) - 1}"
+            )
+        index = int(members[example])
+        facts = view.update(index)
+        verdict = "right" if facts["predicted"] == facts["label"] else "<b>wrong</b>"
+        return (
+            f"test image #{index}, a {facts['label']}: the network says {facts['predicted']} "
+            f"with probability {facts['probability']:.2f} ({verdict})"
+        )
+
+    return Panel(controls, update, figure, caption=caption, artists=view.artists, dpi=dpi)
+
+
 __all__ = [
     "GAP_COLOR",
     "DIGIT_CMAP",
@@ -701,4 +784,6 @@ __all__ = [
     "draw_digits",
     "draw_mistakes",
     "draw_search_layouts",
+    "kernel_descent_panel",
+    "feature_map_panel",
 ]
