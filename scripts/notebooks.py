@@ -28,6 +28,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 VOLATILE_TAG = "volatile-output"
 TIME_BUDGET_S = 30.0
@@ -41,6 +42,17 @@ print(_json.dumps(_widgets.exercise_all_panels()))
 
 def all_notebooks() -> list[Path]:
     return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def shows_panel(cell: dict) -> bool:
+    """Whether a code cell shows an interactive panel: it makes a ``Panel(...)`` (or
+    one of lecturelib.drawing's ``...Panel`` classes), or calls a builder whose saved
+    output is a widget that is not a "Check yourself" quiz."""
+    if cell["cell_type"] != "code":
+        return False
+    text = "".join(cell["source"])
+    shows_widget = any(WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", []))
+    return "Panel(" in text or (shows_widget and "check_yourself(" not in text)
 
 
 def _kernel_environment() -> None:

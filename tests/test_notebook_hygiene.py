@@ -12,11 +12,15 @@ attempted yet" and the worked solution's "Passed".
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from notebooks import shows_panel  # noqa: E402
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -39,15 +43,6 @@ def source(cell):
 def shows_widget(cell):
     return any(WIDGET_VIEW in o.get("data", {}) for o in cell.get("outputs", [])) or any(
         call in source(cell) for call in WIDGET_CALLS
-    )
-
-
-def shows_panel(cell):
-    """A cell showing an interactive panel: ``Panel(...)`` itself, or a builder of
-    lecturelib.drawing returning one (its saved output is a widget, not a quiz)."""
-    return "Panel(" in source(cell) or (
-        any(WIDGET_VIEW in o.get("data", {}) for o in cell.get("outputs", []))
-        and "check_yourself(" not in source(cell)
     )
 
 

@@ -17,6 +17,7 @@ table is printed at the end of the run and kept in benchmarks/results/.
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from a11y import audit, describe, failing, keyboard_walk
 from latency import DROPDOWN, SLIDER, burst, measure_panels
 
 from conftest import A11Y, BURSTS, KEYBOARD, LATENCY, ROOT, SCREENSHOTS
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from notebooks import shows_panel  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 VOILA_CANDIDATES = ["05_edge_detection", "14_vanishing_exploding", "04_padding_and_stride"]
@@ -45,13 +49,9 @@ GUARD_P90_MS = 1500.0
 
 
 def panel_count(path: Path) -> int:
-    """How many Panel(...) displays the notebook makes (its widget cells that call Panel)."""
+    """How many panels the notebook shows (scripts/notebooks.py decides what a panel cell is)."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
-    return sum(
-        "Panel(" in "".join(cell["source"])
-        for cell in notebook["cells"]
-        if cell["cell_type"] == "code"
-    )
+    return sum(shows_panel(cell) for cell in notebook["cells"])
 
 
 def wait_until_idle(page, server, timeout: float = 120.0) -> None:
