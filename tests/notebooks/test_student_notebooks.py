@@ -8,7 +8,7 @@ hints kept. Here they are built in memory and checked without a kernel:
 no solution code survives, the hygiene checks that do not need an executed
 notebook still hold, and every checker has exactly one block in its
 notebook. Running them top to bottom (every exercise "not attempted yet")
-is part of tests/test_notebooks_run.py, in the same kernel run as the
+is part of tests/notebooks/test_notebooks_run.py, in the same kernel run as the
 freshness check.
 """
 
@@ -24,7 +24,7 @@ import test_notebook_hygiene as hygiene
 
 from lecturelib.exercises import REGISTRY
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import exercises as authoring  # noqa: E402
 

@@ -8,7 +8,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("check", ROOT / ".ci" / "check_readme_install.py")
 check = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(check)

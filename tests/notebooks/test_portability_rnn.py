@@ -3,7 +3,7 @@
 Each test reruns a headline experiment with its inputs nudged by a relative
 1e-12, as another machine's summation order would nudge them, and checks that
 the notebook's printed lines (after the nbval sanitize rules) and its claims
-come out the same. See tests/_portability.py.
+come out the same. See tests/notebooks/_portability.py.
 """
 
 import numpy as np

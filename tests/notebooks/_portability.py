@@ -1,4 +1,4 @@
-"""Helpers for the portability tests (tests/test_portability_*.py).
+"""Helpers for the portability tests (tests/notebooks/test_portability_*.py).
 
 A student's computer may sum in another order than the one that executed the
 notebooks (another BLAS kernel, another CPU), which changes the last bits of
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SANITIZE_FILE = ROOT / "tests" / "nbval_sanitize.cfg"
 RELATIVE_NUDGE = 1e-12
 
