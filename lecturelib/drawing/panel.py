@@ -34,6 +34,24 @@ from .live import keep_layout, live_figure
 
 # Every panel made in this kernel, so tests and benchmarks can exercise them.
 PANELS: list[Panel] = []
+_PICTURE_SCALE = [1.0]  # set_picture_scale: every panel's picture, times this
+
+
+def set_picture_scale(scale: float = 1.0) -> None:
+    """Draw every panel's picture ``scale`` times larger (or smaller), now and from now on.
+
+    For presenting on a projector or a large screen: ``set_picture_scale(1.5)``
+    in any cell redraws the panels already shown at 1.5 times their width and
+    height, with 1.5 times the pixels (so they stay sharp rather than being
+    stretched), and makes the panels created later the same.
+    ``set_picture_scale()`` goes back to the normal size. ``scale``: 0.5 to 3.
+    """
+    if isinstance(scale, bool) or not isinstance(scale, int | float) or not 0.5 <= scale <= 3:
+        raise ValueError(f"scale must be a number from 0.5 to 3, got {scale!r}")
+    _PICTURE_SCALE[0] = float(scale)
+    for panel in PANELS:
+        panel.rescale()
+
 
 _DESCRIPTION_STYLE = {"description_width": "initial"}
 
@@ -220,7 +238,8 @@ class Panel(widgets.VBox):
         self.controls = dict(controls)
         self.update_function = update
         self.figure = figure
-        self.dpi = dpi
+        self.base_dpi = dpi
+        self.dpi = dpi * _PICTURE_SCALE[0]
         self.freeze_layout = freeze_layout
         self.artists = list(artists)
         self.describe = describe
@@ -241,7 +260,7 @@ class Panel(widgets.VBox):
         children = [self.caption, control_box, self.message]
         if figure is not None:
             # Show the PNG at its own size: stretched, it would look blurred.
-            self.image.width = round(figure.get_figwidth() * dpi)
+            self.image.width = round(figure.get_figwidth() * self.dpi)
             children.append(self.image)
         children.append(self.info)
         super().__init__(children=children)
@@ -253,6 +272,16 @@ class Panel(widgets.VBox):
 
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
+
+    def rescale(self) -> None:
+        """Redraw at the picture scale of :func:`set_picture_scale` (called by it)."""
+        dpi = self.base_dpi * _PICTURE_SCALE[0]
+        if self.figure is None or dpi == self.dpi:
+            return
+        self.dpi = dpi
+        self.image.width = round(self.figure.get_figwidth() * dpi)
+        self._live_canvas = None  # the saved background has the old size
+        self.refresh()
 
     def _on_change(self, _change) -> None:
         if not self._suspended:
