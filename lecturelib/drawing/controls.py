@@ -61,7 +61,9 @@ function decimals(step) {
   return (text.split(".")[1] || "").length;
 }
 
-function slider({ model, el }) {
+// A labelled native range input and its visible readout (hidden from screen
+// readers, which hear aria-valuetext instead): the body of both slider views.
+function rangeControl() {
   const id = uid("slider");
   const root = document.createElement("div");
   root.className = "lecturelib-control lecturelib-slider";
@@ -75,6 +77,11 @@ function slider({ model, el }) {
   readout.setAttribute("for", id);
   readout.setAttribute("aria-hidden", "true");
   root.append(label, input, readout);
+  return { root, label, input, readout };
+}
+
+function slider({ model, el }) {
+  const { root, label, input, readout } = rangeControl();
   const log = () => model.get("_kind") === "log";
   const text = (value) => {
     if (log()) return Number(value).toPrecision(3);
@@ -109,21 +116,9 @@ function slider({ model, el }) {
 }
 
 function selection({ model, el }) {
-  const id = uid("slider");
-  const root = document.createElement("div");
-  root.className = "lecturelib-control lecturelib-slider";
-  const label = document.createElement("label");
-  label.htmlFor = id;
-  const input = document.createElement("input");
-  input.type = "range";
-  input.id = id;
+  const { root, label, input, readout } = rangeControl();
   input.min = 0;
   input.step = 1;
-  const readout = document.createElement("output");
-  readout.className = "lecturelib-readout";
-  readout.setAttribute("for", id);
-  readout.setAttribute("aria-hidden", "true");
-  root.append(label, input, readout);
   const sync = () => {
     const labels = model.get("_labels");
     label.textContent = model.get("description");
