@@ -23,7 +23,7 @@ first and the fast version, tested equal to it, after it:
 - ``depth``, ``text``, ``tasks``, ``data``   why depth, text, a memory task,
   the shipped data
 
-Three subpackages sit beside the lesson:
+Four subpackages sit beside the lesson:
 
 - ``lecturelib.fast``      the vectorised paths the lesson's public functions use
 - ``lecturelib.training``  layers, initialisers, optimisers, the training loop,
