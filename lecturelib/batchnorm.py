@@ -18,10 +18,19 @@ from __future__ import annotations
 
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import as_array, as_flag, as_number, check_same_shape, result_dtype
+from ._checks import (
+    as_array,
+    as_flag,
+    as_generator,
+    as_int,
+    as_number,
+    check_same_shape,
+    result_dtype,
+)
 
 # --- the readable references -----------------------------------------------------
 
@@ -458,10 +467,259 @@ def _momentum(momentum, training=True) -> float:
     return momentum
 
 
+# --- the lecture's experiments: raw features, batch statistics ----------------------------
+# Why normalise at all (gradient descent on two features of very different scales), and
+# what a batch's statistics are: noisy estimates of the population's, which the running
+# averages of batch norm smooth. The notebook draws them with lecturelib.drawing.batchnorm.
+
+#: Names of the two columns of :func:`car_table`'s features.
+CAR_FEATURES = ("age (years)", "distance (1000 km)")
+
+
+class CarTable(NamedTuple):
+    """Used cars: features (N, 2) = (age in years, distance in 1000 km), price (N,) in 1000 EUR."""
+
+    features: np.ndarray
+    price: np.ndarray
+
+
+def car_table(count=40, rng=0) -> CarTable:
+    """A synthetic table of ``count`` used cars, seeded by ``rng``.
+
+    Ages are spread over 0 to 30 years; each car is driven between 4,000
+    and 16,000 km a year, so the distance (in thousands of km) runs into
+    the hundreds and grows with the age. The price (in thousands of euros)
+    falls with both: ``28 - 0.45 * age - 0.025 * distance`` plus noise.
+
+    >>> cars = car_table(40, rng=0)
+    >>> cars.features.shape, cars.price.shape
+    ((40, 2), (40,))
+    >>> cars.features.std(axis=0).round(1)  # the distance spreads far wider than the age
+    array([  8.9, 130.2])
+    """
+    count = as_int(count, "count", 2)
+    generator = as_generator(rng)
+    age = generator.uniform(0.5, 30.0, count)
+    per_year = generator.uniform(4.0, 16.0, count)  # thousands of km a year
+    distance = np.maximum(age * per_year + generator.normal(0.0, 15.0, count), 1.0)
+    price = 28.0 - 0.45 * age - 0.025 * distance + generator.normal(0.0, 1.0, count)
+    return CarTable(np.column_stack([age, distance]).round(1), price.round(2))
+
+
+class Descent(NamedTuple):
+    """A run of :func:`descend`: the weights at every step and the loss they give."""
+
+    path: np.ndarray  # (steps + 1, 2): the two weights after each step (row 0: the start)
+    losses: np.ndarray  # (steps + 1,): half the mean squared error at each step
+    best: np.ndarray  # (2,): the least-squares weights
+    best_loss: float
+    learning_rate: float
+    condition: float  # largest / smallest curvature of the loss (its Hessian's eigenvalues)
+
+
+def _centred(features, targets):
+    features = as_array(features, "features", 2)
+    targets = as_array(targets, "targets", 1)
+    if features.shape[0] != targets.shape[0]:
+        raise ValueError(
+            f"features has {features.shape[0]} rows but targets has {targets.shape[0]} values"
+        )
+    if features.shape[1] != 2:
+        raise ValueError(f"features must have 2 columns (two weights), got {features.shape}")
+    if features.shape[0] < 3:
+        raise ValueError(f"features must have at least 3 rows, got {features.shape[0]}")
+    return features - features.mean(axis=0), targets - targets.mean()
+
+
+def descend(features, targets, steps=200, learning_rate=None, start=(0.0, 0.0)) -> Descent:
+    """Gradient descent on the two weights of ``target ~ w1 x1 + w2 x2 + b``.
+
+    features: (N, 2); targets: (N,). The loss is half the mean squared
+    error. To keep the picture two-dimensional the bias ``b`` is set to its
+    best value after every step (the mean target minus ``w . mean(x)``),
+    which is the same as running the descent on centred features and
+    targets. learning_rate: default ``1 / largest curvature``, the largest
+    step that never overshoots along the steepest direction; the number of
+    steps needed then grows with the ``condition`` (largest over smallest
+    curvature).
+
+    >>> x = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+    >>> run = descend(x, x @ np.array([2.0, -1.0]), steps=1)
+    >>> run.path[-1], run.condition  # round bowl: one step lands on the best weights
+    (array([ 2., -1.]), 1.0)
+    """
+    centred, target = _centred(features, targets)
+    steps = as_int(steps, "steps", 0)
+    count = len(target)
+    hessian = centred.T @ centred / count
+    curvatures = np.linalg.eigvalsh(hessian)
+    if curvatures[0] <= 1e-12 * curvatures[-1]:
+        raise ValueError("the two features are constant or proportional: no unique best weights")
+    if learning_rate is None:
+        learning_rate = 1.0 / curvatures[-1]
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
+        raise TypeError(f"learning_rate must be a number, got {learning_rate!r}")
+    if not learning_rate > 0:
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate}")
+    weights = np.asarray(start, dtype=np.float64)
+    if weights.shape != (2,):
+        raise ValueError(f"start must be a pair of weights, got {start!r}")
+    path = np.empty((steps + 1, 2))
+    path[0] = weights
+    for step in range(steps):
+        gradient = centred.T @ (centred @ weights - target) / count
+        weights = weights - learning_rate * gradient
+        path[step + 1] = weights
+    residuals = path @ centred.T - target
+    best = np.linalg.solve(hessian, centred.T @ target / count)
+    best_loss = 0.5 * float(np.mean((centred @ best - target) ** 2))
+    return Descent(
+        path,
+        0.5 * np.mean(residuals**2, axis=1),
+        best,
+        best_loss,
+        float(learning_rate),
+        float(curvatures[-1] / curvatures[0]),
+    )
+
+
+def steps_to_reach(descent: Descent, tolerance=0.01) -> int | None:
+    """The first step at which both weights are within ``tolerance`` of the best ones.
+
+    Measured relative to each best weight's size; None if the run never
+    gets there.
+
+    >>> x = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+    >>> steps_to_reach(descend(x, x @ np.array([2.0, -1.0]), steps=3))
+    1
+    """
+    gap = np.abs(descent.path - descent.best) <= tolerance * np.abs(descent.best)
+    reached = np.flatnonzero(gap.all(axis=1))
+    return int(reached[0]) if reached.size else None
+
+
+def mini_batches(values, batch_size, count, rng=0) -> np.ndarray:
+    """``count`` mini-batches of ``batch_size`` rows of ``values``, as training draws them.
+
+    values: (N,) or (N, K). The rows are shuffled, cut into N // batch_size
+    batches (the incomplete rest is dropped), and reshuffled for the next
+    epoch until ``count`` batches are drawn. Returns (count, batch_size) or
+    (count, batch_size, K).
+
+    >>> mini_batches(np.arange(6.0), 3, 4, rng=0).shape
+    (4, 3)
+    """
+    values = as_array(values, "values", (1, 2))
+    batch_size = as_int(batch_size, "batch_size", 1)
+    count = as_int(count, "count", 1)
+    if batch_size > len(values):
+        raise ValueError(
+            f"batch_size {batch_size} is larger than the {len(values)} values to draw from"
+        )
+    generator = as_generator(rng)
+    per_epoch = len(values) // batch_size
+    epochs = -(-count // per_epoch)
+    orders = np.concatenate(
+        [generator.permutation(len(values))[: per_epoch * batch_size] for _ in range(epochs)]
+    )
+    return values[orders[: count * batch_size]].reshape(count, batch_size, *values.shape[1:])
+
+
+def batch_mean_noise(values, batch_sizes, batches=400, rng=0) -> np.ndarray:
+    """How far a mini-batch mean strays from the population mean, in population stds.
+
+    values: (N,) one unit over a data set, or (N, K) K units. For each batch
+    size B, ``batches`` mini-batches are drawn (:func:`mini_batches`) and
+    the standard deviation of their means is divided by the population's
+    standard deviation (averaged over the K units). Theory for independent
+    draws: 1 / sqrt(B).
+
+    >>> values = np.random.default_rng(0).normal(size=5000)
+    >>> noise = batch_mean_noise(values, [4, 16], batches=2000)
+    >>> np.round(noise * np.sqrt([4, 16]), 1)
+    array([1., 1.])
+    """
+    values = as_array(values, "values", (1, 2))
+    if values.ndim == 1:
+        values = values[:, None]
+    spread = values.std(axis=0)
+    if np.any(spread == 0):
+        raise ValueError("every unit must vary over the data set (a constant has no noise)")
+    generator = as_generator(rng)
+    noise = []
+    for batch_size in batch_sizes:
+        means = mini_batches(values, batch_size, batches, generator).mean(axis=1)  # (batches, K)
+        noise.append(float(np.mean(means.std(axis=0) / spread)))
+    return np.array(noise)
+
+
+class RunningStatistics(NamedTuple):
+    """What :func:`running_statistics` records, one row per training step."""
+
+    batch_means: np.ndarray  # (steps,)
+    batch_vars: np.ndarray  # (steps,): unbiased, as the running variance uses
+    running_means: np.ndarray  # (steps + 1,): row 0 is the start value 0
+    running_vars: np.ndarray  # (steps + 1,): row 0 is the start value 1
+    outputs: np.ndarray  # (steps, B): each batch normalised with its own statistics
+
+
+def running_statistics(batches, momentum=0.1, eps=1e-5) -> RunningStatistics:
+    """What a batch-norm layer does with a stream of batches of one unit, in training mode.
+
+    batches: (steps, B), one row per training step. Each batch is
+    normalised with its own mean and (biased) variance by
+    :func:`lecturelib.batch_norm` (one call for all steps). The running
+    mean and variance start at 0 and 1, as in PyTorch, and follow the
+    library's update after every batch, ``running = (1 - momentum) *
+    running + momentum * batch statistic`` with the unbiased batch
+    variance (the tests check this against :class:`lecturelib.training.layers.BatchNorm1d`
+    fed one batch at a time).
+
+    >>> run = running_statistics(np.array([[1.0, 3.0], [5.0, 7.0]]), momentum=0.5)
+    >>> run.running_means, run.running_vars
+    (array([0. , 1. , 3.5]), array([1.  , 1.5 , 1.75]))
+    >>> run.outputs.round(4)
+    array([[-1.,  1.],
+           [-1.,  1.]])
+    """
+    batches = as_array(batches, "batches", 2)
+    steps, batch_size = batches.shape
+    if batch_size < 2:
+        raise ValueError(
+            "a batch of one example has no spread: its variance is 0 and every output would be "
+            "0, so batch norm needs at least 2 examples per batch in training"
+        )
+    # (B, steps): every step becomes a channel, normalised over its own batch
+    # (and the library checks momentum).
+    outputs = batch_norm(batches.T, None, None, training=True, momentum=momentum, eps=eps).T
+    momentum = float(momentum)
+    batch_means = batches.mean(axis=1)
+    batch_vars = batches.var(axis=1, ddof=1)  # unbiased, divided by B - 1
+    running_means = np.empty(steps + 1)
+    running_vars = np.empty(steps + 1)
+    running_mean, running_var = 0.0, 1.0
+    running_means[0], running_vars[0] = running_mean, running_var
+    for step in range(steps):  # one batch after the other, as batch_norm updates them
+        running_mean = running_average(running_mean, float(batch_means[step]), momentum)
+        running_var = running_average(running_var, float(batch_vars[step]), momentum)
+        running_means[step + 1], running_vars[step + 1] = running_mean, running_var
+    return RunningStatistics(batch_means, batch_vars, running_means, running_vars, outputs)
+
+
 __all__ = [
     "batch_norm_naive",
     "batch_norm_backward_naive",
     "batch_norm",
     "batch_norm_backward",
     "running_average",
+    "CAR_FEATURES",
+    "CarTable",
+    "car_table",
+    "Descent",
+    "descend",
+    "steps_to_reach",
+    "mini_batches",
+    "batch_mean_noise",
+    "RunningStatistics",
+    "running_statistics",
 ]

@@ -8,11 +8,13 @@
 - :mod:`~lecturelib.training.pretrain`  autoencoders, RBMs, greedy pretraining
 - :mod:`~lecturelib.training.recall`    the three recurrent cells on the recall task
 - :mod:`~lecturelib.training.fits`      one hidden layer fitting a curve
+- :mod:`~lecturelib.training.batchnorm` a deep network with and without batch norm
 - :mod:`~lecturelib.training.clipping`  a character RNN trained with and without clipping
 
 Everything here imports numpy and the lesson modules only.
 """
 
+from .batchnorm import deep_mlp, layer_activations
 from .fits import fit_one_hidden_layer, one_hidden_layer
 from .init import (
     INITIALISERS,

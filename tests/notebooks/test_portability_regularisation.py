@@ -18,10 +18,10 @@ import pytest
 from _portability import assert_prints_the_same, nudge
 
 from lecturelib import load_digits
-from lecturelib.drawing import batchnorm as vb
 from lecturelib.drawing.dropout import two_moons
 from lecturelib.losses import softmax_cross_entropy
 from lecturelib.training import SGD, Adam, Dropout, Linear, ReLU, Sequential, evaluate, fit
+from lecturelib.training.batchnorm import deep_mlp
 
 DIVERGED_LOSS = 10.0
 
@@ -42,7 +42,7 @@ def test_batch_norm_experiment_prints_the_same_when_nudged():
     histories = {}
     for learning_rate in (0.1, 0.5):
         for name in ("plain", "batch norm"):
-            model = vb.deep_mlp(batch_norm=name == "batch norm")
+            model = deep_mlp(batch_norm=name == "batch norm")
             histories[name, learning_rate] = fit(
                 model,
                 softmax_cross_entropy,
