@@ -34,6 +34,19 @@ from .live import keep_layout, live_figure
 
 # Every panel made in this kernel, so tests and benchmarks can exercise them.
 PANELS: list[Panel] = []
+_MOST_UPDATES_PER_MOVE = 3  # an update that keeps moving its own controls stops here
+
+
+def _same(a, b) -> bool:
+    """Whether two control values are equal (arrays and odd objects included)."""
+    if a is b:
+        return True
+    try:
+        return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray) else bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
 _PICTURE_SCALE = [1.0]  # set_picture_scale: every panel's picture, times this
 
 
@@ -291,7 +304,7 @@ class Panel(widgets.VBox):
         """Call ``update`` with the current settings and show the result."""
         start = time.perf_counter()
         try:
-            text = self.update_function(**self.values())
+            text = self._update_until_settled()
         except (ValueError, TypeError) as error:
             self._show_message(str(error))
         except Exception as error:  # never a traceback in front of a class
@@ -347,6 +360,23 @@ class Panel(widgets.VBox):
         )
         self.image.dimmed = True
         self.image.alt = f"Figure greyed out: this setting is not possible. {text}"
+
+    def _update_until_settled(self):
+        """Call ``update``; if it moved a control itself (a slider's maximum that
+        follows another setting, a preset that needs a larger grid), call it again
+        with the new settings before anything is drawn, so one move draws one picture."""
+        values = self.values()
+        was_suspended, self._suspended = self._suspended, True
+        try:
+            for _ in range(_MOST_UPDATES_PER_MOVE):
+                text = self.update_function(**values)
+                settled = self.values()
+                if all(_same(values[name], settled[name]) for name in values):
+                    break
+                values = settled
+        finally:
+            self._suspended = was_suspended
+        return text
 
     def set(self, **values) -> None:
         """Set several controls at once and update once (for tests and demos)."""

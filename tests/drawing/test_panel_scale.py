@@ -67,3 +67,45 @@ def test_the_larger_picture_shows_the_same_figure():
 def test_a_scale_out_of_range_is_refused(scale):
     with pytest.raises(ValueError, match="scale must be a number from 0.5 to 3"):
         set_picture_scale(scale)
+
+
+# --- one move, one picture, even when update moves a control itself ---------------------
+
+
+def test_an_update_that_moves_its_own_slider_draws_one_picture_for_the_final_settings():
+    figure, ax = viz.new_figure(3, 2)
+    ax.set_xlim(0, 10)
+    (line,) = ax.plot([0, 1], [0, 1])
+    calls = []
+
+    def update(size, position):
+        last = size - 1
+        if controls["position"].max != last:
+            controls["position"].max = last  # clamps position when it is past the end
+        calls.append((size, position))
+        line.set_xdata([0, min(position, last)])
+        return f"{size} cells, position {min(position, last)}"
+
+    controls = {"size": slider("size", 2, 10, 10), "position": slider("position", 0, 9, 9)}
+    panel = Panel(controls, update, figure)
+    pictures = []
+    panel.image.observe(lambda change: pictures.append(change["new"]), names="value")
+    calls.clear()
+    controls["size"].value = 4  # the position slider shrinks to 0..3 and its value to 3
+    assert controls["position"].value == 3
+    assert calls == [(4, 9), (4, 3)]  # called again with the clamped position ...
+    assert len(pictures) == 1  # ... and drawn once, for it
+    assert panel.info.value.endswith("4 cells, position 3</div>")
+
+
+def test_an_update_that_never_settles_is_called_a_bounded_number_of_times():
+    figure, _ = viz.new_figure(3, 2)
+    count = []
+
+    def update(k):
+        count.append(k)
+        controls["k"].value = (k + 1) % 5  # moves itself on every call
+
+    controls = {"k": slider("k", 0, 4, 0)}
+    Panel(controls, update, figure)
+    assert 1 <= len(count) <= 3
