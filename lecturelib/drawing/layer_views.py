@@ -237,18 +237,22 @@ class PoolMatrixView:
         self.input_title = ax.text(0, 0, "", ha="center", va="bottom", fontsize=fontsize)
         self.output_title = ax.text(0, 0, "", ha="center", va="bottom", fontsize=fontsize)
 
-    def update(self, matrix, kernel_size, stride=None, mode="max", image_shape=None):
+    def update(self, matrix, kernel_size, stride=None, mode="max", image_shape=None, pooled=None):
         """Pool ``matrix`` with :func:`lecturelib.pooling.pool_matrix` and draw both.
 
         image_shape: (rows, cols) of the original matrix when ``matrix`` was
         zero-padded at the bottom and right (those cells are drawn as padding).
+        pooled: the pooled matrix, when the caller has computed it already
+        (a notebook's own ``pool_matrix`` call); it is drawn as given.
         Returns the pooled matrix. Raises ValueError for a window larger than
         the matrix, leaving the previous drawing in place.
         """
         if mode not in POOL_MODES:
             raise ValueError(f"mode must be one of {', '.join(POOL_MODES)}; got {mode!r}")
         matrix = as_array(matrix, "matrix", 2)
-        pooled = pool_matrix(matrix, kernel_size, stride, mode=mode)
+        if pooled is None:
+            pooled = pool_matrix(matrix, kernel_size, stride, mode=mode)
+        pooled = as_array(pooled, "pooled", 2)
         (kh, kw) = as_pair(kernel_size, "kernel_size", 1)
         (sh, sw) = (kh, kw) if stride is None else as_pair(stride, "stride", 1)
         rows, cols = matrix.shape
@@ -1001,7 +1005,7 @@ def compact_number(value) -> str:
 # --- panel builders (plumbing-a): notebooks 06 and 07, minus the lesson ----------------
 
 
-def _same(drawn, lesson, what: str) -> None:
+def _check_agrees(drawn, lesson, what: str) -> None:
     """The drawing and the notebook's computation must agree; a mismatch is a bug, not a setting."""
     if np.shape(drawn) != np.shape(lesson) or not np.allclose(drawn, lesson):
         raise RuntimeError(f"the drawing and the lesson disagree on {what}")
@@ -1014,16 +1018,17 @@ def pooling_panel(controls: dict, matrices: dict, compute, *, caption: str = "")
     it was zero-padded at the bottom and right, the shape before padding
     (else None). ``controls``: ``matrix`` (a name), ``mode``, ``window``,
     ``row_stride`` and ``col_stride``. ``compute(**values)`` is the lesson,
-    the pooled matrix (the notebook's :func:`lecturelib.pool_matrix` call);
-    the text counts the outputs and the cells no window reads.
+    the pooled matrix (the notebook's :func:`lecturelib.pool_matrix` call),
+    which the panel draws; the text counts the outputs and the cells no window
+    reads.
     """
     figure, ax = viz.new_figure(7, 3.6)
     view = PoolMatrixView(ax)
 
     def update(matrix, mode, window, row_stride, col_stride):
         values, image_shape = matrices[matrix]
-        out = view.update(values, window, (row_stride, col_stride), mode, image_shape)
-        _same(out, compute(matrix, mode, window, row_stride, col_stride), "the pooled matrix")
+        pooled = compute(matrix, mode, window, row_stride, col_stride)
+        out = view.update(values, window, (row_stride, col_stride), mode, image_shape, pooled)
         seen = np.outer(
             visited_cells(values.shape[0], window, row_stride),
             visited_cells(values.shape[1], window, col_stride),
@@ -1082,7 +1087,7 @@ def conv_layer_panel(controls: dict, compute, *, caption: str = "") -> Panel:
         row = compute(channels, size, kernel_size, filters, stride, padding)
         if row.error:
             raise ValueError(row.error)
-        _same(row.output_shape, (filters, out, out), "the output shape")
+        _check_agrees(row.output_shape, (filters, out, out), "the output shape")
         return (
             f"output {filters}×{out}×{out}; "
             f"weights {filters}·{channels}·{kernel_size}·{kernel_size} = {row.weights:,}, "
@@ -1114,7 +1119,7 @@ def multichannel_panel(
         r, c = facts["position"]
         if bias not in maps:
             maps[bias] = compute(bias)
-        _same(facts["value"], maps[bias][r, c], f"output ({r}, {c})")
+        _check_agrees(facts["value"], maps[bias][r, c], f"output ({r}, {c})")
         sums = " + ".join(f"({v:g})" for v in facts["channel_sums"])
         return f"output ({r}, {c}) = {sums} + bias {bias:g} = <b>{facts['value']:g}</b>"
 

@@ -326,6 +326,18 @@ def test_pooling_panel_counts_unread_cells_and_says_when_the_window_is_too_big()
     panel.set(window=5)
     assert panel.last_message  # a 5 x 5 window does not fit into 4 x 4
     exercised(panel)
+    # the panel draws the notebook's pooled matrix, computed once per move
+    calls = []
+
+    def pooled_and_counted(*args):
+        calls.append(args)
+        return pooled(*args) + 100.0
+
+    counted = pooling_panel(dict(controls), matrices, pooled_and_counted, caption="c")
+    calls.clear()
+    counted.set(window=2, row_stride=1)
+    assert len(calls) == 1
+    assert not counted.unexpected_errors and not counted.last_message  # drawn as given
 
 
 def test_shift_panel():
