@@ -33,7 +33,7 @@ help:
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml scripts/jupyter_overrides.json
+$(STAMP): requirements.txt pyproject.toml scripts/jupyter_overrides.json scripts/jupyter_config/*.py
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -41,6 +41,8 @@ $(STAMP): requirements.txt pyproject.toml scripts/jupyter_overrides.json
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp scripts/jupyter_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	mkdir -p $(VENV)/etc/jupyter
+	cp scripts/jupyter_config/jupyter_server_config.py scripts/jupyter_config/voila.py $(VENV)/etc/jupyter/
 	touch $(STAMP)
 
 lab: venv
