@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ipywidgets as widgets
 import numpy as np
+import traitlets
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
@@ -429,8 +429,12 @@ def arithmetic_panel(
     figure, diagram = arithmetic_figure(6.4, 4.2, titles=False)
     position = controls["position"]
     if play is not None:
-        widgets.jslink((play, "value"), (position, "value"))
-        widgets.jslink((play, "max"), (position, "max"))
+        # Linked in the kernel, not with jslink: a browser-side link answers
+        # every change the kernel makes (a new maximum after a size slider
+        # moved) with a message back to the kernel, which then sat busy for
+        # two more round trips while the student's next move waited.
+        traitlets.link((play, "value"), (position, "value"))
+        traitlets.dlink((position, "max"), (play, "max"))
 
     def update(input_size, kernel_size, stride, padding, dilation, position):
         settings = axis_arithmetic(input_size, kernel_size, stride, padding, dilation)

@@ -576,7 +576,8 @@ class Button(_Control):
 class Play(_Control):
     """Play / pause and step buttons that move ``value`` from ``min`` to ``max``.
 
-    Link it to a slider with ``ipywidgets.jslink((play, "value"), (slider, "value"))``.
+    Link it to a slider in the kernel with ``traitlets.link((play, "value"), (slider, "value"))``
+    (a browser-side ``jslink`` sends every change the kernel makes back to it).
     """
 
     _view = traitlets.Unicode("play").tag(sync=True)

@@ -150,7 +150,7 @@ def button(description: str, **kw):
 
 
 def play(description: str, minimum: int, maximum: int, value: int, interval: int = 500, **kw):
-    """Play / pause and step buttons; link to a slider with ``ipywidgets.jslink``."""
+    """Play / pause and step buttons; link to a slider with ``traitlets.link``."""
     return lc.Play(
         description=description,
         min=int(minimum),

@@ -73,7 +73,7 @@ def test_button_and_quiz_use_the_accessible_controls():
     radios.index = 1
     assert "Correct" in box.children[1].children[2].value
     p = play("animate", 0, 8, 4, 700)
-    ipywidgets.jslink((p, "value"), (slider("position", 0, 8, 4), "value"))
+    ipywidgets.jslink((p, "value"), (slider("position", 0, 8, 4), "value"))  # still linkable
 
 
 def test_panel_alt_follows_the_picture():

@@ -109,6 +109,15 @@ def test_arithmetic_panel_follows_the_output_size(with_play):
     assert "output" in panel.info.value.lower() and not panel.last_message
     panel.set(input_size=7, stride=3, padding=0)
     assert panel.controls["position"].max == 2**2 - 1  # a 2 x 2 output
+    if with_play:
+        # The play buttons follow the slider in the kernel, and drive it.
+        assert animate.max == 3 and animate.value == panel.controls["position"].value
+        before = panel.image.value
+        animate.value = (animate.value + 1) % 4
+        assert panel.controls["position"].value == animate.value
+        assert panel.image.value != before
+        panel.controls["position"].value = 0
+        assert animate.value == 0
     exercised(panel)
 
 
