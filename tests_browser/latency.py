@@ -106,7 +106,7 @@ def _timed(page, image, event_name: str, timeout_ms: int, act, *args, **kwargs):
 
 def _label(control) -> str:
     label = control.locator("label").first
-    text = label.inner_text().strip() if label.count() else ""
+    text = label.text_content().strip() if label.count() else ""
     return text or "(unlabelled)"
 
 
@@ -139,7 +139,7 @@ def measure_panels(page, scope: str, where: str, moves: int = 3, timeout_ms: int
         for d in range(dropdowns.count()):
             control = dropdowns.nth(d)
             select = control.locator("select").first
-            options = select.locator("option").all_inner_texts()
+            options = select.locator("option").all_text_contents()
             if len(options) < 2:
                 continue
             timing = ControlTiming(f"{where}, panel {p}", _label(control), "dropdown")
@@ -225,7 +225,7 @@ def burst(page, scope: str, presses: int = 30) -> dict | None:
             page.keyboard.press("ArrowRight")
         _settle(page)
         pictures = page.evaluate("window.__pictures")
-        readout = panel.locator(READOUT).first.inner_text().strip()
+        readout = panel.locator(READOUT).first.text_content().strip()
         final = page.evaluate(PICTURE_BYTES, image)
         page.keyboard.press("ArrowLeft")
         _settle(page)

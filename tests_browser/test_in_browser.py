@@ -130,14 +130,16 @@ def check_accessibility(page, front_end: str, name: str) -> None:
 
 def check_outputs(page, scope: str, expected_panels: int) -> None:
     outputs = page.locator(f"{scope} .jp-OutputArea")
-    text = "\n".join(outputs.all_inner_texts())
+    # The text in the page, not the text laid out: JupyterLab skips laying out
+    # the cells off screen, and innerText is empty there.
+    text = "\n".join(outputs.all_text_contents())
     assert "Error displaying widget" not in text
     assert "Traceback" not in text
     errors = page.locator(
         f"{scope} [data-mime-type='application/vnd.jupyter.stderr'], "
         f"{scope} [data-mime-type='application/vnd.jupyter.error']"
     )
-    assert errors.count() == 0, errors.first.inner_text()[:500]
+    assert errors.count() == 0, errors.first.text_content()[:500]
     panels = page.locator(f"{scope} .lecturelib-panel")
     assert panels.count() >= expected_panels, f"{panels.count()} of {expected_panels} panels drawn"
     for p in range(panels.count()):
