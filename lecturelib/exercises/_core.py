@@ -563,7 +563,7 @@ def check(exercise_id: str, function) -> CheckResult:
         return CheckResult(
             exercise_id,
             False,
-            "Not attempted yet: replace the ... with your code, then run this cell again.",
+            "Replace the ... with your code, then run this cell again.",
             "not attempted",
         )
     _COUNTER[0] = 0
@@ -572,7 +572,9 @@ def check(exercise_id: str, function) -> CheckResult:
             warnings.simplefilter("ignore")
             success = exercise.checker(function)
     except NotAttempted as reason:
-        return CheckResult(exercise_id, False, f"Not attempted yet: {reason}.", "not attempted")
+        # The box already says "Not attempted yet": the message says why.
+        reason = _sentence(str(reason))
+        return CheckResult(exercise_id, False, reason[:1].upper() + reason[1:], "not attempted")
     except Mistake as mistake:
         return CheckResult(exercise_id, False, _sentence(str(mistake)), "mistake")
     except Exception as error:  # e.g. an answer of a type the comparison could not handle
