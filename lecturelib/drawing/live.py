@@ -28,6 +28,22 @@ may change its limits freely: whatever moves with them must be in
 ``artists`` (an image and the frame around it). After changing anything else
 that is not in ``artists`` (a label, a colour map, a new example drawn into
 the axes), call :meth:`BlitCanvas.forget`.
+
+When a control changes the limits of a plot with ticks at every step (a
+heat map over a sequence length T), each new setting would draw the whole
+figure again. List that plot's axis objects (``ax.xaxis``, ``ax.yaxis``) in
+``artists`` as well: the canvas then keeps one picture of everything else
+(the *base*), and for each new set of limits pastes the base, draws only
+those axes' ticks and labels over it and keeps the result as that setting's
+background. As for an axes without ticks, whatever moves with the limits
+must be in ``artists``, and the ticks must not overlap the changing artists
+(ticks point outwards, so list the axes' frame with its image).
+
+A diagram whose parts are only ever shown or hidden (an unrolled network
+with a box and an arrow per time step) need not redraw them at all: list
+them as ``switched`` (a view's ``.switched``) instead. They are drawn into
+the background, which is then kept per combination of shown parts, so a
+setting visited before costs one paste.
 """
 
 from __future__ import annotations
@@ -37,6 +53,7 @@ from collections.abc import Iterable
 
 import matplotlib as mpl
 from matplotlib.artist import Artist
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import FixedLocator, NullLocator
 
@@ -108,46 +125,82 @@ class BlitCanvas(FigureCanvasAgg):
     (the last ``max_backgrounds`` are kept), then draws ``artists`` in the
     order a full drawing would: axes by axes, by zorder within an axes, then
     artists that belong to the figure itself.
+
+    Axis objects (``ax.xaxis``) among ``artists`` are not drawn at every
+    update: a background for new limits of theirs is the base (the figure
+    without them) with their ticks and labels drawn over it. ``switched``:
+    artists that are only shown or hidden; they belong to the background,
+    whose key includes which of them are visible.
     """
 
-    def __init__(self, figure, artists=(), max_backgrounds: int = 12):
+    def __init__(self, figure, artists=(), max_backgrounds: int = 12, switched=()):
         super().__init__(figure)
         self.max_backgrounds = as_int(max_backgrounds, "max_backgrounds", 1)
         self._backgrounds: OrderedDict = OrderedDict()
+        self._bases: OrderedDict = OrderedDict()  # figures without the listed axis objects
         self._artists: list[Artist] = []
-        self.full_draws = 0  # how many backgrounds were drawn (for tests)
+        self._tick_layers: list[Axis] = []  # axis objects drawn onto the backgrounds
+        self._switched: list[Artist] = []
+        self.full_draws = 0  # how many figures were drawn in full (for tests)
         self.artists = artists
+        self.switched = switched
 
     @property
     def artists(self) -> list[Artist]:
-        """The artists drawn on every update (the rest is kept as pixels)."""
-        return self._artists
+        """The artists listed as changing (the rest is kept as pixels)."""
+        return self._artists + self._tick_layers
 
     @artists.setter
     def artists(self, artists) -> None:
-        for artist in self._artists:
+        for artist in self.artists:
             artist.set_animated(False)
-        self._artists = _flatten([artists])
-        for artist in self._artists:
+        listed = _flatten([artists])
+        self._artists = [artist for artist in listed if not isinstance(artist, Axis)]
+        self._tick_layers = [artist for artist in listed if isinstance(artist, Axis)]
+        for artist in listed:
             artist.set_animated(True)
+        self.forget()
+
+    @property
+    def switched(self) -> list[Artist]:
+        """Artists only shown or hidden: drawn into backgrounds kept per combination."""
+        return self._switched
+
+    @switched.setter
+    def switched(self, switched) -> None:
+        self._switched = _flatten([switched])
+        for artist in self._switched:
+            artist.set_animated(False)
         self.forget()
 
     def forget(self) -> None:
         """Drop the saved backgrounds: the next draw is a full one."""
         self._backgrounds.clear()
+        self._bases.clear()
 
-    def background_key(self) -> tuple:
-        """What the background depends on besides ``artists``: the figure's size and
-        dpi, which axes are visible, and the limits of every axis that draws ticks."""
+    def base_key(self) -> tuple:
+        """What the base (the figure without ``artists``) depends on: the figure's
+        size and dpi, which ``switched`` artists and which axes are visible, and the
+        limits of every axis that draws ticks into it (listed axis objects draw theirs
+        over it)."""
         figure = self.figure
         key = [figure.dpi, tuple(figure.get_size_inches())]
+        key.append(tuple(artist.get_visible() for artist in self._switched))
         for ax in figure.axes:
             key.append(ax.get_visible())
             if ax.axison:
-                for axis, limits in ((ax.xaxis, ax.get_xlim), (ax.yaxis, ax.get_ylim)):
-                    if _draws_ticks(axis):
-                        key.append(tuple(limits()))
+                for axis in (ax.xaxis, ax.yaxis):
+                    if _draws_ticks(axis) and axis not in self._tick_layers:
+                        key.append(tuple(axis.get_view_interval()))
         return tuple(key)
+
+    def background_key(self) -> tuple:
+        """What the background depends on: the base's key and the limits of the
+        listed axis objects."""
+        layers = tuple(
+            (axis.get_visible(), tuple(axis.get_view_interval())) for axis in self._tick_layers
+        )
+        return self.base_key(), layers
 
     def _drawing_order(self) -> list[Artist]:
         axes = {id(ax): index for index, ax in enumerate(self.figure.axes)}
@@ -160,21 +213,44 @@ class BlitCanvas(FigureCanvasAgg):
 
         return [artist for _, artist in sorted(enumerate(self._artists), key=place)]
 
+    def _keep(self, kept: OrderedDict, key) -> None:
+        kept[key] = self.copy_from_bbox(self.figure.bbox)
+        while len(kept) > self.max_backgrounds:
+            kept.popitem(last=False)
+
+    def _draw_without_artists(self) -> None:
+        for artist in self.artists:  # in case something drew them the ordinary way
+            artist.set_animated(True)
+        super().draw()  # everything but the animated artists (and the layout, if any)
+        self.full_draws += 1
+
+    def _paste_base(self) -> None:
+        """Paste the base for the current settings, drawing and keeping it if new."""
+        key = self.base_key()
+        base = self._bases.get(key)
+        if base is None:
+            self._draw_without_artists()
+            self._keep(self._bases, self.base_key())  # the layout may have settled the limits
+        else:
+            self._bases.move_to_end(key)
+            self.restore_region(base)
+
     def draw(self) -> None:
         key = self.background_key()
         background = self._backgrounds.get(key)
-        if background is None:
-            for artist in self._artists:  # in case something drew them the ordinary way
-                artist.set_animated(True)
-            super().draw()  # everything but the animated artists (and the layout, if any)
-            self.full_draws += 1
-            key = self.background_key()  # the layout may have settled the limits
-            self._backgrounds[key] = self.copy_from_bbox(self.figure.bbox)
-            while len(self._backgrounds) > self.max_backgrounds:
-                self._backgrounds.popitem(last=False)
-        else:
+        if background is not None:
             self._backgrounds.move_to_end(key)
             self.restore_region(background)
+        elif self._tick_layers:
+            self._paste_base()
+            renderer = self.get_renderer()
+            for axis in self._tick_layers:
+                if axis.get_visible() and axis.axes.get_visible() and axis.axes.axison:
+                    axis.draw(renderer)
+            self._keep(self._backgrounds, self.background_key())
+        else:  # the base is the background
+            self._draw_without_artists()
+            self._keep(self._backgrounds, self.background_key())
         renderer = self.get_renderer()
         for artist in self._drawing_order():
             # An artist in a hidden axes is not drawn (nor is it by a full drawing).
@@ -182,21 +258,38 @@ class BlitCanvas(FigureCanvasAgg):
                 artist.draw(renderer)
 
 
-def live_figure(figure, *artists, max_backgrounds: int = 12) -> BlitCanvas:
+def _declared_switched(items) -> list[Artist]:
+    """The ``.switched`` artists of the views among ``items`` (and lists of them)."""
+    found = []
+    for item in items:
+        if isinstance(item, Artist):
+            continue
+        if hasattr(item, "artists"):
+            found += _flatten([getattr(item, "switched", [])])
+        elif isinstance(item, Iterable) and not isinstance(item, str):
+            found += _declared_switched(item)
+    return found
+
+
+def live_figure(figure, *artists, max_backgrounds: int = 12, switched=()) -> BlitCanvas:
     """Make ``figure`` cheap to redraw: its layout frozen and a :class:`BlitCanvas`.
 
     ``artists``: the artists that change, or views (whose ``.artists`` are
-    taken), or lists of either. Returns the canvas (also ``figure.canvas``),
-    which :func:`lecturelib.drawing.figures.figure_png` then draws with. A
-    figure that already has a :class:`BlitCanvas` keeps it, with these
-    artists. Artists marked animated are left out of an ordinary drawing,
-    so render a live figure with ``figure_png`` or a :class:`Panel` only.
+    taken, and their ``.switched`` if they have one), or lists of either;
+    ``switched``: artists that are only shown or hidden. Returns the canvas
+    (also ``figure.canvas``), which :func:`lecturelib.drawing.figures.figure_png`
+    then draws with. A figure that already has a :class:`BlitCanvas` keeps
+    it, with these artists. Artists marked animated are left out of an
+    ordinary drawing, so render a live figure with ``figure_png`` or a
+    :class:`Panel` only.
     """
+    switched = [*_flatten([switched]), *_declared_switched(artists)]
     canvas = figure.canvas
     if isinstance(canvas, BlitCanvas):
         canvas.artists = list(artists)
+        canvas.switched = switched
     else:
-        canvas = BlitCanvas(figure, list(artists), max_backgrounds)
+        canvas = BlitCanvas(figure, list(artists), max_backgrounds, switched)
     if figure.get_layout_engine() is not None:
         # The first drawing solves the layout; its background stays valid once the
         # layout is frozen, since nothing moves after it.

@@ -140,10 +140,13 @@ class UnrolledView:
         self.start_box, self.start_label = self._box(
             self._x(-1), self.ROWS["h"], "white", "h₋₁ = 0", dashed=True, size=0.75
         )
-        self.artists = [self.start_box, self.start_label]
+        # Every part is only shown or hidden: a live figure keeps a picture per
+        # combination (lecturelib.drawing.live) and redraws nothing per update.
+        self.switched = [self.start_box, self.start_label]
         for group in (self.boxes, self.labels, self.arrows, self.arrow_labels):
             for artists in group.values():
-                self.artists += artists
+                self.switched += artists
+        self.artists = []
         ax.set_aspect("equal")
         ax.set_axis_off()
         ax.set_ylim(self.ROWS["x"] - 0.55, self.ROWS["y"] + 0.55)
@@ -389,7 +392,10 @@ class ContributionView:
         ax_map.set_ylabel("loss step t")
         for axis in (ax_map.xaxis, ax_map.yaxis):
             axis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        self.artists = [self.image, self.band, self.row_box]
+        # The limits follow T: the ticks are drawn over a kept base for each new T
+        # (lecturelib.drawing.live), and the frame with the image it lies over.
+        self.artists = [self.image, self.band, self.row_box, *ax_map.spines.values()]
+        self.artists += [ax_map.xaxis, ax_map.yaxis]
         if ax_row is None:
             return
         ax_row.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
@@ -411,8 +417,9 @@ class ContributionView:
         ax_row.set_xlabel("step k")
         ax_row.set_ylabel("size of term k (log scale)")
         self.row_title = ax_row.set_title(" ", fontsize=11)
-        ax_row.legend(loc="upper left", frameon=False, fontsize=10)
-        self.artists += [self.kept_line, self.cut_line, self.cut_span, self.row_title]
+        legend = ax_row.legend(loc="upper left", frameon=False, fontsize=10)  # over the lines
+        self.artists += [self.kept_line, self.cut_line, self.cut_span, self.row_title, legend]
+        self.artists += [*ax_row.spines.values(), ax_row.xaxis, ax_row.yaxis]
 
     def show(self, contributions, t: int, truncate: int | None = None) -> None:
         """contributions: (T, T) norms from ``rnn_weight_gradient_contributions``;

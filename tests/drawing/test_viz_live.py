@@ -278,3 +278,78 @@ def test_blit_canvas_reuses_backgrounds_until_the_axes_change():
     assert len(canvas._backgrounds) == 2
     canvas.forget()
     assert len(canvas._backgrounds) == 0
+
+
+def bptt_terms(steps, scale=0.9):
+    """Term sizes that fade by ``scale`` per step back (rows t, columns k <= t)."""
+    gaps = np.subtract.outer(np.arange(steps), np.arange(steps))
+    return np.where(gaps >= 0, scale ** np.maximum(gaps, 0), 0.0)
+
+
+@pytest.mark.parametrize("with_row", [False, True], ids=["map", "map and row"])
+def test_listed_axis_objects_draw_new_ticks_over_one_base(with_row):
+    """A new sequence length moves the ticks: only they are drawn again, over a kept base."""
+    if with_row:
+        figure, (ax_map, ax_row) = viz.new_figure(9, 3.4, 1, 2)
+    else:
+        (figure, ax_map), ax_row = viz.new_figure(6.2, 4.6), None
+    view = vs.ContributionView(ax_map, ax_row, max_steps=20, first_step=1)
+    view.show(bptt_terms(12), 5, 3)
+    colour_bar_ticks = Counting(figure.axes[-1].yaxis)  # fixed: drawn into the base only
+    map_ticks = Counting(ax_map.xaxis)
+    canvas = live_figure(figure, view)
+    assert ax_map.xaxis in canvas.artists and ax_map.yaxis in canvas.artists
+    settings = [(13, 0.9, 5), (14, 0.5, 9), (20, 1.5, 20), (13, 0.9, 5), (2, 0.9, 1), (14, 0.5, 9)]
+    for steps, scale, t in settings:
+        view.show(bptt_terms(steps, scale), t, 3)
+        live = png_pixels(figure)
+        assert np.array_equal(live, full_drawing(figure, canvas.artists)), steps
+    assert canvas.full_draws == 1  # the rest of the figure was drawn once
+    # each new length drew the ticks once (12, 13, 14, 20, 2), plus one per full drawing
+    assert map_ticks.count == 5 + len(settings)
+    assert colour_bar_ticks.count == 1 + len(settings)
+    assert len(canvas._backgrounds) == 5 and len(canvas._bases) == 1
+
+
+def test_a_listed_axis_counts_its_limits_and_forget_drops_bases_too():
+    figure, update, artists = two_axes_figure()
+    ax_line = figure.axes[0]
+    # What moves with the y limits: the fixed curve and the frame the ticks meet.
+    moving = [ax_line.get_lines()[0], *ax_line.spines.values(), ax_line.yaxis]
+    canvas = live_figure(figure, [*artists, *moving])
+    viz.figure_png(figure)
+    ax_line.set_ylim(-3, 3)  # only the listed axis moved: same base, new background
+    update(2.5)
+    assert np.array_equal(png_pixels(figure), full_drawing(figure, canvas.artists))
+    assert canvas.full_draws == 1 and len(canvas._backgrounds) == 2
+    ax_line.set_xlim(0, 2)  # an unlisted axis with ticks moved: a new base
+    assert np.array_equal(png_pixels(figure), full_drawing(figure, canvas.artists))
+    assert canvas.full_draws == 2 and len(canvas._bases) == 2
+    canvas.forget()
+    assert not canvas._backgrounds and not canvas._bases
+    canvas.artists = artists  # no longer listed: drawn into the background again
+    assert not any(artist.get_animated() for artist in moving)
+    assert np.array_equal(png_pixels(figure), full_drawing(figure, artists))
+    assert canvas.full_draws == 3 and not canvas._bases
+
+
+def test_switched_parts_are_kept_per_combination_and_match_a_full_drawing():
+    """An unrolled network only shows or hides its parts: one picture per setting."""
+    figure, ax = viz.new_figure(9.5, 3.4)
+    view = vs.UnrolledView(ax, max_steps=6)
+    view.show(3, "many-to-one")
+    first_box = Counting(view.boxes["h"][0])
+    canvas = live_figure(figure, view)  # takes the view's .switched too
+    assert canvas.switched == view.switched and canvas.artists == []
+    assert not any(artist.get_animated() for artist in view.switched)
+    settings = [(4, "many-to-one"), (3, "many-to-one"), (6, "one-to-many"), (4, "many-to-one")]
+    for steps, architecture in settings:
+        view.show(steps, architecture)
+        assert np.array_equal(png_pixels(figure), full_drawing(figure, [])), (steps, architecture)
+    # one full drawing per new combination (3, 4 and 6 steps), none for the revisits;
+    # full_drawing() draws it once more per setting
+    assert canvas.full_draws == 3 and len(canvas._backgrounds) == 3
+    assert first_box.count == 3 + len(settings)
+    view.boxes["h"][0].set_visible(False)  # a switched part hidden: a new combination
+    png_pixels(figure)
+    assert canvas.full_draws == 4
