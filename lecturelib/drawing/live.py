@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
+from types import MethodType
 
 import matplotlib as mpl
 from matplotlib.artist import Artist
@@ -58,6 +59,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from .._checks import as_int
+from . import _glyphs
 
 
 def freeze_layout(figure) -> None:
@@ -86,20 +88,25 @@ def _agg(figure) -> FigureCanvasAgg:
 
 
 def _flatten(items) -> list[Artist]:
-    """Artists from artists, views (anything with ``.artists``) and lists of either."""
-    artists = []
+    """Artists from artists, views (anything with ``.artists``) and lists of either
+    (each artist once, in the order first met)."""
+    artists, seen = [], set()
     for item in items:
         if isinstance(item, Artist):
-            artists.append(item)
+            found = [item]
         elif hasattr(item, "artists"):
-            artists += _flatten(item.artists)
+            found = _flatten(item.artists)
         elif isinstance(item, Iterable) and not isinstance(item, str):
-            artists += _flatten(item)
+            found = _flatten(item)
         else:
             raise TypeError(
                 "expected a matplotlib artist, a view with .artists or a list of them, "
                 f"got {item!r}"
             )
+        for artist in found:
+            if id(artist) not in seen:
+                seen.add(id(artist))
+                artists.append(artist)
     return artists
 
 
@@ -201,6 +208,13 @@ class BlitCanvas(FigureCanvasAgg):
             (axis.get_visible(), tuple(axis.get_view_interval())) for axis in self._tick_layers
         )
         return self.base_key(), layers
+
+    def get_renderer(self):
+        """The Agg renderer, drawing text from kept glyph pictures (same pixels)."""
+        renderer = super().get_renderer()
+        if _glyphs.SUPPORTED and "draw_text" not in vars(renderer):
+            renderer.draw_text = MethodType(_glyphs.draw_text, renderer)
+        return renderer
 
     def _drawing_order(self) -> list[Artist]:
         axes = {id(ax): index for index, ax in enumerate(self.figure.axes)}
