@@ -66,10 +66,13 @@ def browser_medians(path: Path) -> dict:
     medians = {}
     if not path.exists():
         return medians
-    section = None
+    section, first_part = None, 3
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("Panel latency in "):
             section = line.split()[3].rstrip(":")
+            continue
+        if line.startswith("where "):  # tables since the slowest move was added have "max ms"
+            first_part = 4 if "max ms" in line else 3
             continue
         if section != "JupyterLab" or ", panel " not in line[:34]:
             continue
@@ -77,7 +80,8 @@ def browser_medians(path: Path) -> dict:
         numbers = line[68:].split()
         if len(numbers) < 2 or numbers[1] == "nan":
             continue
-        parts = [float(n) if n.replace(".", "").isdigit() else math.nan for n in numbers[3:6]]
+        parts = numbers[first_part : first_part + 3]
+        parts = [float(n) if n.replace(".", "").isdigit() else math.nan for n in parts]
         parts += [math.nan] * (3 - len(parts))
         medians[(notebook, int(panel), line[35:59].strip())] = (float(numbers[1]), *parts)
     return medians
