@@ -1,9 +1,12 @@
 """How long a student waits: from a key press (or a choice) to the new picture on screen.
 
 For every panel on a page, each slider is stepped with the arrow keys (one
-step right, one back, ten moves) and each dropdown switched through its
-options (ten switches, or once round when it has more). Ten moves give a
-p90 that is not simply the slowest move; the table prints the slowest too.
+step right, one back, and so on: eleven moves, so it is left one step right
+of where it started and the next controls meet a setting other than the
+default; notebook 10's output padding only draws once the stride is above
+1), and each dropdown is switched through its options (eleven switches, or
+once round when it has more) and back. Eleven moves give a p90 that is not
+simply the slowest move; the table prints the slowest too.
 The first move to a new setting may cost more than a return to one the
 panel has drawn before, as it does for a student. A move is
 timed in the page itself: the clock starts when the keyboard or change
@@ -29,7 +32,7 @@ READOUT = ".lecturelib-readout"
 
 # Targets of the speed table (this machine, idle): slider steps and dropdown switches.
 TARGET_P90_MS = {"slider": 100.0, "dropdown": 150.0}
-MOVES = 10  # per control
+MOVES = 11  # per control (odd: a slider ends one step right of its start)
 
 ARM = """([image, eventName]) => {
   window.__latencyStart = null;
