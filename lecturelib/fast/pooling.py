@@ -106,7 +106,9 @@ def max_pool(x, geometry):
 def max_pool_backward(grad_y, x, geometry):
     """max_pool2d_backward for a checked grad_y (N, C, OH, OW) and x: grad_x (N, C, H, W)."""
     tiles = _tiles(x, geometry)
-    if tiles is not None:
+    # The tiled path multiplies grad_y by each cell's 0/1 win, and inf * 0 is
+    # nan: an infinite or nan gradient must reach its window's winner alone.
+    if tiles is not None and np.isfinite(grad_y).all():
         return _tiled_max_backward(grad_y, tiles).reshape(x.shape)
     _, indices = max_pool_with_indices(x, geometry)
     return _scatter_add(grad_y, indices, x.shape)

@@ -90,6 +90,20 @@ def test_max_pool_ties_go_to_first_maximum_and_overlaps_accumulate():
     np.testing.assert_array_equal(grad, [[1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0]])
 
 
+@pytest.mark.parametrize("stride", [None, 1], ids=["tiled windows", "overlapping windows"])
+def test_max_pool_backward_sends_an_infinite_or_nan_gradient_to_the_winner_only(stride):
+    """PyTorch adds every gradient at its window's maximum: the other cells stay 0."""
+    x = np.arange(32.0).reshape(1, 2, 4, 4)
+    grad_y = np.ones((1, 2, 2, 2) if stride is None else (1, 2, 3, 3))
+    grad_y[0, 0, 0, 0], grad_y[0, 1, 1, 1] = np.inf, np.nan
+    with np.errstate(invalid="raise"):  # no inf * 0 on the way
+        grad = max_pool2d_backward(grad_y, x, 2, stride=stride)
+    expected = max_pool2d_backward_naive(grad_y, x, 2, stride=stride)
+    np.testing.assert_array_equal(grad, expected)
+    assert np.isinf(grad).sum() == 1 and np.isnan(grad).sum() == 1
+    assert (grad[np.isfinite(grad)] >= 0).all() and grad[0, 0, 0, 0] == 0
+
+
 @pytest.mark.parametrize(
     ("kernel", "stride", "padding"),
     [(2, None, 0), (3, 1, 1), ((2, 3), (1, 2), (1, 0)), (3, 2, 1), ((1, 2), (2, 1), (0, 1))],
