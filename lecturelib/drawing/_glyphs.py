@@ -101,7 +101,8 @@ def draw_text(renderer, gc, x, y, s, prop, angle, ismath=False, mtext=None):
     size, glyphs = _layout(renderer, s, prop, mtext, flags)
     cos = math.cos(math.radians(angle))
     sin = math.sin(math.radians(angle))
-    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]]) @ [[1, 0], [0, 1]]).round().astype(int)
+    # the rotation in FreeType's 16.16 fixed point (no slant or stretch for plain text)
+    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
     turn = tuple(matrix.ravel())
     antialiased = gc.get_antialiased()
     mode = backend_agg.RenderMode.NORMAL if antialiased else backend_agg.RenderMode.MONO
