@@ -234,30 +234,50 @@ def _tiled_max(tiles):
     return y
 
 
-def _first_maxima(parts, need_maximum=True):
+def _later_winners(parts, need_maximum=True):
     """Which of several equally shaped arrays holds the elementwise maximum first.
 
     Returns (best, winners): ``best`` the elementwise maximum (None when
-    ``need_maximum`` is False) and ``winners`` one boolean mask per part,
-    True where that part holds the maximum and no earlier part does
-    (PyTorch's tie rule), so every element is won by exactly one part.
+    ``need_maximum`` is False) and ``winners`` one boolean mask for each part
+    after the first, True where that part holds the maximum and no earlier
+    part does (PyTorch's tie rule). The first part wins wherever no mask is
+    True, so it needs no mask of its own. The running maximum is kept in
+    ``parts[0]``, which is overwritten.
     """
     best = parts[0]
     winners = []
     for k, part in enumerate(parts[1:], start=1):
         later = part > best  # strictly larger: on a tie the earlier part keeps the win
-        earlier = ~later
-        if k == 1:
-            winners.append(earlier)  # the first part wins wherever the second is not larger
-        else:
+        if winners:
+            earlier = ~later
             for winner in winners:
                 winner &= earlier
         winners.append(later)
         if need_maximum or k < len(parts) - 1:
-            best = np.maximum(best, part)
-    if not winners:  # a single part wins everywhere
-        winners.append(np.ones(best.shape, dtype=bool))
+            best = np.maximum(best, part, out=parts[0])
     return (best if need_maximum else None), winners
+
+
+def _pass_to_winners(grad, winners, outs):
+    """outs[k] = grad where part k wins, 0 elsewhere (``winners`` as _later_winners gives them).
+
+    The masks are made 0/1 numbers of grad's type before multiplying: numpy
+    multiplies a float array by a boolean one through a conversion buffer,
+    about twice as slowly as by a float array. The first part gets what is
+    left, grad minus the others' shares: exactly grad or exactly 0, since a
+    finite number minus zeros is itself and minus itself is 0 (the caller
+    sends infinite and nan gradients elsewhere).
+    """
+    if not winners:  # a single part wins everywhere
+        outs[0][...] = grad
+        return
+    number = np.empty(winners[0].shape, dtype=grad.dtype)
+    for winner, out in zip(winners, outs[1:]):
+        number[...] = winner
+        np.multiply(grad, number, out=out)
+    np.subtract(grad, outs[1], out=outs[0])
+    for out in outs[2:]:
+        outs[0] -= out
 
 
 def _tiled_max_backward(grad_y, tiles):
@@ -266,21 +286,22 @@ def _tiled_max_backward(grad_y, tiles):
     The first maximum of a window in row-major order lies in the first row
     holding the window's maximum, in the first column of that row holding
     the row's maximum: the winners are found row by row (the forward pass's
-    column-first order would break ties the wrong way).
+    column-first order would break ties the wrong way). grad_y must be finite.
     """
     kh, kw = tiles.shape[3], tiles.shape[5]
     grad_tiles = np.empty(tiles.shape, dtype=grad_y.dtype)
     for images in _image_chunks(tiles):
         # which column wins inside every window row (n, C, OH, KH, OW), then which row wins
-        row_maxima, column_winners = _first_maxima([tiles[images, ..., j] for j in range(kw)])
-        _, row_winners = _first_maxima([row_maxima[:, :, :, i] for i in range(kh)], False)
-        # grad_y goes to the winning row, then inside that row to the winning
-        # column; the others get grad_y * False = 0 (so no zero fill is needed)
+        # (the columns copied out first: numpy compares contiguous arrays about
+        # three times as fast as every KW-th number, and the copy is cheap)
+        columns = [tiles[images, ..., j].copy() for j in range(kw)]
+        row_maxima, column_winners = _later_winners(columns)
+        _, row_winners = _later_winners([row_maxima[:, :, :, i] for i in range(kh)], False)
+        # grad_y goes to the winning row, then inside that row to the winning column
         grad_rows = np.empty(row_maxima.shape, dtype=grad_y.dtype)  # (n, C, OH, KH, OW)
-        for i, winner in enumerate(row_winners):
-            np.multiply(grad_y[images], winner, out=grad_rows[:, :, :, i])
-        for j, winner in enumerate(column_winners):
-            np.multiply(grad_rows, winner, out=grad_tiles[images, ..., j])
+        _pass_to_winners(grad_y[images], row_winners, [grad_rows[:, :, :, i] for i in range(kh)])
+        grad_columns = [grad_tiles[images, ..., j] for j in range(kw)]
+        _pass_to_winners(grad_rows, column_winners, grad_columns)
     return grad_tiles
 
 
