@@ -55,7 +55,8 @@ def max_pool2d_naive(
     columns ``s * SW - PW + j * DW`` (j = 0 .. KW - 1) of x. The padding holds
     -inf, which never wins, so the cells outside x are simply left out; of
     the cells that remain, the first maximum in row-major order wins
-    (``np.argmax``), as in PyTorch.
+    (``np.argmax``), as in PyTorch; a window holding nan gives nan, and its
+    last nan wins (PyTorch counts nan as larger than anything).
 
     >>> x = np.array([[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]]])
     >>> y, indices = max_pool2d_naive(x, 2, return_indices=True)
@@ -75,12 +76,26 @@ def max_pool2d_naive(
         for s in range(geometry.out[1]):
             rows, cols = _window_cells(r, s, geometry, x.shape)
             window = x[:, :, rows][:, :, :, cols].reshape(n, c, -1)  # (N, C, cells), row-major
-            first_max = window.argmax(axis=2)  # (N, C): which cell wins, the first on a tie
+            winner = _winning_cells(window)  # (N, C): which cell wins
             y[:, :, r, s] = window.max(axis=2)
-            indices[:, :, r, s] = rows[first_max // len(cols)] * width + cols[first_max % len(cols)]
+            indices[:, :, r, s] = rows[winner // len(cols)] * width + cols[winner % len(cols)]
     if return_indices:
         return _result(y, unbatched), _result(indices, unbatched)
     return _result(y, unbatched)
+
+
+def _winning_cells(window):
+    """The cell of each window that max pooling picks, as PyTorch picks it.
+
+    window: (N, C, cells), each window's cells in row-major order. Returns
+    (N, C) positions along the cells axis: the first maximum (``np.argmax``),
+    except that a nan counts as larger than any number and a later nan
+    replaces an earlier one, so a window holding nan picks its last nan.
+    """
+    first_max = window.argmax(axis=2)
+    nan = np.isnan(window)
+    last_nan = window.shape[2] - 1 - nan[:, :, ::-1].argmax(axis=2)
+    return np.where(nan.any(axis=2), last_nan, first_max)
 
 
 def max_pool2d_backward_naive(
@@ -118,8 +133,8 @@ def max_pool2d_backward_naive(
         for s in range(geometry.out[1]):
             rows, cols = _window_cells(r, s, geometry, x.shape)
             window = x[:, :, rows][:, :, :, cols].reshape(n, c, -1)
-            first_max = window.argmax(axis=2)  # (N, C), as in the forward pass
-            row, col = rows[first_max // len(cols)], cols[first_max % len(cols)]
+            winner = _winning_cells(window)  # (N, C), as in the forward pass
+            row, col = rows[winner // len(cols)], cols[winner % len(cols)]
             grad_x[images, channels, row, col] += grad_y[:, :, r, s]
     return _result(grad_x, unbatched)
 
@@ -249,9 +264,10 @@ def max_pool2d(
     ``(r * SH, s * SW)`` of the padded input. With ``return_indices=True``,
     returns ``(y, indices)``: indices (int64, y's shape) says where each
     maximum is, as a flat position ``h * W + w`` in its H x W input plane
-    (on a tie the first maximum in row-major order), as PyTorch returns it
-    for :func:`max_unpool2d`. The numbers of :func:`max_pool2d_naive`,
-    computed by the vectorised code of :mod:`lecturelib.fast.pooling`.
+    (on a tie the first maximum in row-major order; in a window holding nan,
+    the last nan), as PyTorch returns it for :func:`max_unpool2d`. The
+    numbers of :func:`max_pool2d_naive`, computed by the vectorised code of
+    :mod:`lecturelib.fast.pooling`.
 
     >>> x = np.array([[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]]])
     >>> max_pool2d(x, 2)[0, 0]
@@ -291,7 +307,8 @@ def max_pool2d_backward(
     shaped like x. Each window passes its gradient to the one input that
     was its maximum (the position :func:`max_pool2d` returns as its index)
     and nothing to the others; on a tie the first maximal element in
-    row-major order gets it (as PyTorch). When windows overlap, an input
+    row-major order gets it, and in a window holding nan its last nan (as
+    PyTorch). When windows overlap, an input
     that is the maximum of several windows collects the sum. The numbers
     of :func:`max_pool2d_backward_naive`, computed faster.
 

@@ -129,6 +129,7 @@ def max_pool_with_indices(x, geometry):
             larger = np.empty(part.shape, dtype=bool)
         else:
             np.greater(part, y, out=larger)  # strictly: on a tie the earlier offset keeps the win
+            larger |= np.isnan(part)  # PyTorch: a nan beats any number and any earlier nan
             np.maximum(y, part, out=y)
             # offsets only grow, so the winner becomes k exactly where part is larger
             np.maximum(winner, larger.view(np.uint8) * winner_type(k), out=winner)
@@ -234,7 +235,7 @@ def _tiled_max(tiles):
     return y
 
 
-def _later_winners(parts, need_maximum=True):
+def _later_winners(parts, need_maximum=True, nan_wins=False):
     """Which of several equally shaped arrays holds the elementwise maximum first.
 
     Returns (best, winners): ``best`` the elementwise maximum (None when
@@ -242,12 +243,16 @@ def _later_winners(parts, need_maximum=True):
     after the first, True where that part holds the maximum and no earlier
     part does (PyTorch's tie rule). The first part wins wherever no mask is
     True, so it needs no mask of its own. The running maximum is kept in
-    ``parts[0]``, which is overwritten.
+    ``parts[0]``, which is overwritten. With ``nan_wins`` (needed only when
+    the parts hold nan), a nan beats any number and any earlier nan, as in
+    PyTorch; the maximum is then nan too.
     """
     best = parts[0]
     winners = []
     for k, part in enumerate(parts[1:], start=1):
         later = part > best  # strictly larger: on a tie the earlier part keeps the win
+        if nan_wins:
+            later |= np.isnan(part)
         if winners:
             earlier = ~later
             for winner in winners:
@@ -296,7 +301,14 @@ def _tiled_max_backward(grad_y, tiles):
         # three times as fast as every KW-th number, and the copy is cheap)
         columns = [tiles[images, ..., j].copy() for j in range(kw)]
         row_maxima, column_winners = _later_winners(columns)
-        _, row_winners = _later_winners([row_maxima[:, :, :, i] for i in range(kh)], False)
+        # a nan anywhere makes some window row's maximum nan; then (rarely) the
+        # columns' winners are found again by PyTorch's nan rule
+        nan_wins = bool(np.isnan(row_maxima.max()))
+        if nan_wins:
+            columns = [tiles[images, ..., j].copy() for j in range(kw)]
+            row_maxima, column_winners = _later_winners(columns, nan_wins=True)
+        rows = [row_maxima[:, :, :, i] for i in range(kh)]
+        _, row_winners = _later_winners(rows, need_maximum=False, nan_wins=nan_wins)
         # grad_y goes to the winning row, then inside that row to the winning column
         grad_rows = np.empty(row_maxima.shape, dtype=grad_y.dtype)  # (n, C, OH, KH, OW)
         _pass_to_winners(grad_y[images], row_winners, [grad_rows[:, :, :, i] for i in range(kh)])

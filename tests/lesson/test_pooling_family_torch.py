@@ -13,6 +13,8 @@ from lecturelib import (  # noqa: E402
     avg_pool2d_backward,
     max_pool2d,
     max_pool2d_backward,
+    max_pool2d_backward_naive,
+    max_pool2d_naive,
     max_unpool2d,
     max_unpool2d_backward,
 )
@@ -60,15 +62,17 @@ def random_case(rng, max_pool):
         return shape, settings
 
 
-@pytest.mark.parametrize("ties", [False, True])
-def test_max_pool2d_matches_torch_with_indices(ties):
-    rng = np.random.default_rng(11 + ties)
+@pytest.mark.parametrize("values", ["distinct", "ties", "nan"])
+def test_max_pool2d_matches_torch_with_indices(values):
+    rng = np.random.default_rng({"distinct": 11, "ties": 12, "nan": 13}[values])
     for _ in range(150):
         shape, settings = random_case(rng, max_pool=True)
-        if ties:  # small integers: many equal maxima, the first in row-major order must win
-            x = rng.integers(-2, 3, size=shape).astype(float)
-        else:
+        if values == "distinct":
             x = rng.standard_normal(shape)
+        else:  # small integers: many equal maxima, the first in row-major order must win
+            x = rng.integers(-2, 3, size=shape).astype(float)
+        if values == "nan":  # PyTorch: nan beats any number, and the last nan of a window wins
+            x[rng.random(shape) < 0.3] = np.nan
         xt = torch.tensor(x, requires_grad=True)
         yt, indices_t = F.max_pool2d(xt, **settings, return_indices=True)
         y, indices = max_pool2d(x, **settings, return_indices=True)
@@ -80,6 +84,12 @@ def test_max_pool2d_matches_torch_with_indices(ties):
         np.testing.assert_allclose(
             max_pool2d_backward(grad_y, x, **settings), xt.grad.numpy(), **TOLERANCE
         )
+        if values == "nan":  # the readable references follow the same rule
+            _, indices_naive = max_pool2d_naive(x, **settings, return_indices=True)
+            np.testing.assert_array_equal(indices_naive, indices, err_msg=str(settings))
+            np.testing.assert_allclose(
+                max_pool2d_backward_naive(grad_y, x, **settings), xt.grad.numpy(), **TOLERANCE
+            )
 
 
 def test_max_pool2d_fast_path_matches_torch_with_and_without_ties():
@@ -89,6 +99,7 @@ def test_max_pool2d_fast_path_matches_torch_with_and_without_ties():
             rng.standard_normal((5, 3, 12, 12)),
             rng.integers(0, 2, size=(5, 3, 12, 12)).astype(float),  # ties everywhere
             np.zeros((5, 3, 12, 12)),
+            np.where(rng.random((5, 3, 12, 12)) < 0.3, np.nan, rng.integers(0, 2, (5, 3, 12, 12))),
         ):
             for dtype in (np.float64, np.float32):
                 xd = x.astype(dtype)
