@@ -15,9 +15,9 @@ Every view lists the artists its ``show``/``update`` method changes in one
 attribute, ``artists``; a :class:`~lecturelib.drawing.panel.Panel` takes them
 as ``Panel(..., artists=view.artists)``. The picture is the same, pixel for
 pixel, as a full drawing of the figure (the tests check it), provided that
-nothing left out of ``artists`` lies over them: list an image's frame (its
-axes' spines) with the image, and give a moving line a zorder above the
-fixed lines it crosses.
+nothing left out of ``artists`` lies over them: give a moving line a zorder
+above the fixed lines it crosses. The frame (the axes' spines) over a listed
+image or line is the exception: the canvas redraws it itself.
 
 A background is only valid while everything else stays put. :class:`BlitCanvas`
 keys its backgrounds by the figure's size and dpi, by which axes are visible
@@ -53,9 +53,11 @@ from collections.abc import Iterable
 from types import MethodType
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.spines import Spine
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from .._checks import as_int
@@ -110,6 +112,36 @@ def _flatten(items) -> list[Artist]:
     return artists
 
 
+def _frames_over(artists) -> list[Artist]:
+    """The spines that a full drawing puts over ``artists``: of every axes holding one
+    of them, each spine drawn after the first of them (a higher zorder), unless listed.
+
+    An image or a line reaching its axes' edge lies under the frame; redrawn
+    over a background that already holds the frame, it would cover it.
+    """
+    lowest: dict = {}
+    for artist in artists:
+        ax = artist.axes
+        if ax is not None and not isinstance(artist, Axis):
+            lowest[ax] = min(lowest.get(ax, artist.get_zorder()), artist.get_zorder())
+    listed = {id(artist) for artist in artists}
+    return [
+        spine
+        for ax, zorder in lowest.items()
+        for spine in ax.spines.values()
+        if spine.get_zorder() > zorder and id(spine) not in listed
+    ]
+
+
+def _drawn_by_its_axes(artist) -> bool:
+    """Whether a full drawing draws ``artist``: not when it is hidden, nor in a hidden
+    axes, nor, for a spine, when its axes is switched off or has no frame."""
+    ax = artist.axes
+    if not artist.get_visible() or (ax is not None and not ax.get_visible()):
+        return False
+    return not isinstance(artist, Spine) or (ax.axison and ax.get_frame_on())
+
+
 def _draws_ticks(axis) -> bool:
     """Whether ``axis`` draws ticks (whose places and labels follow its limits)."""
     if not axis.get_visible():
@@ -162,6 +194,7 @@ class BlitCanvas(FigureCanvasAgg):
         for artist in self.artists:
             artist.set_animated(False)
         listed = _flatten([artists])
+        listed += _frames_over(listed)
         self._artists = [artist for artist in listed if not isinstance(artist, Axis)]
         self._tick_layers = [artist for artist in listed if isinstance(artist, Axis)]
         for artist in listed:
@@ -217,13 +250,20 @@ class BlitCanvas(FigureCanvasAgg):
         return renderer
 
     def _drawing_order(self) -> list[Artist]:
+        """The listed artists in the order a full drawing draws them: axes by axes, by
+        zorder within an axes and, on equal zorder, in the axes' own order (the order
+        they were added), then the figure's own artists."""
         axes = {id(ax): index for index, ax in enumerate(self.figure.axes)}
         last = len(axes)
+        added = {}
+        for ax in {artist.axes for artist in self._artists if artist.axes is not None}:
+            added.update((id(child), index) for index, child in enumerate(ax.get_children()))
 
         def place(item):
             index, artist = item
             ax = artist.axes
-            return (axes.get(id(ax), last) if ax is not None else last, artist.get_zorder(), index)
+            where = axes.get(id(ax), last) if ax is not None else last
+            return (where, artist.get_zorder(), added.get(id(artist), index), index)
 
         return [artist for _, artist in sorted(enumerate(self._artists), key=place)]
 
@@ -249,6 +289,25 @@ class BlitCanvas(FigureCanvasAgg):
             self._bases.move_to_end(key)
             self.restore_region(base)
 
+    def full_drawing_difference(self) -> int:
+        """How many pixels of the picture on the canvas (the last :meth:`draw`) differ
+        from a full drawing of the figure: 0 when ``artists`` lists everything that
+        lies over the changing parts. The canvas then holds the full drawing, which
+        is the same picture; the kept backgrounds stay valid."""
+        live = np.asarray(self.buffer_rgba()).copy()
+        animated = [artist for artist in self.figure.findobj() if artist.get_animated()]
+        for artist in animated:
+            artist.set_animated(False)
+        try:
+            FigureCanvasAgg.draw(self)
+        finally:
+            for artist in animated:
+                artist.set_animated(True)
+        full = np.asarray(self.buffer_rgba())
+        if full.shape != live.shape:
+            return full.shape[0] * full.shape[1]
+        return int(np.count_nonzero((live != full).any(axis=2)))
+
     def draw(self) -> None:
         key = self.background_key()
         background = self._backgrounds.get(key)
@@ -267,8 +326,7 @@ class BlitCanvas(FigureCanvasAgg):
             self._keep(self._backgrounds, self.background_key())
         renderer = self.get_renderer()
         for artist in self._drawing_order():
-            # An artist in a hidden axes is not drawn (nor is it by a full drawing).
-            if artist.get_visible() and (artist.axes is None or artist.axes.get_visible()):
+            if _drawn_by_its_axes(artist):
                 artist.draw(renderer)
 
 

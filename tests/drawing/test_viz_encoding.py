@@ -87,7 +87,8 @@ def test_a_panel_sends_no_new_picture_when_the_picture_did_not_change():
 # --- which limits a live figure's background depends on (drawing/live.py) ------------------
 
 
-def full_drawing(figure, artists) -> np.ndarray:
+def full_drawing(figure, artists=()) -> np.ndarray:
+    artists = [*artists, *figure.findobj(lambda artist: artist.get_animated())]
     for artist in artists:
         artist.set_animated(False)
     FigureCanvasAgg.draw(figure.canvas)

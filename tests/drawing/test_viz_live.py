@@ -27,8 +27,10 @@ def png_pixels(figure):
     return pixels(viz.figure_png(figure))
 
 
-def full_drawing(figure, artists) -> np.ndarray:
-    """The figure drawn the ordinary way, every artist included, as pixels."""
+def full_drawing(figure, artists=()) -> np.ndarray:
+    """The figure drawn the ordinary way, every artist included, as pixels (``artists``
+    and every artist marked animated, such as the frames a canvas adds itself)."""
+    artists = [*artists, *figure.findobj(lambda artist: artist.get_animated())]
     for artist in artists:
         artist.set_animated(False)
     try:
@@ -59,7 +61,7 @@ def two_axes_figure():
     x = np.linspace(0, 1, 50)
     ax_line.plot(x, x**2, color=viz.MUTED, label="fixed")
     (line,) = ax_line.plot(x, x, color=viz.ACCENT, zorder=3)
-    # over the fixed line, under the frame (which is not redrawn)
+    # over the fixed line, under the frame
     marker = ax_line.axvline(0.5, 0.05, 0.95, color=viz.HIGHLIGHT, zorder=2.2)
     title = ax_line.set_title("start")
     ax_line.set(xlabel="x", ylabel="y", xlim=(0, 1), ylim=(-1, 2))
@@ -72,8 +74,9 @@ def two_axes_figure():
         title.set_text(f"a = {a:g}")
         image.set_data(np.sin(a * np.arange(20.0)).reshape(4, 5))
 
-    # The image's frame lies over the image, so it is redrawn with it. Listed against
-    # their drawing order: the canvas must draw by axes and zorder.
+    # The image's frame lies over the image, so it is redrawn with it (the canvas would
+    # add it itself; here it is listed). Listed against their drawing order: the canvas
+    # must draw by axes and zorder.
     frame = list(ax_image.spines.values())
     return figure, update, [*frame, title, image, line, marker]
 
@@ -159,14 +162,38 @@ def test_limits_of_an_axes_without_ticks_keep_the_background():
     assert canvas.full_draws == 3
 
 
+def test_the_frame_over_a_listed_image_or_line_is_redrawn_without_being_listed():
+    figure, (ax_image, ax_line, ax_off) = viz.new_figure(7, 2.4, ncols=3)
+    image = ax_image.imshow(np.zeros((4, 4)), cmap=viz.DIVERGING, vmin=-1, vmax=1)
+    (line,) = ax_line.plot([0, 1], [0, 1], color=viz.ACCENT, lw=3)  # corner to corner
+    ax_line.set(xlim=(0, 1), ylim=(0, 1))
+    hidden = ax_off.imshow(np.zeros((3, 3)), cmap=viz.GREY, vmin=0, vmax=1)
+    ax_off.set_axis_off()  # no frame: a full drawing draws none, so neither may the canvas
+    canvas = live_figure(figure, image, line, hidden)
+    assert canvas.artists[:3] == [image, line, hidden]
+    assert set(canvas.artists[3:]) == {
+        *ax_image.spines.values(),
+        *ax_line.spines.values(),
+        *ax_off.spines.values(),
+    }
+    for value in (-0.9, 0.4, 1.0):
+        image.set_data(np.full((4, 4), value))
+        line.set_ydata([value, 1 - value])
+        hidden.set_data(np.eye(3) * abs(value))
+        assert np.array_equal(png_pixels(figure), full_drawing(figure)), value
+    canvas.artists = [line]  # no longer listed: the image and its frame are background again
+    assert not image.get_animated() and not any(s.get_animated() for s in ax_image.spines.values())
+    assert np.array_equal(png_pixels(figure), full_drawing(figure))
+
+
 def test_live_figure_takes_views_and_keeps_an_existing_canvas():
     figure, ax = viz.new_figure(6, 3)
     view = vs.JacobianNormView(ax, max_steps=20)
     view.show(-np.arange(20.0), -0.5 * np.arange(20.0))
     canvas = live_figure(figure, view)
-    assert canvas.artists == view.artists
+    assert canvas.artists[: len(view.artists)] == view.artists  # then the frame over them
     assert live_figure(figure, view.artists[:2]) is canvas
-    assert canvas.artists == view.artists[:2]
+    assert canvas.artists[:2] == view.artists[:2]
     assert not view.artists[2].get_animated()  # no longer redrawn: back in the background
     with pytest.raises(TypeError, match="matplotlib artist"):
         live_figure(figure, "not an artist")
@@ -177,7 +204,8 @@ def test_a_panel_redraws_only_its_artists_and_matches_a_full_drawing():
     fixed = Counting(figure.axes[0].get_lines()[0])
     a_slider = slider("a", 0.25, 1.75, 0.5, step=0.25)  # the marker stays off the frame
     panel = Panel({"a": a_slider}, update, figure, artists=artists)
-    assert isinstance(figure.canvas, BlitCanvas) and figure.canvas.artists == artists
+    assert isinstance(figure.canvas, BlitCanvas)
+    assert figure.canvas.artists[: len(artists)] == artists  # then the line axes' frame
     for a in (0.25, 1.25, 1.75):
         panel.set(a=a)
         assert not panel.unexpected_errors
@@ -328,7 +356,9 @@ def test_a_listed_axis_counts_its_limits_and_forget_drops_bases_too():
     canvas.forget()
     assert not canvas._backgrounds and not canvas._bases
     canvas.artists = artists  # no longer listed: drawn into the background again
-    assert not any(artist.get_animated() for artist in moving)
+    assert not any(artist.get_animated() for artist in (moving[0], ax_line.yaxis))
+    # (the frame stays live: the canvas adds it itself, since it lies over the marker)
+    assert all(spine.get_animated() for spine in ax_line.spines.values())
     assert np.array_equal(png_pixels(figure), full_drawing(figure, artists))
     assert canvas.full_draws == 3 and not canvas._bases
 
@@ -353,3 +383,30 @@ def test_switched_parts_are_kept_per_combination_and_match_a_full_drawing():
     view.boxes["h"][0].set_visible(False)  # a switched part hidden: a new combination
     png_pixels(figure)
     assert canvas.full_draws == 4
+
+
+def test_exercise_panel_finds_a_live_picture_that_differs_from_a_full_drawing():
+    from lecturelib.drawing.panel import exercise_panel
+
+    def make(line_zorder):
+        figure, ax = viz.new_figure(4, 3)
+        image = ax.imshow(np.zeros((4, 4)), cmap=viz.GREY, vmin=0, vmax=1, zorder=2)
+        ax.plot([-0.5, 3.5], [-0.5, 3.5], color=viz.ACCENT, lw=3, zorder=line_zorder)  # fixed
+
+        def update(level):
+            image.set_data(np.full((4, 4), level))
+
+        panel = Panel({"level": slider("level", 0.0, 1.0, 0.5, step=0.25)}, update, figure,
+                      artists=[image])  # fmt: skip
+        return panel, image
+
+    over, _ = make(line_zorder=3)  # the fixed line lies over the image: not listed, so covered
+    report = exercise_panel(over, combinations=0, check_pictures=True)
+    assert report["picture_differences"] and "level=" in report["picture_differences"][0]
+    canvas = over._live_canvas
+    assert canvas.full_drawing_difference() > 0  # the last live picture, at the start value
+    assert canvas.full_drawing_difference() == 0  # the canvas now holds the full drawing
+    under, image = make(line_zorder=1)
+    assert exercise_panel(under, combinations=0, check_pictures=True)["picture_differences"] == []
+    assert exercise_panel(under, combinations=0)["picture_differences"] == []  # not checked
+    assert image.get_animated()  # still live after the checks
