@@ -38,6 +38,10 @@ import json as _json
 import lecturelib.drawing.panel as _widgets
 print(_json.dumps(_widgets.exercise_all_panels()))
 """
+# The same, also comparing every live picture with a full drawing (the tests).
+CHECKED_EXERCISE_SOURCE = EXERCISE_SOURCE.replace(
+    "exercise_all_panels()", "exercise_all_panels(check_pictures=True)"
+)
 
 
 def all_notebooks() -> list[Path]:
@@ -147,7 +151,7 @@ def run_with_student(path: Path, exercise: bool = False):
             fresh.metadata["widgets"] = copy.deepcopy(student.metadata["widgets"])
         executed_student = normalise(student, path.stem)
         if exercise:
-            report = _move_every_control(client, student)
+            report = _move_every_control(client, student, CHECKED_EXERCISE_SOURCE)
         for index, cell in enumerate(fresh.cells):
             info = cell.metadata.get("exercise", {})
             if cell.cell_type == "code" and info.get("part") in ("stub", "solution"):

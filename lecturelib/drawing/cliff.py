@@ -131,18 +131,18 @@ class ClippingArrows:
         from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
         self.ax = ax
+        # above the axis lines they cross (zorder 2), which are not redrawn
         self.circle = ax.add_patch(
-            Circle((0, 0), 1.0, fill=False, edgecolor=OUTPUT, lw=1.5, ls="--")
+            Circle((0, 0), 1.0, fill=False, edgecolor=OUTPUT, lw=1.5, ls="--", zorder=2.1)
         )
         self.square = ax.add_patch(
-            Rectangle((-1, -1), 2, 2, fill=False, edgecolor=HIGHLIGHT, lw=1.5, ls=":")
+            Rectangle((-1, -1), 2, 2, fill=False, edgecolor=HIGHLIGHT, lw=1.5, ls=":", zorder=2.1)
         )
-        style = {"arrowstyle": "-|>", "mutation_scale": 18}
+        style = {"arrowstyle": "-|>", "mutation_scale": 18, "zorder": 2.2}
         self.arrows = {
             name: ax.add_patch(FancyArrowPatch((0, 0), (1, 0), color=color, lw=2.5, **style))
             for name, color in (("original", ACCENT), ("norm", OUTPUT), ("value", HIGHLIGHT))
         }
-        self.artists = [self.circle, self.square, *self.arrows.values()]  # what show() changes
         ax.set_xlim(-limit, limit)
         ax.set_ylim(-limit, limit)
         ax.set_aspect("equal")
@@ -163,6 +163,8 @@ class ClippingArrows:
             fontsize=9,
             framealpha=0.9,
         )
+        # what show() changes, and the legend that long arrows and circles pass under
+        self.artists = [self.circle, self.square, *self.arrows.values(), ax.get_legend()]
 
     def show(self, gradient, threshold: float):
         gradient = as_array(gradient, "gradient", ndim=1).astype(np.float64)

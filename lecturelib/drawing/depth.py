@@ -98,6 +98,7 @@ class TriangleView:
             origin="lower",
             extent=(self.low, self.high, self.low, self.high),
             interpolation="nearest",
+            zorder=1.6,  # over the tick marks (1.5) at its edges, which are not redrawn
         )
         self.lines, self.normals, self.labels = [], [], []
         for name, style in zip(UNIT_NAMES, UNIT_STYLES):
@@ -295,14 +296,19 @@ class MemoryView:
         ax.set_ylim(2.6, -0.6)
         ax.set_yticks(range(3), ["weights", "activations\n(whole batch)", "total"])
         ax.set_xlabel("memory (log scale: each grid step is 1000 times more)")
+        # the reference line lies over the bars: redrawn with them (it never moves)
+        self.reference = []
         if reference is not None:
-            ax.axvline(reference, ls="--", color="black", lw=1.5)
-            ax.text(reference, 2.55, f" {reference_label}", va="bottom", fontsize=9)
+            self.reference = [
+                ax.axvline(reference, ls="--", color="black", lw=1.5),
+                ax.text(reference, 2.55, f" {reference_label}", va="bottom", fontsize=9),
+            ]
         ax.grid(True, axis="x", which="major", alpha=0.3)
+        ax.set_axisbelow(True)  # the grid under the bars, as in the background they are drawn on
 
     @property
     def artists(self) -> list:
-        return [*self.bars, *self.values]
+        return [*self.bars, *self.values, *self.reference]
 
     def update(self, estimate: MemoryEstimate) -> None:
         sizes = (estimate.weights_bytes, estimate.activations_bytes, estimate.total_bytes)

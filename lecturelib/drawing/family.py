@@ -191,17 +191,21 @@ class FamilyView:
         ]
         for links in self.links:
             ax.add_collection(links)
-        ax.scatter(np.zeros(n), np.arange(n), s=90, color=viz.INPUT, edgecolor="black",
-                   zorder=3)  # fmt: skip
-        ax.scatter(np.ones(n), np.arange(n), s=90, color=viz.OUTPUT, edgecolor="black",
-                   marker="s", zorder=3)  # fmt: skip
+        # the channels never change, but lie over the links: redrawn with them
+        self.channels = [
+            ax.scatter(np.zeros(n), np.arange(n), s=90, color=viz.INPUT, edgecolor="black",
+                       zorder=3),
+            ax.scatter(np.ones(n), np.arange(n), s=90, color=viz.OUTPUT, edgecolor="black",
+                       marker="s", zorder=3),
+        ]  # fmt: skip
         ax.text(0, -0.5, "input\nchannels", ha="center", va="bottom", fontsize=9)
         ax.text(1, -0.5, "output\nchannels", ha="center", va="bottom", fontsize=9)
 
     @property
     def artists(self) -> list:
-        """The artists :meth:`update` changes (for the Panel's ``artists``: faster redraws)."""
-        return [self.grid.cells, self.grid.numbers, *self.links]
+        """The artists :meth:`update` changes (for the Panel's ``artists``: faster redraws),
+        and the channel markers drawn over the links."""
+        return [self.grid.cells, self.grid.numbers, *self.links, *self.channels]
 
     def update(self, kernel_size, stride, padding, output_padding, dilation, groups) -> dict:
         counts = kernel_copies(

@@ -280,7 +280,15 @@ class GateHeatmaps:
             ax.set_yticks([0, self.hidden - 1])
             self.marks.append(
                 ax.add_patch(
-                    Rectangle((-0.5, -0.5), 1, self.hidden, fill=False, edgecolor=HIGHLIGHT, lw=2.0)
+                    Rectangle(
+                        (-0.5, -0.5),
+                        1,
+                        self.hidden,
+                        fill=False,
+                        edgecolor=HIGHLIGHT,
+                        lw=2.0,
+                        zorder=1.6,  # over the tick marks (1.5) it touches, which are not redrawn
+                    )
                 )
             )
             self.images.append(image)
@@ -288,7 +296,7 @@ class GateHeatmaps:
             self.titles.append(ax.set_title(f"{ROW_ROLES[row]}: {names}", fontsize=10, loc="left"))
         self.marks.append(
             self.token_ax.add_patch(
-                Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT, lw=2.0)
+                Rectangle((-0.5, -0.5), 1, 1, fill=False, edgecolor=HIGHLIGHT, lw=2.0, zorder=1.6)
             )
         )
         self.axes[-1].set_xlim(-0.5, self.max_steps - 0.5)

@@ -431,23 +431,39 @@ def control_positions(control: widgets.Widget, most: int = 9) -> list:
     return positions
 
 
-def exercise_panel(panel: Panel, combinations: int = 12, seed: int = 0) -> dict:
+def exercise_panel(
+    panel: Panel, combinations: int = 12, seed: int = 0, check_pictures: bool = False
+) -> dict:
     """Move every control of ``panel`` through its positions, then random mixes.
 
     Returns a summary with the number of updates, how many showed a message,
     the median update time in ms, and any unexpected errors. The panel is
-    restored to its starting settings afterwards.
+    restored to its starting settings afterwards. With ``check_pictures``,
+    the live picture at every position of every control is compared with a
+    full drawing of the figure; ``picture_differences`` lists the positions
+    where they differ (see :mod:`lecturelib.drawing.live`).
     """
     start_values = panel.values()
     panel.update_times_ms.clear()
     before = len(panel.unexpected_errors)
     messages = 0
     updates = 0
+    differences = []
     for name, control in panel.controls.items():
         for position in control_positions(control):
             panel.set(**{name: position})
             updates += 1
             messages += bool(panel.last_message)
+            # a live figure: the panel's own canvas, or one a view made (live_figure)
+            canvas = panel.figure.canvas if panel.figure is not None else None
+            if (
+                check_pictures
+                and hasattr(canvas, "full_drawing_difference")
+                and not panel.last_message
+            ):
+                pixels = canvas.full_drawing_difference()
+                if pixels:
+                    differences.append(f"{name}={position!r}: {pixels} pixels")
         panel.set(**{name: start_values[name]})
     rng = np.random.default_rng(seed)
     choices = {name: control_positions(c) for name, c in panel.controls.items()}
@@ -463,12 +479,13 @@ def exercise_panel(panel: Panel, combinations: int = 12, seed: int = 0) -> dict:
         "median_ms": float(np.median(panel.update_times_ms)) if panel.update_times_ms else math.nan,
         "max_ms": float(np.max(panel.update_times_ms)) if panel.update_times_ms else math.nan,
         "unexpected_errors": panel.unexpected_errors[before:],
+        "picture_differences": differences,
     }
 
 
-def exercise_all_panels(combinations: int = 12) -> list[dict]:
+def exercise_all_panels(combinations: int = 12, check_pictures: bool = False) -> list[dict]:
     """:func:`exercise_panel` on every panel made in this kernel."""
-    return [exercise_panel(panel, combinations) for panel in PANELS]
+    return [exercise_panel(panel, combinations, check_pictures=check_pictures) for panel in PANELS]
 
 
 # --- check yourself -----------------------------------------------------------

@@ -200,6 +200,7 @@ class TransferView:
         self.artists = [
             self.transfer_line,
             self.marker,
+            left.get_legend(),  # the marker passes under it at the largest counts
             *self.pairs,
             self.scratch_dots,
             self.transfer_dots,

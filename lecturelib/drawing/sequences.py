@@ -521,6 +521,7 @@ class JacobianNormView:
             va="top",
             fontsize=9,
             clip_on=True,
+            zorder=1.9,  # under the curves, which are redrawn over it
         )
         self.over_label = ax.text(
             0.01,
@@ -531,6 +532,7 @@ class JacobianNormView:
             va="bottom",
             fontsize=9,
             clip_on=True,
+            zorder=1.9,
         )
         self.under_label.set_visible(zone_labels)
         self.over_label.set_visible(zone_labels)
@@ -544,7 +546,7 @@ class JacobianNormView:
             va="top",
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1.5},
         )
-        ax.axhline(0, color="black", lw=0.8)
+        ax.axhline(0, color="black", lw=0.8, zorder=1.9)  # under the curves, as when redrawn
         ax.yaxis.set_major_formatter(FuncFormatter(_log10_label))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.set_xlabel("t − k (steps back in time)")

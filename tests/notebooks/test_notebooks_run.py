@@ -50,3 +50,6 @@ def test_notebook_is_fresh_its_student_version_runs_and_every_control_works(path
     for index, panel in enumerate(report):
         assert not panel["unexpected_errors"], f"panel {index}: {panel['unexpected_errors'][:3]}"
         assert panel["updates"] > 0
+        # the live picture is the figure's full drawing, at every position of every control
+        differences = panel["picture_differences"]
+        assert not differences, f"panel {index} live picture differs: {differences[:3]}"
