@@ -33,15 +33,19 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 VOLATILE_TAG = "volatile-output"
 TIME_BUDGET_S = 30.0
 
-EXERCISE_SOURCE = """\
-import json as _json
-import lecturelib.drawing.panel as _widgets
-print(_json.dumps(_widgets.exercise_all_panels()))
-"""
-# The same, also comparing every live picture with a full drawing (the tests).
-CHECKED_EXERCISE_SOURCE = EXERCISE_SOURCE.replace(
-    "exercise_all_panels()", "exercise_all_panels(check_pictures=True)"
-)
+
+def exercise_source(check_pictures: bool = False) -> str:
+    """The every-control probe: moves every control of every panel, prints a JSON
+    report; with ``check_pictures`` it also compares each live picture with a full
+    drawing (the tests)."""
+    return (
+        "import json as _json\n"
+        "import lecturelib.drawing.panel as _widgets\n"
+        f"print(_json.dumps(_widgets.exercise_all_panels(check_pictures={check_pictures})))\n"
+    )
+
+
+EXERCISE_SOURCE = exercise_source()
 
 
 def all_notebooks() -> list[Path]:
@@ -151,7 +155,7 @@ def run_with_student(path: Path, exercise: bool = False):
             fresh.metadata["widgets"] = copy.deepcopy(student.metadata["widgets"])
         executed_student = normalise(student, path.stem)
         if exercise:
-            report = _move_every_control(client, student, CHECKED_EXERCISE_SOURCE)
+            report = _move_every_control(client, student, exercise_source(check_pictures=True))
         for index, cell in enumerate(fresh.cells):
             info = cell.metadata.get("exercise", {})
             if cell.cell_type == "code" and info.get("part") in ("stub", "solution"):

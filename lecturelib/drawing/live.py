@@ -178,6 +178,7 @@ class BlitCanvas(FigureCanvasAgg):
         self._backgrounds: OrderedDict = OrderedDict()
         self._bases: OrderedDict = OrderedDict()  # figures without the listed axis objects
         self._artists: list[Artist] = []
+        self._added: dict = {}  # id(artist) -> its place among its axes' children
         self._tick_layers: list[Axis] = []  # axis objects drawn onto the backgrounds
         self._switched: list[Artist] = []
         self.full_draws = 0  # how many figures were drawn in full (for tests)
@@ -197,6 +198,11 @@ class BlitCanvas(FigureCanvasAgg):
         listed += _frames_over(listed)
         self._artists = [artist for artist in listed if not isinstance(artist, Axis)]
         self._tick_layers = [artist for artist in listed if isinstance(artist, Axis)]
+        # the order the artists were added to their axes (the tie-break of a full
+        # drawing), read once here rather than on every draw
+        self._added = {}
+        for ax in {artist.axes for artist in self._artists if artist.axes is not None}:
+            self._added.update((id(child), i) for i, child in enumerate(ax.get_children()))
         for artist in listed:
             artist.set_animated(True)
         self.forget()
@@ -255,15 +261,12 @@ class BlitCanvas(FigureCanvasAgg):
         they were added), then the figure's own artists."""
         axes = {id(ax): index for index, ax in enumerate(self.figure.axes)}
         last = len(axes)
-        added = {}
-        for ax in {artist.axes for artist in self._artists if artist.axes is not None}:
-            added.update((id(child), index) for index, child in enumerate(ax.get_children()))
 
         def place(item):
             index, artist = item
             ax = artist.axes
             where = axes.get(id(ax), last) if ax is not None else last
-            return (where, artist.get_zorder(), added.get(id(artist), index), index)
+            return (where, artist.get_zorder(), self._added.get(id(artist), index), index)
 
         return [artist for _, artist in sorted(enumerate(self._artists), key=place)]
 

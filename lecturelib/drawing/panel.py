@@ -30,7 +30,7 @@ try:
 except ImportError:  # no anywidget (the JupyterLite site): ipywidgets' own controls
     from . import _plain_controls as lc
 from .figures import agg_canvas, canvas_png, describe_figure, figure_png, plain_text
-from .live import keep_layout, live_figure
+from .live import BlitCanvas, keep_layout, live_figure
 
 # Every panel made in this kernel, so tests and benchmarks can exercise them.
 PANELS: list[Panel] = []
@@ -456,11 +456,7 @@ def exercise_panel(
             messages += bool(panel.last_message)
             # a live figure: the panel's own canvas, or one a view made (live_figure)
             canvas = panel.figure.canvas if panel.figure is not None else None
-            if (
-                check_pictures
-                and hasattr(canvas, "full_drawing_difference")
-                and not panel.last_message
-            ):
+            if check_pictures and isinstance(canvas, BlitCanvas) and not panel.last_message:
                 pixels = canvas.full_drawing_difference()
                 if pixels:
                     differences.append(f"{name}={position!r}: {pixels} pixels")

@@ -285,6 +285,13 @@ def _pass_to_winners(grad, winners, outs):
         outs[0] -= out
 
 
+def _columns(tiles, images):
+    """Column j of every window of the chunk ``images``, one fresh (n, C, OH, KH, OW)
+    array per j: numpy compares contiguous arrays about three times as fast as
+    every KW-th number, and the copy is cheap."""
+    return [tiles[images, ..., j].copy() for j in range(tiles.shape[5])]
+
+
 def _tiled_max_backward(grad_y, tiles):
     """max_pool2d_backward on tiles (N, C, OH, KH, OW, KW): the gradient of tiles.
 
@@ -297,16 +304,12 @@ def _tiled_max_backward(grad_y, tiles):
     grad_tiles = np.empty(tiles.shape, dtype=grad_y.dtype)
     for images in _image_chunks(tiles):
         # which column wins inside every window row (n, C, OH, KH, OW), then which row wins
-        # (the columns copied out first: numpy compares contiguous arrays about
-        # three times as fast as every KW-th number, and the copy is cheap)
-        columns = [tiles[images, ..., j].copy() for j in range(kw)]
-        row_maxima, column_winners = _later_winners(columns)
+        row_maxima, column_winners = _later_winners(_columns(tiles, images))
         # a nan anywhere makes some window row's maximum nan; then (rarely) the
         # columns' winners are found again by PyTorch's nan rule
         nan_wins = bool(np.isnan(row_maxima.max()))
         if nan_wins:
-            columns = [tiles[images, ..., j].copy() for j in range(kw)]
-            row_maxima, column_winners = _later_winners(columns, nan_wins=True)
+            row_maxima, column_winners = _later_winners(_columns(tiles, images), nan_wins=True)
         rows = [row_maxima[:, :, :, i] for i in range(kh)]
         _, row_winners = _later_winners(rows, need_maximum=False, nan_wins=nan_wins)
         # grad_y goes to the winning row, then inside that row to the winning column
