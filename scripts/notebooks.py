@@ -25,6 +25,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from kernels import AsyncIpcKernelManager
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -78,6 +80,8 @@ def _client(notebook, path: Path) -> NotebookClient:
         notebook,
         timeout=600,
         kernel_name="python3",
+        # On socket files, not TCP ports (scripts/kernels.py says why).
+        kernel_manager_class=AsyncIpcKernelManager,
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
         store_widget_state=True,

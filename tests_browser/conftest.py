@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -166,6 +167,24 @@ def browser(chromium_path):
         instance.close()
 
 
+# The servers' kernels listen on socket files, not TCP ports that another
+# process can take while a kernel starts (scripts/kernels.py says why).
+KERNELS_ON_SOCKET_FILES = ["--KernelManager.transport=ipc"] if os.name == "posix" else []
+
+
+def _runtime_dir(home: Path) -> Path:
+    """The server's runtime folder: connection files and kernels' socket files.
+
+    A socket file's path must fit in about 100 bytes and a kernel's adds
+    "kernel-<36-character id>-ipc-1" to this folder: the folder is made
+    short, under the system's temporary folder, and linked from ``home``.
+    """
+    link = home / "runtime"
+    if not link.exists():
+        link.symlink_to(tempfile.mkdtemp(prefix="rt-"))
+    return link.resolve()
+
+
 def _server_environment(home: Path) -> dict:
     settings = home / "settings"
     notification = settings / "@jupyterlab" / "apputils-extension"
@@ -184,7 +203,7 @@ def _server_environment(home: Path) -> dict:
     environment = dict(os.environ)
     environment.update(
         JUPYTER_CONFIG_DIR=str(home / "config"),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTER_RUNTIME_DIR=str(_runtime_dir(home)),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
         LECTURELIB_PROGRESS="0",
@@ -193,8 +212,9 @@ def _server_environment(home: Path) -> dict:
 
 
 class Server:
-    def __init__(self, process, base_url, token=""):
+    def __init__(self, process, base_url, token="", runtime_dir: Path | None = None):
         self.process, self.base_url, self.token = process, base_url, token
+        self.runtime_dir = runtime_dir
 
     def api(self, path: str, method: str = "GET"):
         request = urllib.request.Request(
@@ -221,9 +241,10 @@ def running_server(command, home: Path, port: int, ready_path: str, token: str =
         base = f"http://127.0.0.1:{port}"
         try:
             wait_for_http(f"{base}{ready_path}")
-            yield Server(process, base, token)
+            yield Server(process, base, token, _runtime_dir(home))
         finally:
             stop(process)
+            shutil.rmtree(_runtime_dir(home), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -238,6 +259,7 @@ def jupyterlab(notebook_copy, tmp_path_factory):
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={notebook_copy}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *KERNELS_ON_SOCKET_FILES,
         *(["--allow-root"] if os.geteuid() == 0 else []),
     ]
     home = tmp_path_factory.mktemp("jupyter-home")
@@ -248,14 +270,17 @@ def jupyterlab(notebook_copy, tmp_path_factory):
 @pytest.fixture(scope="session")
 def voila(notebook_copy, tmp_path_factory):
     port = free_port()
+    home = tmp_path_factory.mktemp("voila-home")
     command = [
         str(BIN / "voila"),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
         "--strip_sources=True",
+        *KERNELS_ON_SOCKET_FILES,
+        # Voila keeps its connection files in a folder of its own, made here.
+        f"--Voila.connection_dir_root={_runtime_dir(home)}",
         str(notebook_copy),
     ]
-    home = tmp_path_factory.mktemp("voila-home")
     with running_server(command, home, port, "/") as server:
         yield server

@@ -17,6 +17,7 @@ table is printed at the end of the run and kept in benchmarks/results/.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -131,6 +132,15 @@ def check_accessibility(page, front_end: str, name: str) -> None:
     assert not bad, f"{name} in {front_end}: accessibility violations\n{describe(bad)}"
 
 
+def check_kernels_on_socket_files(server) -> None:
+    """The server's running kernels listen on socket files (conftest.KERNELS_ON_SOCKET_FILES)."""
+    if os.name != "posix":
+        return
+    connections = [json.loads(p.read_text()) for p in server.runtime_dir.rglob("kernel-*.json")]
+    assert connections, f"no kernel connection file in {server.runtime_dir}"
+    assert {c["transport"] for c in connections} == {"ipc"}, connections
+
+
 def check_outputs(page, scope: str, expected_panels: int) -> None:
     outputs = page.locator(f"{scope} .jp-OutputArea")
     # The text in the page, not the text laid out: JupyterLab skips laying out
@@ -160,6 +170,7 @@ def test_notebook_in_jupyterlab(path, browser, jupyterlab):
         page.goto(f"{jupyterlab.base_url}/lab/tree/{path.name}?reset&token={jupyterlab.token}")
         page.wait_for_selector(f"{VISIBLE_NOTEBOOK} .jp-Cell", timeout=60000)
         wait_until_idle(page, jupyterlab, timeout=60)  # kernel started, nothing running
+        check_kernels_on_socket_files(jupyterlab)
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         time.sleep(1.0)
@@ -191,6 +202,7 @@ def test_notebook_in_voila(name, browser, voila):
         page.goto(f"{voila.base_url}/voila/render/{name}.ipynb", timeout=120000)
         page.wait_for_selector(".lecturelib-panel img", timeout=120000)
         page.wait_for_timeout(500)
+        check_kernels_on_socket_files(voila)
         scope = "body"
         check_outputs(page, scope, 1)
         check_accessibility(page, "Voila", name)
