@@ -550,32 +550,55 @@ def _divisor_override(divisor_override):
 # --- min pooling ---------------------------------------------------------------------------
 
 
-def min_pool2d(x, kernel_size, stride=None, padding=0):
+def min_pool2d(
+    x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
+):
     """Min pooling: the smallest value of every window (padding adds +inf).
 
     Useful for dark features on a bright background; it is max pooling of -x,
-    negated. Arguments and shapes as :func:`max_pool2d`.
+    negated. Arguments, shapes and ``return_indices`` as :func:`max_pool2d`
+    (indices point at each window's first minimum in row-major order; in a
+    window holding nan, at its last nan).
 
     >>> x = np.array([[[[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]]])
     >>> min_pool2d(x, 2)[0, 0]
     array([[1., 2.],
            [1., 0.]])
+    >>> y, indices = min_pool2d(x, 2, return_indices=True)
+    >>> indices[0, 0]  # the first 1 of the top left window is x[0, 0], flat 0
+    array([[ 0,  2],
+           [12, 11]])
     """
-    x = as_array(x, "x", 4)
-    return -max_pool2d(-x, kernel_size, stride, padding)
+    x = as_array(x, "x")
+    pooled = max_pool2d(-x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+    if return_indices:
+        negated_minima, indices = pooled
+        return -negated_minima, indices
+    return -pooled
 
 
-def min_pool2d_backward(grad_y, x, kernel_size, stride=None, padding=0):
+def min_pool2d_backward(
+    grad_y,
+    x,
+    kernel_size,
+    stride=None,
+    padding=0,
+    dilation=1,
+    ceil_mode=False,
+    return_indices=False,
+):
     """Gradient through :func:`min_pool2d`: each window's gradient goes to its
-    (first, in row-major order) minimum. Shapes as :func:`max_pool2d_backward`.
+    first minimum in row-major order (the position min_pool2d returns as its
+    index). Arguments and shapes as :func:`max_pool2d_backward`.
 
     >>> x = np.array([[[[4.0, 1.0], [1.0, 3.0]]]])
     >>> min_pool2d_backward(np.ones((1, 1, 1, 1)), x, 2)[0, 0]
     array([[0., 1.],
            [0., 0.]])
     """
-    x = as_array(x, "x", 4)
-    return max_pool2d_backward(grad_y, -x, kernel_size, stride, padding)
+    x = as_array(x, "x")
+    settings = (stride, padding, dilation, ceil_mode, return_indices)
+    return max_pool2d_backward(grad_y, -x, kernel_size, *settings)
 
 
 # --- pooling across channels -------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Tests for the pooling family without PyTorch: dilation, ceil_mode, return_indices,
-max_unpool2d, count_include_pad, divisor_override and unbatched inputs; gradient
-checks against numerical differences, the argument rules and their messages."""
+max_unpool2d, count_include_pad, divisor_override and unbatched inputs, for max, min
+and average pooling; gradient checks against numerical differences, the argument
+rules and their messages."""
 
 import numpy as np
 import pytest
@@ -12,9 +13,12 @@ from lecturelib.pooling import (
     avg_pool2d_backward,
     max_pool2d,
     max_pool2d_backward,
+    max_pool2d_backward_naive,
     max_pool2d_naive,
     max_unpool2d,
     max_unpool2d_backward,
+    min_pool2d,
+    min_pool2d_backward,
     pool_output_size,
 )
 
@@ -35,6 +39,39 @@ def test_max_pool2d_matches_loops_with_indices(settings):
     y_loop, indices_loop = max_pool2d_naive(x, **settings, return_indices=True)
     np.testing.assert_array_equal(y, y_loop)
     np.testing.assert_array_equal(indices, indices_loop)
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_min_pool2d_is_max_pooling_of_minus_x_with_every_setting(settings):
+    """Values, indices (first minimum on ties) and gradients against the loop references."""
+    rng = np.random.default_rng(4)
+    x = rng.integers(-2, 3, size=(2, 3, 7, 8)).astype(float)  # small integers: ties
+    x[0, 0, :2, :3] = np.nan  # a window holding nan returns it and points at its last nan
+    y, indices = min_pool2d(x, **settings, return_indices=True)
+    negated, indices_loop = max_pool2d_naive(-x, **settings, return_indices=True)
+    np.testing.assert_array_equal(y, -negated)
+    np.testing.assert_array_equal(indices, indices_loop)
+    np.testing.assert_array_equal(min_pool2d(x, **settings), y)
+    grad_y = rng.standard_normal(y.shape)
+    np.testing.assert_array_equal(
+        min_pool2d_backward(grad_y, x, **settings),
+        max_pool2d_backward_naive(grad_y, -x, **settings),
+    )
+    # each window's minimum is where its index points
+    planes = x.reshape(2, 3, -1)
+    picked = np.take_along_axis(planes, indices.reshape(2, 3, -1), axis=2).reshape(y.shape)
+    np.testing.assert_array_equal(picked, y)
+
+
+@pytest.mark.parametrize("settings", SETTINGS)
+def test_min_pool2d_backward_numerical(settings):
+    rng = np.random.default_rng(5)
+    x = rng.permutation(2 * 3 * 7 * 8).reshape(2, 3, 7, 8) / 7.0  # distinct values: no ties
+    y = min_pool2d(x, **settings)
+    grad_y = rng.standard_normal(y.shape)
+    numeric = numerical_gradient_array(lambda: min_pool2d(x, **settings), x, grad_y, h=1e-3)
+    analytic = min_pool2d_backward(grad_y, x, **settings, return_indices=True)
+    assert relative_error(analytic, numeric) < 1e-7
 
 
 @pytest.mark.parametrize("settings", SETTINGS)
@@ -92,7 +129,11 @@ def test_avg_pool2d_divisors():
 def test_unbatched_inputs():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 6, 6))
-    for forward, backward in ((max_pool2d, max_pool2d_backward), (avg_pool2d, avg_pool2d_backward)):
+    for forward, backward in (
+        (max_pool2d, max_pool2d_backward),
+        (min_pool2d, min_pool2d_backward),
+        (avg_pool2d, avg_pool2d_backward),
+    ):
         y = forward(x, 3, 2, ceil_mode=True)
         np.testing.assert_array_equal(y, forward(x[None], 3, 2, ceil_mode=True)[0])
         grad_y = rng.standard_normal(y.shape)
@@ -230,6 +271,22 @@ def test_ceil_mode_output_sizes_follow_pytorchs_rule():
             ValueError,
             r"x must have 3 or 4 dimensions, got shape \(4, 4\)",
         ),
+        (
+            lambda x: min_pool2d(x[0, 0], 2),
+            ValueError,
+            r"x must have 3 or 4 dimensions, got shape \(4, 4\)",
+        ),
+        (
+            lambda x: min_pool2d(x, 3, dilation=3),
+            ValueError,
+            r"kernel 3 \(dilated extent 7\) is larger than padded input 4 along height",
+        ),
+        (
+            lambda x: min_pool2d_backward(np.ones((1, 1, 2, 2)), x, 2, ceil_mode=1),
+            TypeError,
+            "ceil_mode must be True or False",
+        ),
+        (lambda x: min_pool2d([["a"]], 2), TypeError, "x must hold numbers"),
     ],
 )
 def test_bad_pooling_arguments_are_refused_with_the_rule(call, error, message):
