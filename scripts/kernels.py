@@ -6,8 +6,8 @@ connection in that moment can be handed one of them (outgoing connections
 draw from the same range), and the kernel then cannot bind it: it dies, or
 hangs with its other sockets open, and the test waiting for it fails after
 60 seconds. With two processes each starting kernels two at a time, 3 of
-1,950 starts failed so on the project's machine; in CI it cost a whole
-notebook (nbval: "Kernel didn't respond in 60 seconds").
+1,950 starts failed this way on the project's machine; in CI it cost a
+whole notebook (nbval: "Kernel didn't respond in 60 seconds").
 
 Socket files have no such window: each kernel gets names of its own. They
 exist on Linux and macOS; elsewhere (Windows) the managers keep TCP.
@@ -28,7 +28,7 @@ LONGEST_SOCKET_PATH = 100
 
 
 def socket_file_settings() -> dict:
-    """Keyword arguments that put a new kernel on socket files, or {} where it cannot be.
+    """Keyword arguments that put a new kernel on socket files, or {} where they cannot be.
 
     The connection file goes in Jupyter's runtime folder (private to the
     user) under a short unique name; the kernel's socket files are named
@@ -40,7 +40,10 @@ def socket_file_settings() -> dict:
     connection_file = runtime / f"kernel-{uuid.uuid4().hex[:12]}.json"
     if len(str(connection_file.with_suffix(""))) + len("-ipc-5") > LONGEST_SOCKET_PATH:
         return {}
-    runtime.mkdir(parents=True, exist_ok=True)
+    try:
+        runtime.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no writable home (some CI containers): TCP, as before
+        return {}
     return {"transport": "ipc", "connection_file": str(connection_file)}
 
 

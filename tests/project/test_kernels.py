@@ -59,6 +59,14 @@ def test_too_long_a_folder_keeps_tcp(monkeypatch, tmp_path):
     assert kernels.IpcKernelManager(kernel_name="python3").transport == "tcp"
 
 
+def test_a_folder_that_cannot_be_made_keeps_tcp(monkeypatch):
+    with tempfile.TemporaryDirectory(prefix="k-") as folder:  # a short path: not too long
+        blocked = Path(folder) / "file"
+        blocked.write_text("")
+        monkeypatch.setattr(kernels, "jupyter_runtime_dir", lambda: str(blocked / "runtime"))
+        assert kernels.socket_file_settings() == {}
+
+
 @posix_only
 def test_a_short_folder_gets_socket_files(monkeypatch):
     with tempfile.TemporaryDirectory(prefix="k-") as folder:
