@@ -57,10 +57,14 @@ def latency_report() -> str:
         if timings
     ]
     if BURSTS:
-        lines = ["Bursts: 30 key presses as fast as possible on a panel's first slider"]
+        lines = [
+            "Bursts: 30 key presses as fast as possible, from the start of the first slider",
+            "with 30 steps (else the longest); changes: the presses that changed the value",
+        ]
         lines += [
-            f"{where:34} pictures drawn {r['pictures']:3d}, final value {r['readout']:>8}, "
-            f"last picture {'matches' if r['final_matches'] else 'DOES NOT match'} that value"
+            f"{where:30} panel {r['panel']}, {r['control'][:22]:22} changes {r['changes']:2d}, "
+            f"pictures {r['pictures']:2d}, final value {r['readout']:>6}, last picture "
+            f"{'matches' if r['final_matches'] else 'DOES NOT match'} that value"
             for where, r in BURSTS
         ]
         tables.append("\n".join(lines))

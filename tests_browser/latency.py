@@ -218,41 +218,76 @@ def _settle(page, quiet_ms: int = 1500, most_ms: int = 20000) -> None:
         last = now
 
 
-def burst(page, scope: str, presses: int = 30) -> dict | None:
-    """Press an arrow key ``presses`` times as fast as possible on the first slider of a panel.
+STEPS = """(input) => {
+  const step = input.step === "any" || !input.step ? 1 : Number(input.step);
+  return Math.round((Number(input.max) - Number(input.min)) / step);
+}"""
 
-    Returns how many pictures arrived, the slider's readout at the end, and
-    whether the final picture is the one that value draws (checked by moving
-    away and back, which must reproduce it). None when no panel has a slider.
-    """
+
+def _burst_slider(page, scope: str, presses: int):
+    """(panel index, slider control, its range input, its steps) for the burst: the first
+    slider with at least ``presses`` steps in a panel that draws a picture, else the
+    slider with the most steps; None if there is none."""
     panels = page.locator(f"{scope} .lecturelib-panel")
+    longest = None
     for p in range(panels.count()):
         panel = panels.nth(p)
-        handles = panel.locator(f"{SLIDER} input[type=range]")
-        if panel.locator("img").count() == 0 or handles.count() == 0:
+        if panel.locator("img").count() == 0:
             continue
-        image = panel.locator("img").first.element_handle()
-        handle = handles.first
-        handle.scroll_into_view_if_needed()
-        handle.focus()
-        page.evaluate(COUNT_PICTURES, image)
-        for _ in range(presses):
-            page.keyboard.press("ArrowRight")
-        _settle(page)
-        pictures = page.evaluate("window.__pictures")
-        readout = panel.locator(READOUT).first.text_content().strip()
-        final = page.evaluate(PICTURE_BYTES, image)
-        page.keyboard.press("ArrowLeft")
-        _settle(page)
+        sliders = panel.locator(SLIDER)
+        for s in range(sliders.count()):
+            control = sliders.nth(s)
+            handle = control.locator("input[type=range]").first
+            if handle.count() == 0:
+                continue
+            steps = handle.evaluate(STEPS)
+            if steps >= presses:
+                return p, control, handle, steps
+            if longest is None or steps > longest[3]:
+                longest = (p, control, handle, steps)
+    return longest
+
+
+def burst(page, scope: str, presses: int = 30) -> dict | None:
+    """Press an arrow key ``presses`` times as fast as possible on one slider of a panel.
+
+    The slider is the first one with room for ``presses`` steps (else the
+    longest), moved to its start first, so that every press changes the
+    value (``changes`` counts the presses that could). Returns how many
+    pictures arrived, the slider's readout at the end, and whether the final
+    picture is the one that value draws (checked by moving away and back,
+    which must reproduce it). None when no panel has a slider.
+    """
+    chosen = _burst_slider(page, scope, presses)
+    if chosen is None:
+        return None
+    p, control, handle, steps = chosen
+    panel = page.locator(f"{scope} .lecturelib-panel").nth(p)
+    image = panel.locator("img").first.element_handle()
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    page.evaluate(COUNT_PICTURES, image)
+    page.keyboard.press("Home")
+    _settle(page)
+    page.evaluate("window.__pictures = 0")
+    for _ in range(presses):
         page.keyboard.press("ArrowRight")
-        _settle(page)
-        again = page.evaluate(PICTURE_BYTES, image)
-        page.evaluate("window.__pictureObserver.disconnect()")
-        return {
-            "panel": p,
-            "presses": presses,
-            "pictures": pictures,
-            "readout": readout,
-            "final_matches": final == again,
-        }
-    return None
+    _settle(page)
+    pictures = page.evaluate("window.__pictures")
+    readout = control.locator(READOUT).first.text_content().strip()
+    final = page.evaluate(PICTURE_BYTES, image)
+    page.keyboard.press("ArrowLeft")
+    _settle(page)
+    page.keyboard.press("ArrowRight")
+    _settle(page)
+    again = page.evaluate(PICTURE_BYTES, image)
+    page.evaluate("window.__pictureObserver.disconnect()")
+    return {
+        "panel": p,
+        "control": _label(control),
+        "presses": presses,
+        "changes": min(presses, steps),
+        "pictures": pictures,
+        "readout": readout,
+        "final_matches": final == again,
+    }
