@@ -122,21 +122,29 @@ def _label(control) -> str:
     return text or "(unlabelled)"
 
 
+def _drawing_panels(page, scope: str):
+    """(index, panel) for every panel in ``scope`` that shows a picture."""
+    panels = page.locator(f"{scope} .lecturelib-panel")
+    for p in range(panels.count()):
+        if panels.nth(p).locator("img").count():
+            yield p, panels.nth(p)
+
+
+def _range_inputs(panel):
+    """(slider control, its range input) for every slider of ``panel``."""
+    sliders = panel.locator(SLIDER)
+    for s in range(sliders.count()):
+        handle = sliders.nth(s).locator("input[type=range]").first
+        if handle.count():
+            yield sliders.nth(s), handle
+
+
 def measure_panels(page, scope: str, where: str, moves: int = MOVES, timeout_ms: int = 1500):
     """Time every slider and dropdown of every panel in ``scope``; returns ControlTimings."""
     results = []
-    panels = page.locator(f"{scope} .lecturelib-panel")
-    for p in range(panels.count()):
-        panel = panels.nth(p)
-        if panel.locator("img").count() == 0:
-            continue
+    for p, panel in _drawing_panels(page, scope):
         image = panel.locator("img").first.element_handle()
-        sliders = panel.locator(SLIDER)
-        for s in range(sliders.count()):
-            control = sliders.nth(s)
-            handle = control.locator("input[type=range]").first
-            if handle.count() == 0:
-                continue
+        for control, handle in _range_inputs(panel):
             timing = ControlTiming(f"{where}, panel {p}", _label(control), "slider")
             handle.scroll_into_view_if_needed()
             handle.focus()
@@ -225,26 +233,17 @@ STEPS = """(input) => {
 
 
 def _burst_slider(page, scope: str, presses: int):
-    """(panel index, slider control, its range input, its steps) for the burst: the first
+    """(panel index, panel, slider control, its range input, its steps) for the burst: the first
     slider with at least ``presses`` steps in a panel that draws a picture, else the
     slider with the most steps; None if there is none."""
-    panels = page.locator(f"{scope} .lecturelib-panel")
     longest = None
-    for p in range(panels.count()):
-        panel = panels.nth(p)
-        if panel.locator("img").count() == 0:
-            continue
-        sliders = panel.locator(SLIDER)
-        for s in range(sliders.count()):
-            control = sliders.nth(s)
-            handle = control.locator("input[type=range]").first
-            if handle.count() == 0:
-                continue
+    for p, panel in _drawing_panels(page, scope):
+        for control, handle in _range_inputs(panel):
             steps = handle.evaluate(STEPS)
             if steps >= presses:
-                return p, control, handle, steps
-            if longest is None or steps > longest[3]:
-                longest = (p, control, handle, steps)
+                return p, panel, control, handle, steps
+            if longest is None or steps > longest[-1]:
+                longest = (p, panel, control, handle, steps)
     return longest
 
 
@@ -261,8 +260,7 @@ def burst(page, scope: str, presses: int = 30) -> dict | None:
     chosen = _burst_slider(page, scope, presses)
     if chosen is None:
         return None
-    p, control, handle, steps = chosen
-    panel = page.locator(f"{scope} .lecturelib-panel").nth(p)
+    p, panel, control, handle, steps = chosen
     image = panel.locator("img").first.element_handle()
     handle.scroll_into_view_if_needed()
     handle.focus()

@@ -63,25 +63,19 @@ def test_min_pool2d_is_max_pooling_of_minus_x_with_every_setting(settings):
     np.testing.assert_array_equal(picked, y)
 
 
+@pytest.mark.parametrize(
+    ("forward", "backward"),
+    [(max_pool2d, max_pool2d_backward), (min_pool2d, min_pool2d_backward)],
+    ids=["max", "min"],
+)
 @pytest.mark.parametrize("settings", SETTINGS)
-def test_min_pool2d_backward_numerical(settings):
-    rng = np.random.default_rng(5)
-    x = rng.permutation(2 * 3 * 7 * 8).reshape(2, 3, 7, 8) / 7.0  # distinct values: no ties
-    y = min_pool2d(x, **settings)
-    grad_y = rng.standard_normal(y.shape)
-    numeric = numerical_gradient_array(lambda: min_pool2d(x, **settings), x, grad_y, h=1e-3)
-    analytic = min_pool2d_backward(grad_y, x, **settings, return_indices=True)
-    assert relative_error(analytic, numeric) < 1e-7
-
-
-@pytest.mark.parametrize("settings", SETTINGS)
-def test_max_pool2d_backward_numerical(settings):
+def test_max_and_min_pool2d_backward_numerical(forward, backward, settings):
     rng = np.random.default_rng(1)
     x = rng.permutation(2 * 3 * 7 * 8).reshape(2, 3, 7, 8) / 7.0  # distinct values: no ties
-    y = max_pool2d(x, **settings)
+    y = forward(x, **settings)
     grad_y = rng.standard_normal(y.shape)
-    numeric = numerical_gradient_array(lambda: max_pool2d(x, **settings), x, grad_y, h=1e-3)
-    analytic = max_pool2d_backward(grad_y, x, **settings, return_indices=True)
+    numeric = numerical_gradient_array(lambda: forward(x, **settings), x, grad_y, h=1e-3)
+    analytic = backward(grad_y, x, **settings, return_indices=True)
     assert relative_error(analytic, numeric) < 1e-7
 
 
