@@ -64,8 +64,8 @@ class AsyncIpcKernelManager(_OnSocketFiles, AsyncKernelManager):
     """jupyter_client's AsyncKernelManager, on socket files (for nbclient)."""
 
 
-def use_for_nbval() -> bool:
-    """Make nbval start its kernels with IpcKernelManager; False if nbval is not installed.
+def use_for_nbval() -> None:
+    """Make nbval start its kernels with IpcKernelManager (nothing to do without nbval).
 
     nbval builds its kernel manager from the name ``KernelManager`` in its
     module ``nbval.kernel`` and takes no setting for the transport, so the
@@ -75,6 +75,5 @@ def use_for_nbval() -> bool:
     try:
         import nbval.kernel
     except ImportError:
-        return False
+        return
     nbval.kernel.KernelManager = IpcKernelManager
-    return True
